@@ -1,0 +1,286 @@
+//! Pure analysis: `History` in, `Diagnosis` out. No I/O, no clock, no terminal.
+
+pub mod advice;
+pub mod classify;
+pub mod window;
+
+use crate::diagnosis::{
+    Bottleneck, BottleneckKind, Class, Diagnosis, JobDiagnosis, Severity, SourceReport, SubtaskRow, VertexDiagnosis,
+    SCHEMA_VERSION,
+};
+use crate::history::History;
+use crate::model::{Job, Snapshot, SourceHealth};
+use crate::units::pct;
+use classify::{classify, Classified, Graph};
+use window::{job_in_window, view, VertexView};
+
+/// The numbers behind the rules, all ratios 0..1. Defaults follow Flink's own levels
+/// (backpressure "ok" up to 10 %, "high" above 50 %) and its autoscaler's target utilization.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Thresholds {
+    /// Backpressured at or above this: a victim.
+    pub bp_low: f64,
+    /// Backpressured at or above this: strongly (Flink's "high").
+    pub bp_high: f64,
+    /// A non-backpressured vertex below victims is a bottleneck from this busy ratio on.
+    pub busy_bottleneck: f64,
+    /// Busy at or above this with nothing backpressured: hot (a source: the bottleneck).
+    pub busy_hot: f64,
+    /// Busy below this and idle at or above `idle`: idle.
+    pub idle_busy: f64,
+    pub idle: f64,
+    /// A subtask this busy and `skew_gap` above its siblings' median is hot.
+    pub skew_hot: f64,
+    pub skew_gap: f64,
+    /// Utilization the suggested parallelism aims for.
+    pub target_utilization: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            bp_low: 0.10,
+            bp_high: 0.50,
+            busy_bottleneck: 0.50,
+            busy_hot: 0.80,
+            idle_busy: 0.10,
+            idle: 0.80,
+            skew_hot: 0.70,
+            skew_gap: 0.40,
+            target_utilization: 0.70,
+        }
+    }
+}
+
+pub fn confidence_label(c: f64) -> &'static str {
+    if c >= 0.8 {
+        "high"
+    } else if c >= 0.5 {
+        "medium"
+    } else {
+        "low"
+    }
+}
+
+/// The verdict on everything in the history's window.
+pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
+    let window: Vec<&Snapshot> = history.recent().collect();
+    let Some(latest) = window.last() else {
+        return Diagnosis {
+            schema_version: SCHEMA_VERSION,
+            severity: Severity::Healthy,
+            at_ms: 0,
+            window_s: 0.0,
+            jobs: Vec::new(),
+            sources: Vec::new(),
+        };
+    };
+    let window_s = (latest.at_ms - window[0].at_ms) as f64 / 1000.0;
+    let jobs: Vec<JobDiagnosis> =
+        latest.jobs.iter().map(|job| diagnose_job(job, &job_in_window(&window, &job.id), t)).collect();
+    let sources = source_reports(&latest.sources);
+    let mut severity = jobs.iter().map(|j| j.severity).max().unwrap_or(Severity::Healthy);
+    if sources.iter().any(|s| !s.ok || !s.partial_errors.is_empty()) {
+        severity = severity.max(Severity::Warning);
+    }
+    Diagnosis { schema_version: SCHEMA_VERSION, severity, at_ms: latest.at_ms, window_s, jobs, sources }
+}
+
+pub fn source_reports(sources: &[SourceHealth]) -> Vec<SourceReport> {
+    sources
+        .iter()
+        .map(|s| SourceReport {
+            name: s.name.clone(),
+            kind: s.kind.clone(),
+            endpoint: s.endpoint.clone(),
+            ok: s.ok,
+            error: s.error.clone(),
+            partial_errors: s.partial_errors.clone(),
+            requests: s.requests,
+        })
+        .collect()
+}
+
+pub fn diagnose_job(job: &Job, history: &[&Job], t: &Thresholds) -> JobDiagnosis {
+    let views: Vec<VertexView> = job.vertices.iter().map(|v| view(v, history, t.bp_low)).collect();
+    let running = job.state == "RUNNING";
+    let classified = if running { classify(&views, t) } else { not_running(job, &views) };
+    let graph = Graph::of(&views);
+    let bottlenecks: Vec<Bottleneck> = classified
+        .bottlenecks
+        .iter()
+        .map(|b| {
+            let v = &views[b.vertex];
+            let skewed = &classified.vertices[b.vertex].skewed_subtasks;
+            let (advice, suggested) = advice::advise(b, &views, &graph, skewed, t);
+            Bottleneck {
+                vertex_id: v.vertex.id.clone(),
+                name: v.vertex.name.clone(),
+                kind: b.kind,
+                subtasks: if skewed.is_empty() { (0..v.vertex.parallelism).collect() } else { skewed.clone() },
+                operators: v.vertex.operators.clone(),
+                confidence: round2(b.confidence),
+                confidence_label: confidence_label(b.confidence),
+                evidence: b.evidence.clone(),
+                victims: b.victims.iter().map(|&i| views[i].vertex.id.clone()).collect(),
+                suggested_parallelism: suggested,
+                advice,
+            }
+        })
+        .collect();
+    let vertices: Vec<VertexDiagnosis> = classified
+        .order
+        .iter()
+        .map(|&i| {
+            let v = &views[i];
+            let verdict = &classified.vertices[i];
+            VertexDiagnosis {
+                id: v.vertex.id.clone(),
+                name: v.vertex.name.clone(),
+                parallelism: v.vertex.parallelism,
+                operators: v.vertex.operators.clone(),
+                class: verdict.class,
+                confidence: round2(verdict.confidence),
+                busy: v.busy,
+                busy_avg: v.busy_avg,
+                backpressured: v.backpressured,
+                idle: v.idle,
+                in_pool: v.in_pool,
+                out_pool: v.out_pool,
+                records_in_per_s: v.records_in,
+                records_out_per_s: v.records_out,
+                backpressure_level: v.level.map(|l| l.to_string()),
+                skewed_subtasks: verdict.skewed_subtasks.clone(),
+                caused_by: verdict.caused_by.iter().map(|&c| views[c].vertex.id.clone()).collect(),
+                evidence: verdict.evidence.clone(),
+                subtasks: v
+                    .subtasks
+                    .iter()
+                    .map(|s| SubtaskRow {
+                        index: s.index,
+                        busy: s.busy,
+                        backpressured: s.backpressured,
+                        idle: s.idle,
+                        records_in_per_s: s.records_in,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let severity = job_severity(job, &classified, &bottlenecks, &views, t);
+    let summary = summary(job, &bottlenecks, &vertices);
+    JobDiagnosis {
+        id: job.id.clone(),
+        name: job.name.clone(),
+        state: job.state.clone(),
+        severity,
+        summary,
+        bottlenecks,
+        vertices,
+        findings: classified.findings,
+        samples: views.iter().map(|v| v.samples).max().unwrap_or(0),
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// A job that is not running has no meaningful metrics: every vertex is unknown.
+fn not_running(job: &Job, views: &[VertexView]) -> Classified {
+    let graph = Graph::of(views);
+    let vertices = views
+        .iter()
+        .map(|_| classify::VertexVerdict {
+            class: Class::Unknown,
+            confidence: 0.0,
+            evidence: vec![format!("job is {}: its metrics say nothing about throughput", job.state)],
+            caused_by: Vec::new(),
+            skewed_subtasks: Vec::new(),
+        })
+        .collect();
+    Classified {
+        vertices,
+        bottlenecks: Vec::new(),
+        findings: vec![format!("job is {}, not RUNNING: no verdict on its operators", job.state)],
+        order: graph.topological(),
+    }
+}
+
+fn job_severity(
+    job: &Job,
+    c: &Classified,
+    bottlenecks: &[Bottleneck],
+    views: &[VertexView],
+    t: &Thresholds,
+) -> Severity {
+    if matches!(job.state.as_str(), "RESTARTING" | "FAILING" | "FAILED") {
+        return Severity::Critical;
+    }
+    let mut severity = Severity::Healthy;
+    if !c.findings.is_empty() || job.state != "RUNNING" {
+        severity = Severity::Warning;
+    }
+    for b in bottlenecks {
+        let pushed_hard = b
+            .victims
+            .iter()
+            .filter_map(|id| views.iter().find(|v| &v.vertex.id == id))
+            .any(|v| v.backpressured.is_some_and(|bp| bp >= t.bp_high));
+        let s = if b.kind != BottleneckKind::Unresolved
+            && b.kind != BottleneckKind::Source
+            && pushed_hard
+            && b.confidence >= 0.5
+        {
+            Severity::Critical
+        } else {
+            Severity::Warning
+        };
+        severity = severity.max(s);
+    }
+    severity
+}
+
+fn summary(job: &Job, bottlenecks: &[Bottleneck], vertices: &[VertexDiagnosis]) -> String {
+    if job.state != "RUNNING" {
+        return format!("no verdict: the job is {}", job.state);
+    }
+    let unknown = vertices.iter().filter(|v| v.class == Class::Unknown).count();
+    if unknown == vertices.len() {
+        return "no verdict yet: no vertex has reported busy/backpressured/idle time".into();
+    }
+    let tail = if unknown > 0 {
+        format!(" ({unknown} vert{} unknown)", if unknown == 1 { "ex" } else { "ices" })
+    } else {
+        String::new()
+    };
+    if bottlenecks.is_empty() {
+        let victims = vertices.iter().filter(|v| v.class == Class::Victim).count();
+        let busiest = vertices
+            .iter()
+            .filter(|v| v.busy.is_some())
+            .max_by(|a, b| a.busy.unwrap_or(0.0).total_cmp(&b.busy.unwrap_or(0.0)));
+        let busiest = busiest.map(|v| format!("; busiest: {} at {}", v.name, pct(v.busy))).unwrap_or_default();
+        return if victims > 0 {
+            format!(
+                "mild backpressure on {victims} vert{} with no clear bottleneck{busiest}{tail}",
+                if victims == 1 { "ex" } else { "ices" }
+            )
+        } else {
+            format!("no bottleneck: nothing is backpressured{busiest}{tail}")
+        };
+    }
+    let parts: Vec<String> = bottlenecks
+        .iter()
+        .map(|b| {
+            let victims = b.victims.len();
+            let held = if victims > 0 {
+                format!(", holding back {victims} upstream vert{}", if victims == 1 { "ex" } else { "ices" })
+            } else {
+                String::new()
+            };
+            format!("{} is the bottleneck ({}, confidence {}){held}", b.name, b.kind.label(), b.confidence_label)
+        })
+        .collect();
+    format!("{}{tail}", parts.join("; "))
+}

@@ -1,0 +1,99 @@
+//! A vertex as seen over the analysis window: per-metric means of the per-poll values, with the
+//! polls that carried no data left out (Flink's metric cache answers zeros when cold, and one
+//! such poll must not drag a 100 % busy vertex down to 67 %).
+
+use crate::model::{BackpressureLevel, Job, Metric, Snapshot, Vertex};
+
+#[derive(Clone, Debug)]
+pub struct VertexView<'a> {
+    /// The newest state of the vertex (names, edges, subtasks).
+    pub vertex: &'a Vertex,
+    /// Max over subtasks, averaged over the window.
+    pub busy: Option<f64>,
+    /// Mean over subtasks, averaged over the window.
+    pub busy_avg: Option<f64>,
+    pub backpressured: Option<f64>,
+    /// Min over subtasks (the least idle), averaged over the window.
+    pub idle: Option<f64>,
+    pub in_pool: Option<f64>,
+    pub out_pool: Option<f64>,
+    /// Totals over subtasks.
+    pub records_in: Option<f64>,
+    pub records_out: Option<f64>,
+    pub level: Option<BackpressureLevel>,
+    /// Polls in the window that carried busy/backpressured/idle data for this vertex.
+    pub samples: usize,
+    /// Of those, polls in which the vertex was backpressured at or above the given threshold.
+    pub backpressured_samples: usize,
+    /// Per subtask (index, busy, backpressured, idle, records in), averaged over the window.
+    pub subtasks: Vec<SubtaskView>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubtaskView {
+    pub index: u32,
+    pub busy: Option<f64>,
+    pub backpressured: Option<f64>,
+    pub idle: Option<f64>,
+    pub records_in: Option<f64>,
+}
+
+fn mean(values: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
+    let (sum, n) = values.into_iter().flatten().fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
+/// True when a vertex's busy/backpressured/idle triple says something: all three zero (or all
+/// absent) is what Flink answers before it has measured anything.
+pub fn has_time_data(v: &Vertex) -> bool {
+    let s = &v.stats;
+    let triple = [s.get(Metric::Busy).max, s.get(Metric::Backpressured).max, s.get(Metric::Idle).max];
+    triple.iter().any(|x| x.is_some_and(|x| x > 0.0))
+}
+
+/// The same job in each snapshot of the window, oldest first.
+pub fn job_in_window<'a>(window: &[&'a Snapshot], job_id: &str) -> Vec<&'a Job> {
+    window.iter().filter_map(|s| s.jobs.iter().find(|j| j.id == job_id)).collect()
+}
+
+pub fn view<'a>(vertex: &'a Vertex, history: &[&'a Job], bp_threshold: f64) -> VertexView<'a> {
+    let polls: Vec<&Vertex> =
+        history.iter().filter_map(|j| j.vertex(&vertex.id)).filter(|v| has_time_data(v)).collect();
+    let stat =
+        |m: Metric, pick: fn(&crate::model::Stat) -> Option<f64>| mean(polls.iter().map(|v| pick(&v.stats.get(m))));
+    let backpressured_samples =
+        polls.iter().filter(|v| v.stats.get(Metric::Backpressured).max.is_some_and(|b| b >= bp_threshold)).count();
+    let mut indexes: Vec<u32> = polls.iter().flat_map(|v| v.subtasks.iter().map(|s| s.index)).collect();
+    indexes.sort_unstable();
+    indexes.dedup();
+    let subtasks = indexes
+        .into_iter()
+        .map(|i| {
+            let per = |m: Metric| {
+                mean(polls.iter().map(|v| v.subtasks.iter().find(|s| s.index == i).and_then(|s| s.metrics.get(m))))
+            };
+            SubtaskView {
+                index: i,
+                busy: per(Metric::Busy),
+                backpressured: per(Metric::Backpressured),
+                idle: per(Metric::Idle),
+                records_in: per(Metric::RecordsIn),
+            }
+        })
+        .collect();
+    VertexView {
+        vertex,
+        busy: stat(Metric::Busy, |s| s.max),
+        busy_avg: stat(Metric::Busy, |s| s.avg),
+        backpressured: stat(Metric::Backpressured, |s| s.max),
+        idle: stat(Metric::Idle, |s| s.min),
+        in_pool: stat(Metric::InPool, |s| s.max),
+        out_pool: stat(Metric::OutPool, |s| s.max),
+        records_in: stat(Metric::RecordsIn, |s| s.sum),
+        records_out: stat(Metric::RecordsOut, |s| s.sum),
+        level: polls.last().and_then(|v| v.backpressure_level).or(vertex.backpressure_level),
+        samples: polls.len(),
+        backpressured_samples,
+        subtasks,
+    }
+}

@@ -1,0 +1,189 @@
+//! The verdict: plain data produced by the analysis and rendered by the reports and the UI.
+//! Its JSON form (serde) is the documented `schema_version: 1` contract of `diagnose --format json`.
+
+use serde::Serialize;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Healthy,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Healthy => "healthy",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Class {
+    /// Busy and not backpressured, with backpressured vertices upstream: the one to fix.
+    Bottleneck,
+    /// Backpressured: suffering from something downstream, not a problem in itself.
+    Victim,
+    Healthy,
+    Idle,
+    /// Metrics missing, NaN, not yet reported, or the job is not running.
+    Unknown,
+}
+
+impl Class {
+    pub fn label(self) -> &'static str {
+        match self {
+            Class::Bottleneck => "bottleneck",
+            Class::Victim => "victim",
+            Class::Healthy => "healthy",
+            Class::Idle => "idle",
+            Class::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BottleneckKind {
+    /// The last vertex: the external system it writes to is slow.
+    Sink,
+    /// A vertex in the middle of the graph.
+    Operator,
+    /// A source at capacity with nothing downstream pushing back.
+    Source,
+    /// Upstream is backpressured but this vertex is not busy: signals disagree.
+    Unresolved,
+}
+
+impl BottleneckKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            BottleneckKind::Sink => "sink",
+            BottleneckKind::Operator => "operator",
+            BottleneckKind::Source => "source",
+            BottleneckKind::Unresolved => "unresolved",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Hint {
+    /// sink, operator, source, chain, skew, network, python …
+    pub kind: String,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Advice {
+    /// Records one subtask processes per second of busy time (records in ÷ busy ratio).
+    pub true_rate_per_subtask: Option<f64>,
+    /// Records per second the vertex receives now (sources: emits).
+    pub observed_input_rate: Option<f64>,
+    /// Estimated input rate if nothing upstream were held back (DS2), when measurable.
+    pub estimated_demand_rate: Option<f64>,
+    pub current_parallelism: u32,
+    /// How `suggested_parallelism` was reached, or why there is none.
+    pub parallelism_basis: String,
+    pub hints: Vec<Hint>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Bottleneck {
+    pub vertex_id: String,
+    pub name: String,
+    pub kind: BottleneckKind,
+    /// Subtasks that are the bottleneck: the hot ones under skew, otherwise all.
+    pub subtasks: Vec<u32>,
+    /// Chained operators inside the vertex (more than one: the culprit is among them).
+    pub operators: Vec<String>,
+    /// 0..1
+    pub confidence: f64,
+    pub confidence_label: &'static str,
+    pub evidence: Vec<String>,
+    /// Ids of the backpressured vertices this one holds back.
+    pub victims: Vec<String>,
+    pub suggested_parallelism: Option<u32>,
+    pub advice: Advice,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SubtaskRow {
+    pub index: u32,
+    pub busy: Option<f64>,
+    pub backpressured: Option<f64>,
+    pub idle: Option<f64>,
+    pub records_in_per_s: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VertexDiagnosis {
+    pub id: String,
+    pub name: String,
+    pub parallelism: u32,
+    pub operators: Vec<String>,
+    pub class: Class,
+    pub confidence: f64,
+    /// Ratios 0..1 of the worst subtask (max busy, max backpressured, min idle), averaged over
+    /// the analysis window; null when unknown.
+    pub busy: Option<f64>,
+    pub busy_avg: Option<f64>,
+    pub backpressured: Option<f64>,
+    pub idle: Option<f64>,
+    pub in_pool: Option<f64>,
+    pub out_pool: Option<f64>,
+    pub records_in_per_s: Option<f64>,
+    pub records_out_per_s: Option<f64>,
+    /// Flink's own sampled level (ok / low / high) when it reports one.
+    pub backpressure_level: Option<String>,
+    pub skewed_subtasks: Vec<u32>,
+    /// For victims: ids of the bottlenecks downstream that hold them back.
+    pub caused_by: Vec<String>,
+    pub evidence: Vec<String>,
+    pub subtasks: Vec<SubtaskRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JobDiagnosis {
+    pub id: String,
+    pub name: String,
+    pub state: String,
+    pub severity: Severity,
+    /// One sentence for a person.
+    pub summary: String,
+    pub bottlenecks: Vec<Bottleneck>,
+    /// In data-flow order, sources first.
+    pub vertices: Vec<VertexDiagnosis>,
+    /// Further observations that raised the severity or limit the verdict.
+    pub findings: Vec<String>,
+    /// Snapshots of this job the verdict rests on.
+    pub samples: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SourceReport {
+    pub name: String,
+    pub kind: String,
+    pub endpoint: String,
+    pub ok: bool,
+    pub error: Option<String>,
+    pub partial_errors: Vec<String>,
+    pub requests: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Diagnosis {
+    pub schema_version: u32,
+    pub severity: Severity,
+    /// Time of the newest snapshot, ms since the epoch.
+    pub at_ms: i64,
+    /// Span covered by the analysis window, seconds.
+    pub window_s: f64,
+    pub jobs: Vec<JobDiagnosis>,
+    pub sources: Vec<SourceReport>,
+}

@@ -1,0 +1,124 @@
+//! What bptop remembers between polls, bounded by design: the last few whole snapshots for the
+//! analysis window, and per-series ring buffers of (time, value) for trends and sparklines.
+
+use std::collections::{HashMap, VecDeque};
+
+use crate::model::{Metric, Snapshot};
+
+/// Key of one time series: a vertex-level statistic of a metric.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SeriesKey {
+    pub job_id: String,
+    pub vertex_id: String,
+    pub metric: Metric,
+}
+
+/// A fixed-capacity ring of (ms since epoch, value).
+#[derive(Clone, Debug)]
+pub struct Series {
+    points: VecDeque<(i64, f64)>,
+    capacity: usize,
+}
+
+impl Series {
+    pub fn new(capacity: usize) -> Series {
+        Series { points: VecDeque::with_capacity(capacity.min(1024)), capacity: capacity.max(1) }
+    }
+
+    pub fn push(&mut self, t_ms: i64, v: f64) {
+        if self.points.len() == self.capacity {
+            self.points.pop_front();
+        }
+        self.points.push_back((t_ms, v));
+    }
+
+    pub fn points(&self) -> impl DoubleEndedIterator<Item = &(i64, f64)> + ExactSizeIterator {
+        self.points.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct History {
+    snapshots: VecDeque<Snapshot>,
+    window: usize,
+    series: HashMap<SeriesKey, Series>,
+    series_capacity: usize,
+}
+
+impl History {
+    /// `window`: snapshots kept whole for classification; `series_capacity`: points per series.
+    pub fn new(window: usize, series_capacity: usize) -> History {
+        History { snapshots: VecDeque::new(), window: window.max(1), series: HashMap::new(), series_capacity }
+    }
+
+    pub fn push(&mut self, snap: Snapshot) {
+        for job in &snap.jobs {
+            for v in &job.vertices {
+                for m in Metric::ALL {
+                    // Ratios: the worst subtask is what backpressure follows; rates: the total.
+                    let s = v.stats.get(m);
+                    let value = if m.is_ratio() { s.max } else { s.sum };
+                    if let Some(x) = value {
+                        let key = SeriesKey { job_id: job.id.clone(), vertex_id: v.id.clone(), metric: m };
+                        let cap = self.series_capacity;
+                        self.series.entry(key).or_insert_with(|| Series::new(cap)).push(snap.at_ms, x);
+                    }
+                }
+            }
+        }
+        if self.snapshots.len() == self.window {
+            self.snapshots.pop_front();
+        }
+        self.snapshots.push_back(snap);
+    }
+
+    /// Oldest first.
+    pub fn recent(&self) -> impl DoubleEndedIterator<Item = &Snapshot> + ExactSizeIterator {
+        self.snapshots.iter()
+    }
+
+    pub fn latest(&self) -> Option<&Snapshot> {
+        self.snapshots.back()
+    }
+
+    pub fn series(&self, key: &SeriesKey) -> Option<&Series> {
+        self.series.get(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.snapshots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.snapshots.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rings_stay_bounded() {
+        let mut s = Series::new(3);
+        for i in 0..10 {
+            s.push(i, i as f64);
+        }
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.points().next(), Some(&(7, 7.0)));
+        let mut h = History::new(2, 5);
+        for i in 0..5 {
+            h.push(Snapshot { at_ms: i, ..Default::default() });
+        }
+        assert_eq!(h.len(), 2);
+        assert_eq!(h.latest().map(|s| s.at_ms), Some(4));
+    }
+}

@@ -1,0 +1,18 @@
+//! bptop: which operator is choking a streaming pipeline.
+//!
+//! Data flows one way: `sources` → `model::Snapshot` → `history` → `analysis` → `diagnosis`
+//! → `report` (and later the UI). `model`, `history`, `analysis`, `diagnosis` and `units` are
+//! the pure core: no I/O, no clock, no terminal.
+
+pub mod analysis;
+pub mod cli;
+pub mod collect;
+pub mod diagnosis;
+pub mod history;
+pub mod model;
+pub mod record;
+pub mod report;
+pub mod run;
+pub mod sim;
+pub mod sources;
+pub mod units;

@@ -1,0 +1,276 @@
+//! The normalized model: plain data, one `Snapshot` per poll.
+//!
+//! Every value that a source did not report (absent, `NaN`, a failed request) is `None`, never 0:
+//! the analysis must be able to tell "idle" from "unknown".
+
+use std::fmt;
+
+/// The task metrics bptop reads, whatever the source calls them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Metric {
+    /// Fraction of time busy (0..1), from `busyTimeMsPerSecond`.
+    Busy,
+    /// Fraction of time backpressured (0..1), soft + hard.
+    Backpressured,
+    /// Fraction of time idle (0..1).
+    Idle,
+    /// Backpressured while still able to process (0..1).
+    SoftBackpressured,
+    /// Backpressured and blocked (0..1).
+    HardBackpressured,
+    /// Input buffer pool usage (0..1).
+    InPool,
+    /// Output buffer pool usage (0..1).
+    OutPool,
+    /// Buffers queued in input channels.
+    InQueueLength,
+    /// Buffers queued in output subpartitions.
+    OutQueueLength,
+    /// Records received per second.
+    RecordsIn,
+    /// Records emitted per second.
+    RecordsOut,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 11] = [
+        Metric::Busy,
+        Metric::Backpressured,
+        Metric::Idle,
+        Metric::SoftBackpressured,
+        Metric::HardBackpressured,
+        Metric::InPool,
+        Metric::OutPool,
+        Metric::InQueueLength,
+        Metric::OutQueueLength,
+        Metric::RecordsIn,
+        Metric::RecordsOut,
+    ];
+    pub const COUNT: usize = Self::ALL.len();
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Ratios live in 0..1; rates and queue lengths do not.
+    pub fn is_ratio(self) -> bool {
+        !matches!(self, Metric::InQueueLength | Metric::OutQueueLength | Metric::RecordsIn | Metric::RecordsOut)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::Busy => "busy",
+            Metric::Backpressured => "backpressured",
+            Metric::Idle => "idle",
+            Metric::SoftBackpressured => "soft backpressured",
+            Metric::HardBackpressured => "hard backpressured",
+            Metric::InPool => "inPool",
+            Metric::OutPool => "outPool",
+            Metric::InQueueLength => "input queue",
+            Metric::OutQueueLength => "output queue",
+            Metric::RecordsIn => "records in/s",
+            Metric::RecordsOut => "records out/s",
+        }
+    }
+}
+
+/// One value per [`Metric`]; `None` = not reported.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MetricValues([Option<f64>; Metric::COUNT]);
+
+impl MetricValues {
+    pub fn get(&self, m: Metric) -> Option<f64> {
+        self.0[m.index()]
+    }
+
+    /// Stores a value; non-finite values become `None`, ratios are clamped into 0..1
+    /// (Flink occasionally reports 1001 ms per second).
+    pub fn set(&mut self, m: Metric, v: Option<f64>) {
+        let v = v.filter(|x| x.is_finite()).map(|x| if m.is_ratio() { x.clamp(0.0, 1.0) } else { x });
+        self.0[m.index()] = v;
+    }
+
+    pub fn with(mut self, m: Metric, v: f64) -> Self {
+        self.set(m, Some(v));
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(Option::is_none)
+    }
+}
+
+/// Minimum, maximum, average and sum of one metric across the subtasks of a vertex.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Stat {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub avg: Option<f64>,
+    pub sum: Option<f64>,
+}
+
+impl Stat {
+    /// The statistic of a set of subtask values (missing ones skipped).
+    pub fn of(values: impl IntoIterator<Item = Option<f64>>) -> Stat {
+        let vals: Vec<f64> = values.into_iter().flatten().filter(|v| v.is_finite()).collect();
+        if vals.is_empty() {
+            return Stat::default();
+        }
+        let sum: f64 = vals.iter().sum();
+        Stat {
+            min: vals.iter().copied().reduce(f64::min),
+            max: vals.iter().copied().reduce(f64::max),
+            avg: Some(sum / vals.len() as f64),
+            sum: Some(sum),
+        }
+    }
+}
+
+/// Per-metric statistics of a vertex.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VertexStats([Stat; Metric::COUNT]);
+
+impl VertexStats {
+    pub fn get(&self, m: Metric) -> Stat {
+        self.0[m.index()]
+    }
+    pub fn set(&mut self, m: Metric, s: Stat) {
+        self.0[m.index()] = s;
+    }
+    pub fn from_subtasks(subtasks: &[Subtask]) -> VertexStats {
+        let mut stats = VertexStats::default();
+        for m in Metric::ALL {
+            stats.set(m, Stat::of(subtasks.iter().map(|s| s.metrics.get(m))));
+        }
+        stats
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Subtask {
+    pub index: u32,
+    pub metrics: MetricValues,
+    /// Flink's sampled level for this subtask, when the source reports one.
+    pub backpressure_level: Option<BackpressureLevel>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BackpressureLevel {
+    Ok,
+    Low,
+    High,
+}
+
+impl BackpressureLevel {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "ok" => Some(Self::Ok),
+            "low" => Some(Self::Low),
+            "high" => Some(Self::High),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for BackpressureLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Ok => "ok",
+            Self::Low => "low",
+            Self::High => "high",
+        })
+    }
+}
+
+/// An edge of the job graph, seen from its consumer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Input {
+    pub from: String,
+    /// FORWARD, HASH, REBALANCE, … as the plan names it.
+    pub ship_strategy: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Vertex {
+    pub id: String,
+    pub name: String,
+    pub parallelism: u32,
+    pub max_parallelism: Option<u32>,
+    /// The operators chained inside this vertex, in order (one when nothing is chained).
+    pub operators: Vec<String>,
+    pub inputs: Vec<Input>,
+    /// Across subtasks; for parallelism 1 these equal the single subtask.
+    pub stats: VertexStats,
+    /// Per subtask detail; may be empty when only aggregates could be read.
+    pub subtasks: Vec<Subtask>,
+    pub backpressure_level: Option<BackpressureLevel>,
+    /// Why some metrics are missing (failed request, not registered …), for the evidence.
+    pub gaps: Vec<String>,
+}
+
+impl Vertex {
+    pub fn new(id: &str, name: &str, parallelism: u32) -> Vertex {
+        Vertex {
+            id: id.to_string(),
+            name: name.to_string(),
+            parallelism,
+            max_parallelism: None,
+            operators: split_chain(name),
+            inputs: Vec::new(),
+            stats: VertexStats::default(),
+            subtasks: Vec::new(),
+            backpressure_level: None,
+            gaps: Vec::new(),
+        }
+    }
+
+    pub fn is_source(&self) -> bool {
+        self.inputs.is_empty()
+    }
+}
+
+/// Flink names a chained vertex "A -> B -> C".
+pub fn split_chain(name: &str) -> Vec<String> {
+    name.split(" -> ").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    pub id: String,
+    pub name: String,
+    /// RUNNING, RESTARTING, … as Flink says it.
+    pub state: String,
+    /// In data-flow order as the source listed them (the analysis sorts topologically itself).
+    pub vertices: Vec<Vertex>,
+}
+
+impl Job {
+    pub fn vertex(&self, id: &str) -> Option<&Vertex> {
+        self.vertices.iter().find(|v| v.id == id)
+    }
+}
+
+/// Health of one configured endpoint at the time of a snapshot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceHealth {
+    pub name: String,
+    /// "flink", later "prometheus", "burrow", …
+    pub kind: String,
+    /// Base URL or recording path, without credentials.
+    pub endpoint: String,
+    pub ok: bool,
+    /// One line: what failed, with the URL and status.
+    pub error: Option<String>,
+    /// Requests that failed in this poll although the poll as a whole went through.
+    pub partial_errors: Vec<String>,
+    pub requests: u32,
+}
+
+/// Everything bptop learned in one poll.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Snapshot {
+    /// When the poll started (wall clock live, recorded time in replay), ms since the epoch.
+    pub at_ms: i64,
+    pub jobs: Vec<Job>,
+    pub sources: Vec<SourceHealth>,
+}

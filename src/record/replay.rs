@@ -1,0 +1,195 @@
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::format::{IndexEntry, Manifest, FORMAT_VERSION};
+use crate::sources::http::Response;
+
+/// What `bptop` replays when no endpoint is given: a real Flink 2.3 job whose sink is slow.
+pub const BUNDLED_NAME: &str = "bundled recording fixtures/real/slow-sink (real Flink 2.3 cluster)";
+
+mod bundled {
+    include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+}
+
+enum Store {
+    Dir(PathBuf),
+    Embedded(&'static [(&'static str, &'static [u8])]),
+}
+
+impl Store {
+    fn read(&self, rel: &str) -> Result<Vec<u8>, String> {
+        match self {
+            Store::Dir(dir) => {
+                let p = dir.join(rel);
+                std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+            }
+            Store::Embedded(files) => files
+                .iter()
+                .find(|(name, _)| *name == rel)
+                .map(|(_, bytes)| bytes.to_vec())
+                .ok_or_else(|| format!("bundled recording lacks {rel}")),
+        }
+    }
+}
+
+/// A recording opened for replay. Requests are answered from the latest capture of the same
+/// path at or before the current poll, like a cluster that was asked at that moment.
+pub struct Replay {
+    name: String,
+    store: Store,
+    manifest: Manifest,
+    /// Poll number and its start time, ascending.
+    polls: Vec<(u32, i64)>,
+    by_request: HashMap<(String, String), Vec<IndexEntry>>,
+    cursor: AtomicUsize,
+}
+
+impl Replay {
+    pub fn open(dir: &Path) -> Result<Replay, String> {
+        let store = Store::Dir(dir.to_path_buf());
+        Self::load(dir.display().to_string(), store)
+    }
+
+    pub fn bundled() -> Result<Replay, String> {
+        Self::load(BUNDLED_NAME.to_string(), Store::Embedded(bundled::FILES))
+    }
+
+    fn load(name: String, store: Store) -> Result<Replay, String> {
+        let bytes = store.read("manifest.json").map_err(|e| format!("recording {name}: {e}"))?;
+        let manifest: Manifest =
+            serde_json::from_slice(&bytes).map_err(|e| format!("recording {name}: manifest.json is not valid: {e}"))?;
+        if manifest.format_version != FORMAT_VERSION {
+            return Err(format!(
+                "recording {name}: format version {} (this bptop reads {FORMAT_VERSION})",
+                manifest.format_version
+            ));
+        }
+        let index = store.read("index.jsonl").map_err(|e| format!("recording {name}: {e}"))?;
+        let index = String::from_utf8(index).map_err(|_| format!("recording {name}: index.jsonl is not UTF-8"))?;
+        let mut by_request: HashMap<(String, String), Vec<IndexEntry>> = HashMap::new();
+        let mut poll_start: HashMap<u32, i64> = HashMap::new();
+        for (n, line) in index.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let entry: IndexEntry =
+                serde_json::from_str(line).map_err(|e| format!("recording {name}: index.jsonl line {}: {e}", n + 1))?;
+            if let Some(body) = &entry.body {
+                check_inside(body)
+                    .map_err(|e| format!("recording {name}: index.jsonl line {}: body '{body}' {e}", n + 1))?;
+            }
+            let t = poll_start.entry(entry.poll).or_insert(entry.t_ms);
+            *t = (*t).min(entry.t_ms);
+            by_request.entry((entry.source.clone(), entry.path.clone())).or_default().push(entry);
+        }
+        if by_request.is_empty() {
+            return Err(format!("recording {name} is empty (index.jsonl has no responses)"));
+        }
+        for entries in by_request.values_mut() {
+            entries.sort_by_key(|e| (e.poll, e.t_ms));
+        }
+        let mut polls: Vec<(u32, i64)> = poll_start.into_iter().collect();
+        polls.sort();
+        Ok(Replay { name, store, manifest, polls, by_request, cursor: AtomicUsize::new(0) })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    pub fn base_url(&self, source: &str) -> Option<String> {
+        self.manifest.sources.iter().find(|s| s.name == source).map(|s| s.base_url.clone())
+    }
+
+    pub fn has_source(&self, source: &str) -> bool {
+        self.by_request.keys().any(|(s, _)| s == source)
+    }
+
+    pub fn poll_count(&self) -> usize {
+        self.polls.len()
+    }
+
+    /// Start time of the i-th poll (0-based position, not poll number).
+    pub fn poll_time(&self, i: usize) -> Option<i64> {
+        self.polls.get(i).map(|p| p.1)
+    }
+
+    /// Position of the latest poll that started at or before `t_ms` (the first poll if none).
+    pub fn poll_at(&self, t_ms: i64) -> usize {
+        self.polls.iter().rposition(|p| p.1 <= t_ms).unwrap_or(0)
+    }
+
+    pub fn set_cursor(&self, i: usize) {
+        self.cursor.store(i.min(self.polls.len().saturating_sub(1)), Ordering::Relaxed);
+    }
+
+    pub fn cursor(&self) -> usize {
+        self.cursor.load(Ordering::Relaxed)
+    }
+
+    pub fn get(&self, source: &str, path: &str) -> Result<Response, String> {
+        self.get_at(source, path, self.cursor())
+    }
+
+    /// The answer to `path` as of the i-th poll.
+    pub fn get_at(&self, source: &str, path: &str, i: usize) -> Result<Response, String> {
+        let Some(entries) = self.by_request.get(&(source.to_string(), path.to_string())) else {
+            return Err(format!("recording {} holds no response to this request", self.name));
+        };
+        let poll = self.polls.get(i).map(|p| p.0).unwrap_or(u32::MAX);
+        let Some(entry) = entries.iter().rev().find(|e| e.poll <= poll) else {
+            return Err(format!(
+                "recording {} first answers this request at poll {}, after poll {poll}",
+                self.name, entries[0].poll
+            ));
+        };
+        if let Some(err) = &entry.error {
+            // Failures are part of the record: replay them as failures.
+            return Err(format!("{err} (recorded)"));
+        }
+        let body = match &entry.body {
+            Some(b) => self.store.read(b).map_err(|e| format!("recording {}: {e}", self.name))?,
+            None => Vec::new(),
+        };
+        Ok(Response { status: entry.status.unwrap_or(200), content_type: entry.content_type.clone(), body })
+    }
+}
+
+/// A body path must stay inside the recording: relative, no `..`, no root.
+fn check_inside(rel: &str) -> Result<(), String> {
+    let p = Path::new(rel);
+    if rel.is_empty() || p.is_absolute() || rel.contains('\\') {
+        return Err("must be a relative path inside the recording".into());
+    }
+    if p.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Err("points outside the recording".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_outside_the_recording_are_refused() {
+        assert!(check_inside("bodies/abc.json").is_ok());
+        assert!(check_inside("../etc/passwd").is_err());
+        assert!(check_inside("bodies/../../x").is_err());
+        assert!(check_inside("/etc/passwd").is_err());
+        assert!(check_inside("./a").is_err());
+        assert!(check_inside("").is_err());
+    }
+
+    #[test]
+    fn the_bundled_recording_opens() {
+        let r = Replay::bundled().expect("bundled recording");
+        assert!(r.poll_count() >= 3);
+        assert!(r.has_source("flink"));
+    }
+}

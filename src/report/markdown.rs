@@ -1,0 +1,89 @@
+use std::fmt::Write;
+
+use super::InputInfo;
+use crate::diagnosis::{Class, Diagnosis, Severity};
+use crate::units::{pct, pool, rate};
+
+fn icon(s: Severity) -> &'static str {
+    match s {
+        Severity::Healthy => "🟢",
+        Severity::Warning => "🟡",
+        Severity::Critical => "🔴",
+    }
+}
+
+/// Table cells must not break the table.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// A comment for a pull request or an incident channel.
+pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "## {} bptop: {}\n", icon(d.severity), d.severity.label());
+    let _ = writeln!(out, "_{} `{}` · {} polls_\n", input.mode, cell(&input.source), input.polls);
+    for job in &d.jobs {
+        let _ = writeln!(out, "### {} {} (`{}`, {})\n", icon(job.severity), cell(&job.name), job.id, job.state);
+        let _ = writeln!(out, "{}\n", cell(&job.summary));
+        let _ = writeln!(out, "| vertex | p | class | busy | backpressured | idle | in/out pool | in/s | out/s |");
+        let _ = writeln!(out, "|---|--:|---|--:|--:|--:|--:|--:|--:|");
+        for v in &job.vertices {
+            let class =
+                if v.class == Class::Bottleneck { "**bottleneck**".to_string() } else { v.class.label().to_string() };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {}/{} | {} | {} |",
+                cell(&v.name),
+                v.parallelism,
+                class,
+                pct(v.busy),
+                pct(v.backpressured),
+                pct(v.idle),
+                pool(v.in_pool),
+                pool(v.out_pool),
+                rate(v.records_in_per_s),
+                rate(v.records_out_per_s)
+            );
+        }
+        for b in &job.bottlenecks {
+            let _ = writeln!(
+                out,
+                "\n**Bottleneck: {}** ({}, confidence {} {:.2})\n",
+                cell(&b.name),
+                b.kind.label(),
+                b.confidence_label,
+                b.confidence
+            );
+            for e in &b.evidence {
+                let _ = writeln!(out, "- {}", cell(e));
+            }
+            match b.suggested_parallelism {
+                Some(p) => {
+                    let _ = writeln!(
+                        out,
+                        "- parallelism {} → **{p}**: {}",
+                        b.advice.current_parallelism,
+                        cell(&b.advice.parallelism_basis)
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "- parallelism: {}", cell(&b.advice.parallelism_basis));
+                }
+            }
+            for h in &b.advice.hints {
+                let _ = writeln!(out, "- _{}_: {}", h.kind, cell(&h.text));
+            }
+        }
+        if !job.findings.is_empty() {
+            let _ = writeln!(out);
+            for f in &job.findings {
+                let _ = writeln!(out, "- {}", cell(f));
+            }
+        }
+        out.push('\n');
+    }
+    for s in d.sources.iter().filter(|s| !s.ok || !s.partial_errors.is_empty()) {
+        let _ = writeln!(out, "> source `{}`: {}", s.name, cell(s.error.as_deref().unwrap_or("partial data")));
+    }
+    out
+}

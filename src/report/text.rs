@@ -1,0 +1,139 @@
+use std::fmt::Write;
+
+use super::{fit, InputInfo};
+use crate::diagnosis::{Class, Diagnosis, JobDiagnosis, Severity};
+use crate::units::{duration_s, pct, pool, rate};
+
+pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
+    let mut out = String::new();
+    let what = if input.mode == "replay" { "replay of" } else { "flink" };
+    let _ = writeln!(
+        out,
+        "bptop · {what} {} · {} poll{} over {}",
+        input.source,
+        input.polls,
+        if input.polls == 1 { "" } else { "s" },
+        duration_s(d.window_s)
+    );
+    if d.jobs.is_empty() {
+        let _ = writeln!(out, "\nno job to diagnose");
+    }
+    for job in &d.jobs {
+        out.push('\n');
+        job_block(&mut out, job);
+    }
+    out.push('\n');
+    for s in &d.sources {
+        let state = if s.ok { "ok" } else { "FAILED" };
+        let _ = write!(out, "source {} ({}) {state}: {} · {} requests", s.name, s.kind, s.endpoint, s.requests);
+        if let Some(e) = &s.error {
+            let _ = write!(out, " · {e}");
+        }
+        out.push('\n');
+        for e in s.partial_errors.iter().take(5) {
+            let _ = writeln!(out, "  partial: {e}");
+        }
+        if s.partial_errors.len() > 5 {
+            let _ = writeln!(out, "  … and {} more", s.partial_errors.len() - 5);
+        }
+    }
+    let counts = |s: Severity| d.jobs.iter().filter(|j| j.severity == s).count();
+    let _ = writeln!(
+        out,
+        "verdict: {} ({} job{}: {} critical, {} warning, {} healthy)",
+        d.severity.label().to_uppercase(),
+        d.jobs.len(),
+        if d.jobs.len() == 1 { "" } else { "s" },
+        counts(Severity::Critical),
+        counts(Severity::Warning),
+        counts(Severity::Healthy)
+    );
+    out
+}
+
+fn job_block(out: &mut String, job: &JobDiagnosis) {
+    let _ = writeln!(
+        out,
+        "● {:<8} {}  ({}, {}, {} poll{})",
+        job.severity.label().to_uppercase(),
+        job.name,
+        &job.id[..job.id.len().min(8)],
+        job.state,
+        job.samples,
+        if job.samples == 1 { "" } else { "s" }
+    );
+    let _ = writeln!(out, "  {}", job.summary);
+    let width = job.vertices.iter().map(|v| v.name.chars().count()).max().unwrap_or(6).clamp(6, 44);
+    let _ = writeln!(
+        out,
+        "\n    {:<width$}  {:>3}  {:<10}  {:>6}  {:>6}  {:>6}  {:>4}/{:<4}  {:>7}  {:>7}",
+        "vertex", "p", "class", "busy", "bp", "idle", "in", "out", "in/s", "out/s"
+    );
+    for v in &job.vertices {
+        let marker = match v.class {
+            Class::Bottleneck => "▶ ",
+            Class::Victim => "· ",
+            _ => "  ",
+        };
+        let class = if v.class == Class::Bottleneck { "BOTTLENECK".to_string() } else { v.class.label().to_string() };
+        let skew =
+            if v.skewed_subtasks.is_empty() { String::new() } else { format!("  skew #{}", join(&v.skewed_subtasks)) };
+        let _ = writeln!(
+            out,
+            "  {marker}{:<width$}  {:>3}  {:<10}  {:>6}  {:>6}  {:>6}  {:>4}/{:<4}  {:>7}  {:>7}{skew}",
+            fit(&v.name, width),
+            v.parallelism,
+            class,
+            pct(v.busy),
+            pct(v.backpressured),
+            pct(v.idle),
+            pool(v.in_pool),
+            pool(v.out_pool),
+            rate(v.records_in_per_s),
+            rate(v.records_out_per_s),
+        );
+    }
+    for b in &job.bottlenecks {
+        let _ = writeln!(
+            out,
+            "\n  Bottleneck: {} ({}, confidence {} {:.2})",
+            b.name,
+            b.kind.label(),
+            b.confidence_label,
+            b.confidence
+        );
+        for e in &b.evidence {
+            let _ = writeln!(out, "    · {e}");
+        }
+        let a = &b.advice;
+        if let Some(tr) = a.true_rate_per_subtask {
+            let _ = writeln!(out, "    true rate ≈ {} rec/s per subtask (records in ÷ busy)", rate(Some(tr)));
+        }
+        match b.suggested_parallelism {
+            Some(p) => {
+                let _ = writeln!(out, "    parallelism {} → {p}: {}", a.current_parallelism, a.parallelism_basis);
+            }
+            None => {
+                let _ = writeln!(out, "    parallelism: {}", a.parallelism_basis);
+            }
+        }
+        for h in &a.hints {
+            let _ = writeln!(out, "    hint ({}): {}", h.kind, h.text);
+        }
+    }
+    let victims: Vec<&str> =
+        job.vertices.iter().filter(|v| v.class == Class::Victim).map(|v| v.name.as_str()).collect();
+    if !victims.is_empty() && !job.bottlenecks.is_empty() {
+        let _ = writeln!(out, "\n  Victims (backpressured, not the cause): {}", victims.join(", "));
+    }
+    if !job.findings.is_empty() {
+        let _ = writeln!(out, "\n  Also:");
+        for f in &job.findings {
+            let _ = writeln!(out, "    · {f}");
+        }
+    }
+}
+
+fn join(ix: &[u32]) -> String {
+    ix.iter().map(u32::to_string).collect::<Vec<_>>().join(",#")
+}

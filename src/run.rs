@@ -1,0 +1,228 @@
+//! The commands: wiring of sources, history, analysis and reports. Returns the exit code.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::analysis::{self, Thresholds};
+use crate::cli::{Cli, Command, DiagnoseArgs, FailOn, Format, RecordArgs, ServeArgs, SimulateArgs, SourceArgs};
+use crate::collect::{now_ms, Collector};
+use crate::diagnosis::Severity;
+use crate::history::History;
+use crate::record::{Recorder, Replay, SourceInfo};
+use crate::report::{self, InputInfo};
+use crate::sources::flink::{FlinkSource, JobFilter};
+use crate::sources::http::{Fetcher, HttpOptions};
+
+/// Exit codes of `diagnose` (DESIGN.md). 2 is clap's own usage error.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_VERDICT: i32 = 1;
+pub const EXIT_CANNOT_DIAGNOSE: i32 = 3;
+
+/// Polls kept whole for classification: long enough to smooth Flink's cached values
+/// (about five polls repeat one value), short enough to follow a change within ~20 s.
+const CLASSIFY_WINDOW: usize = 10;
+/// Points per series: one hour at the default 2 s interval.
+const SERIES_CAPACITY: usize = 1800;
+
+pub async fn run(cli: Cli) -> i32 {
+    let result = match cli.command {
+        None | Some(Command::Watch) => {
+            eprintln!("bptop: the live dashboard is not built yet; showing `bptop diagnose` instead");
+            let args = DiagnoseArgs {
+                samples: None,
+                format: Format::Text,
+                fail_on: FailOn::Never,
+                bp_threshold: 0.10,
+                busy_threshold: 0.50,
+                target_utilization: 0.70,
+            };
+            diagnose(&cli.source, &args).await
+        }
+        Some(Command::Diagnose(args)) => diagnose(&cli.source, &args).await,
+        Some(Command::Record(args)) => record(&cli.source, &args).await,
+        Some(Command::ServeRecording(args)) => serve_recording(&cli.source, &args).await,
+        Some(Command::Simulate(args)) => simulate(&args).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("bptop: {e}");
+            EXIT_CANNOT_DIAGNOSE
+        }
+    }
+}
+
+fn http_options(src: &SourceArgs) -> HttpOptions {
+    HttpOptions {
+        request_timeout: src.timeout,
+        connect_timeout: src.timeout.min(std::time::Duration::from_secs(3)),
+        max_concurrency: usize::from(src.concurrency),
+    }
+}
+
+fn job_filter(src: &SourceArgs) -> JobFilter {
+    match &src.job {
+        Some(j) if !j.trim().is_empty() => JobFilter::Named(j.trim().to_string()),
+        _ => JobFilter::AllRunning,
+    }
+}
+
+/// The Flink fetcher and, in replay, the recording behind it.
+fn open_flink(src: &SourceArgs) -> Result<(Fetcher, Option<Arc<Replay>>, String), String> {
+    let opts = http_options(src);
+    if let Some(dir) = &src.replay {
+        let replay = Arc::new(Replay::open(dir)?);
+        if !replay.has_source("flink") {
+            return Err(format!("recording {} has no Flink responses", dir.display()));
+        }
+        let label = dir.display().to_string();
+        return Ok((Fetcher::replay("flink", replay.clone(), &opts), Some(replay), label));
+    }
+    if let Some(url) = &src.flink {
+        let f = Fetcher::http("flink", url, &opts)?;
+        let label = f.endpoint();
+        return Ok((f, None, label));
+    }
+    let replay = Arc::new(Replay::bundled()?);
+    eprintln!(
+        "bptop: no --flink given: replaying the {} (use --flink URL for your cluster)",
+        crate::record::BUNDLED_NAME
+    );
+    Ok((Fetcher::replay("flink", replay.clone(), &opts), Some(replay), crate::record::BUNDLED_NAME.to_string()))
+}
+
+async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> {
+    let (fetcher, replay, label) = open_flink(src)?;
+    let collector = Collector::new(FlinkSource::new(fetcher, job_filter(src)), replay.clone(), None);
+    let samples = match (args.samples, collector.replay_polls()) {
+        (Some(n), Some(polls)) => (n as usize).min(polls),
+        (Some(n), None) => n as usize,
+        (None, Some(polls)) => polls,
+        (None, None) => 3,
+    };
+    let mut history = History::new(CLASSIFY_WINDOW, SERIES_CAPACITY);
+    let mut last_error = None;
+    let mut latest_sources = Vec::new();
+    for i in 0..samples {
+        if i > 0 && replay.is_none() {
+            tokio::time::sleep(src.interval).await;
+        }
+        let snap = collector.poll(i).await;
+        let failed = snap.sources.iter().find(|s| !s.ok).and_then(|s| s.error.clone());
+        latest_sources = snap.sources.clone();
+        match failed {
+            // A failed poll adds nothing: the verdict rests on the polls that answered, and
+            // the report says the source is failing now.
+            Some(e) => last_error = Some(e),
+            None => history.push(snap),
+        }
+    }
+    if history.is_empty() {
+        return Err(format!("could not diagnose: {}", last_error.unwrap_or_else(|| "no poll answered".into())));
+    }
+    let thresholds = Thresholds {
+        bp_low: args.bp_threshold,
+        busy_bottleneck: args.busy_threshold,
+        target_utilization: args.target_utilization.max(0.05),
+        ..Thresholds::default()
+    };
+    let mut diagnosis = analysis::diagnose(&history, &thresholds);
+    if last_error.is_some() {
+        // Report the sources as they are now, not as they were at the last good poll.
+        diagnosis.sources = analysis::source_reports(&latest_sources);
+        diagnosis.severity = diagnosis.severity.max(Severity::Warning);
+    }
+    let input =
+        InputInfo { mode: if replay.is_some() { "replay" } else { "live" }.into(), source: label, polls: samples };
+    let text = match args.format {
+        Format::Text => report::text(&diagnosis, &input),
+        Format::Json => report::json(&diagnosis, &input),
+        Format::Markdown => report::markdown(&diagnosis, &input),
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a message.
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    let limit = match args.fail_on {
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Critical => Some(Severity::Critical),
+        FailOn::Never => None,
+    };
+    Ok(match limit {
+        Some(l) if diagnosis.severity >= l => EXIT_VERDICT,
+        _ => EXIT_OK,
+    })
+}
+
+async fn record(src: &SourceArgs, args: &RecordArgs) -> Result<i32, String> {
+    let Some(url) = &src.flink else {
+        return Err("record needs --flink URL (or BPTOP_FLINK_URL)".into());
+    };
+    let opts = http_options(src);
+    let fetcher = Fetcher::http("flink", url, &opts)?;
+    let sources = vec![SourceInfo { name: "flink".into(), kind: "flink".into(), base_url: fetcher.endpoint() }];
+    let interval_ms = src.interval.as_millis() as u64;
+    let recorder = Arc::new(Recorder::create(&args.out, sources, &args.note, interval_ms, now_ms(), now_ms)?);
+    let collector = Collector::new(
+        FlinkSource::new(fetcher.with_recorder(recorder.clone()), job_filter(src)),
+        None,
+        Some(recorder.clone()),
+    );
+    let polls = (args.duration.as_secs_f64() / src.interval.as_secs_f64()).round().max(1.0) as usize;
+    let mut ticker = tokio::time::interval(src.interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut taken = 0;
+    for n in 0..polls {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = tokio::signal::ctrl_c() => break,
+        }
+        let snap = collector.poll(n).await;
+        taken += 1;
+        let s = &snap.sources[0];
+        match &s.error {
+            Some(e) => eprintln!("poll {}/{polls}: {} requests, failed: {e}", n + 1, s.requests),
+            None => eprintln!("poll {}/{polls}: {} job(s), {} requests", n + 1, snap.jobs.len(), s.requests),
+        }
+    }
+    let (responses, error) = recorder.finish();
+    if let Some(e) = error {
+        return Err(format!("recording to {} failed: {e}", args.out.display()));
+    }
+    eprintln!("recorded {taken} polls ({responses} responses) into {}", recorder.dir().display());
+    Ok(EXIT_OK)
+}
+
+async fn serve_recording(src: &SourceArgs, args: &ServeArgs) -> Result<i32, String> {
+    let Some(dir) = &src.replay else {
+        return Err("serve-recording needs --replay DIR".into());
+    };
+    let replay = Arc::new(Replay::open(dir)?);
+    let listener = bind(&args.listen).await?;
+    crate::record::serve::serve(replay, &args.source, args.speed, listener).await.map_err(|e| e.to_string())?;
+    Ok(EXIT_OK)
+}
+
+async fn simulate(args: &SimulateArgs) -> Result<i32, String> {
+    let text =
+        std::fs::read_to_string(&args.scenario).map_err(|e| format!("cannot read {}: {e}", args.scenario.display()))?;
+    let scenario = crate::sim::Scenario::from_json(&text).map_err(|e| format!("{}: {e}", args.scenario.display()))?;
+    let listener = bind(&args.listen).await?;
+    crate::sim::serve(scenario, listener).await.map_err(|e| e.to_string())?;
+    Ok(EXIT_OK)
+}
+
+/// Binds and prints the address (port 0 picks a free one), for scripts that start us.
+async fn bind(addr: &str) -> Result<tokio::net::TcpListener, String> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("listening on http://{local}");
+    let _ = std::io::stdout().flush();
+    Ok(listener)
+}
+
+/// Used by tests and scripts to check a path is a recording.
+pub fn is_recording(dir: &Path) -> bool {
+    dir.join("manifest.json").is_file() && dir.join("index.jsonl").is_file()
+}

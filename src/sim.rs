@@ -1,0 +1,1681 @@
+//! A simulated Apache Flink REST API (Flink 1.13–2.x semantics) for fixtures, tests and
+//! benchmarks.
+//!
+//! A [`Scenario`] (JSON, see below) describes jobs, their vertices and constant per-subtask
+//! metric values; [`router`] / [`serve`] answer the handful of REST endpoints bptop reads with
+//! bodies shaped like the ones a real Flink 2.3 cluster sent (see
+//! `/work/shared/fixtures/real-flink/`), including Flink's quirks:
+//!
+//! * `/subtasks/metrics?get=a,unknown` answers `[]`: one unregistered name empties the whole
+//!   aggregated answer (Flink's `AggregatedMetricsStoreHelper` returns early), while a
+//!   non-numeric metric such as `isBackPressured` is silently skipped.
+//! * `/vertices/<vid>/metrics?get=0.a,0.unknown` drops the unknown name, answers values as
+//!   strings (`"998"` for long gauges and counters, `"1000.0"` for doubles, `"NaN"`,
+//!   `"true"`), deduplicated and in hash order rather than request order.
+//! * NaN is the JSON string `"NaN"` wherever Flink writes a double.
+//! * Metric and back-pressure endpoints do not check that the job or vertex exists (they only
+//!   look into the metric store): an unknown job/vertex answers `200 []` and
+//!   `200 {"status":"deprecated"}`, exactly like Flink. Only `/jobs/<jid>` and
+//!   `/jobs/<jid>/plan` answer 404 for an unknown job.
+//!
+//! Scenario JSON (snake_case):
+//!
+//! ```json
+//! {
+//!   "flink_version": "2",
+//!   "note": "free text",
+//!   "jobs": [{
+//!     "id": "<32 lowercase hex>", "name": "orders-enrichment", "state": "RUNNING",
+//!     "vertices": [{
+//!       "id": "<32 lowercase hex>", "name": "Source: kafka-orders -> Map",
+//!       "parallelism": 4, "max_parallelism": 128,
+//!       "inputs": [{"id": "<upstream vertex id>", "ship_strategy": "HASH"}],
+//!       "metrics": {"busy": 1000.0, "backpressured": 0.0, "idle": 0.0,
+//!                   "in_pool": 0.0, "out_pool": 0.1, "records_in": 900.0, "records_out": 900.0},
+//!       "subtasks": {"2": {"busy": 990.0, "idle": 5.0}}
+//!     }]
+//!   }]
+//! }
+//! ```
+//!
+//! `busy`, `backpressured`, `idle` (and the optional `hard_backpressured`, the part of
+//! `backpressured` that is hard; default 0) are ms per second; `in_pool`/`out_pool` are buffer
+//! pool usages 0..1; `records_in`/`records_out` are records per second per subtask. A value is a
+//! number or the string `"NaN"`; an absent key means the metric is not registered at all.
+//! `subtasks` entries are merged field by field over `metrics`. Values are constant over time;
+//! only the `numRecordsIn`/`numRecordsOut` counters (rate × seconds since the server started)
+//! and the job durations move.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{json, Map, Value};
+
+// ---------------------------------------------------------------------------------------------
+// Scenario model
+// ---------------------------------------------------------------------------------------------
+
+/// Everything the simulated cluster knows: jobs, vertices and their constant metric values.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Which metric names and body shapes to imitate.
+    #[serde(default)]
+    pub flink_version: FlinkVersion,
+    /// Free text; fixtures say here which vertex is the bottleneck by construction.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    #[serde(default)]
+    pub jobs: Vec<Job>,
+}
+
+/// Flink major version: `"1"` (1.13–1.20: `buffers.*` metric names, dashed back-pressure keys
+/// only) or `"2"` (2.x: `Shuffle.Netty.*` names, camelCase and dashed back-pressure keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum FlinkVersion {
+    #[serde(rename = "1")]
+    V1,
+    #[default]
+    #[serde(rename = "2")]
+    V2,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    pub id: String,
+    pub name: String,
+    /// A Flink `JobStatus` name, e.g. `RUNNING`, `RESTARTING`, `INITIALIZING`.
+    #[serde(default = "default_job_state")]
+    pub state: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    pub vertices: Vec<Vertex>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vertex {
+    pub id: String,
+    /// The vertex name as Flink reports it; chained operators are joined by `" -> "`.
+    pub name: String,
+    pub parallelism: u32,
+    #[serde(default = "default_max_parallelism")]
+    pub max_parallelism: u32,
+    /// Upstream vertices; empty for sources.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<Input>,
+    /// Values every subtask reports unless `subtasks` overrides them.
+    #[serde(default)]
+    pub metrics: Metrics,
+    /// Per-subtask overrides, merged field by field over `metrics`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub subtasks: BTreeMap<u32, Metrics>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    pub id: String,
+    /// `FORWARD`, `HASH`, `REBALANCE`, `RESCALE`, `BROADCAST`, ...
+    #[serde(default = "default_ship_strategy")]
+    pub ship_strategy: String,
+}
+
+/// Metric values of one subtask. `None` means "not registered".
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metrics {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy: Option<MetricValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backpressured: Option<MetricValue>,
+    /// Part of `backpressured` that is hard back pressure (default 0: all soft).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hard_backpressured: Option<MetricValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle: Option<MetricValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_pool: Option<MetricValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_pool: Option<MetricValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records_in: Option<MetricValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records_out: Option<MetricValue>,
+}
+
+impl Metrics {
+    /// `self` with every absent field taken from `base`.
+    fn merged_over(&self, base: &Metrics) -> Metrics {
+        Metrics {
+            busy: self.busy.or(base.busy),
+            backpressured: self.backpressured.or(base.backpressured),
+            hard_backpressured: self.hard_backpressured.or(base.hard_backpressured),
+            idle: self.idle.or(base.idle),
+            in_pool: self.in_pool.or(base.in_pool),
+            out_pool: self.out_pool.or(base.out_pool),
+            records_in: self.records_in.or(base.records_in),
+            records_out: self.records_out.or(base.records_out),
+        }
+    }
+}
+
+/// A metric value: a JSON number, or the string `"NaN"` (Flink reports NaN as a string).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricValue(pub f64);
+
+impl<'de> Deserialize<'de> for MetricValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(f64),
+            Text(String),
+        }
+        match Raw::deserialize(deserializer)? {
+            Raw::Number(x) => Ok(MetricValue(x)),
+            Raw::Text(s) if s == "NaN" => Ok(MetricValue(f64::NAN)),
+            Raw::Text(s) => Err(D::Error::custom(format!("a metric value is a number or \"NaN\", not {s:?}"))),
+        }
+    }
+}
+
+impl Serialize for MetricValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0.is_finite() {
+            serializer.serialize_f64(self.0)
+        } else {
+            serializer.serialize_str(&java_double(self.0))
+        }
+    }
+}
+
+fn default_job_state() -> String {
+    "RUNNING".to_string()
+}
+
+fn default_max_parallelism() -> u32 {
+    128
+}
+
+fn default_ship_strategy() -> String {
+    "FORWARD".to_string()
+}
+
+/// Flink's `JobStatus` values.
+const JOB_STATES: [&str; 11] = [
+    "INITIALIZING",
+    "CREATED",
+    "RUNNING",
+    "FAILING",
+    "FAILED",
+    "CANCELLING",
+    "CANCELED",
+    "FINISHED",
+    "RESTARTING",
+    "SUSPENDED",
+    "RECONCILING",
+];
+
+/// Flink's `ExecutionState` values, in the order the real `/jobs/<jid>` body lists them.
+const TASK_STATES: [&str; 10] = [
+    "FINISHED",
+    "RUNNING",
+    "CREATED",
+    "DEPLOYING",
+    "RECONCILING",
+    "SCHEDULED",
+    "INITIALIZING",
+    "CANCELING",
+    "CANCELED",
+    "FAILED",
+];
+
+impl Scenario {
+    /// Parses and validates a scenario: ids are 32 lowercase hex digits, job ids are unique,
+    /// vertex ids are unique within their job, inputs refer to other vertices of the same job,
+    /// per-subtask overrides refer to existing subtasks and values are in range.
+    pub fn from_json(text: &str) -> Result<Scenario, String> {
+        let scenario: Scenario = serde_json::from_str(text).map_err(|e| format!("invalid scenario: {e}"))?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let mut job_ids = HashSet::new();
+        for job in &self.jobs {
+            check_id("job", &job.id)?;
+            if !job_ids.insert(job.id.as_str()) {
+                return Err(format!("duplicate job id {}", job.id));
+            }
+            if !JOB_STATES.contains(&job.state.as_str()) {
+                return Err(format!(
+                    "job {}: unknown state {:?} (expected one of {})",
+                    job.id,
+                    job.state,
+                    JOB_STATES.join(", ")
+                ));
+            }
+            // Vertex ids only need to be unique per job: Flink derives them from the stream
+            // graph, so two jobs with the same topology share vertex ids.
+            let mut vertex_ids = HashSet::new();
+            for v in &job.vertices {
+                check_id("vertex", &v.id)?;
+                if !vertex_ids.insert(v.id.as_str()) {
+                    return Err(format!("job {}: duplicate vertex id {}", job.id, v.id));
+                }
+                if v.parallelism == 0 {
+                    return Err(format!("vertex {}: parallelism must be at least 1", v.id));
+                }
+                if v.max_parallelism < v.parallelism {
+                    return Err(format!(
+                        "vertex {}: max_parallelism {} is below parallelism {}",
+                        v.id, v.max_parallelism, v.parallelism
+                    ));
+                }
+            }
+            for v in &job.vertices {
+                for input in &v.inputs {
+                    if input.id == v.id {
+                        return Err(format!("vertex {}: reads from itself", v.id));
+                    }
+                    if !vertex_ids.contains(input.id.as_str()) {
+                        return Err(format!("vertex {}: input {} is not a vertex of job {}", v.id, input.id, job.id));
+                    }
+                }
+                if let Some(index) = v.subtasks.keys().find(|&&i| i >= v.parallelism) {
+                    return Err(format!(
+                        "vertex {}: subtask {} does not exist (parallelism {})",
+                        v.id, index, v.parallelism
+                    ));
+                }
+                for index in 0..v.parallelism {
+                    check_metrics(&format!("vertex {} subtask {index}", v.id), &v.subtask(index))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Vertex {
+    /// The metric values subtask `index` reports.
+    fn subtask(&self, index: u32) -> Metrics {
+        match self.subtasks.get(&index) {
+            Some(over) => over.merged_over(&self.metrics),
+            None => self.metrics,
+        }
+    }
+}
+
+fn is_hex_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn check_id(what: &str, id: &str) -> Result<(), String> {
+    if is_hex_id(id) {
+        Ok(())
+    } else {
+        Err(format!("{what} id {id:?} is not 32 lowercase hex digits"))
+    }
+}
+
+fn check_metrics(context: &str, m: &Metrics) -> Result<(), String> {
+    let in_range = |field: &str, value: Option<MetricValue>, max: f64| -> Result<(), String> {
+        match value {
+            Some(MetricValue(x)) if !x.is_nan() && !(0.0..=max).contains(&x) => {
+                Err(format!("{context}: {field} = {x} is outside 0..={max}"))
+            }
+            _ => Ok(()),
+        }
+    };
+    in_range("busy", m.busy, 1000.0)?;
+    in_range("backpressured", m.backpressured, 1000.0)?;
+    in_range("hard_backpressured", m.hard_backpressured, 1000.0)?;
+    in_range("idle", m.idle, 1000.0)?;
+    in_range("in_pool", m.in_pool, 1.0)?;
+    in_range("out_pool", m.out_pool, 1.0)?;
+    in_range("records_in", m.records_in, f64::MAX)?;
+    in_range("records_out", m.records_out, f64::MAX)?;
+    match (m.backpressured, m.hard_backpressured) {
+        (None, Some(_)) => Err(format!("{context}: hard_backpressured needs backpressured (hard is part of it)")),
+        (Some(MetricValue(bp)), Some(MetricValue(hard))) if hard > bp => {
+            Err(format!("{context}: hard_backpressured {hard} exceeds backpressured {bp}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metric registry of one subtask
+// ---------------------------------------------------------------------------------------------
+
+/// A registered metric value, typed like the Java gauge/counter behind it, because the type
+/// decides how Flink renders it: `backPressuredTimeMsPerSecond` is a `long` gauge (`"998"`),
+/// `busyTimeMsPerSecond` a `double` (`"2.0"`, `"NaN"`), pool usages are `float`s.
+#[derive(Debug, Clone, Copy)]
+enum Gauge {
+    Double(f64),
+    /// Already rounded; NaN only if the scenario asked for it.
+    Long(f64),
+    Float(f32),
+    Bool(bool),
+}
+
+impl Gauge {
+    fn long(x: f64) -> Gauge {
+        // `+ 0.0` turns a rounded -0.0 into 0.0, which Java's long has no sign for.
+        Gauge::Long(if x.is_finite() { x.round() + 0.0 } else { x })
+    }
+
+    /// The string Flink's metric fetcher stores and the per-subtask endpoint answers.
+    fn rest_string(self) -> String {
+        match self {
+            Gauge::Double(x) => java_double(x),
+            Gauge::Long(x) if x.is_finite() => format!("{x:.0}"),
+            Gauge::Long(x) => java_double(x),
+            Gauge::Float(x) => java_float(x),
+            Gauge::Bool(b) => b.to_string(),
+        }
+    }
+
+    /// What `Double.valueOf(rest_string())` gives in the aggregating handler; `None` for
+    /// strings Java cannot parse as a double (the metric is then skipped).
+    fn numeric(self) -> Option<f64> {
+        match self {
+            Gauge::Double(x) | Gauge::Long(x) => Some(x),
+            // Parse the float's own decimal rendering, as Java does: 0.1f is 0.1, not
+            // 0.10000000149011612.
+            Gauge::Float(x) => Some(java_float(x).parse().unwrap_or(f64::from(x))),
+            Gauge::Bool(_) => None,
+        }
+    }
+}
+
+const BUSY: &str = "busyTimeMsPerSecond";
+const BACKPRESSURED: &str = "backPressuredTimeMsPerSecond";
+const IDLE: &str = "idleTimeMsPerSecond";
+const SOFT_BACKPRESSURED: &str = "softBackPressuredTimeMsPerSecond";
+const HARD_BACKPRESSURED: &str = "hardBackPressuredTimeMsPerSecond";
+const IS_BACKPRESSURED: &str = "isBackPressured";
+const RECORDS_IN_RATE: &str = "numRecordsInPerSecond";
+const RECORDS_OUT_RATE: &str = "numRecordsOutPerSecond";
+const RECORDS_IN: &str = "numRecordsIn";
+const RECORDS_OUT: &str = "numRecordsOut";
+
+/// Buffer metric names: in pool, out pool, input queue length, output queue length.
+fn buffer_names(version: FlinkVersion) -> [&'static str; 4] {
+    match version {
+        FlinkVersion::V1 => {
+            ["buffers.inPoolUsage", "buffers.outPoolUsage", "buffers.inputQueueLength", "buffers.outputQueueLength"]
+        }
+        FlinkVersion::V2 => [
+            "Shuffle.Netty.Input.Buffers.inPoolUsage",
+            "Shuffle.Netty.Output.Buffers.outPoolUsage",
+            "Shuffle.Netty.Input.Buffers.inputQueueLength",
+            "Shuffle.Netty.Output.Buffers.outputQueueLength",
+        ],
+    }
+}
+
+/// Queue length derived from a pool usage: a full pool of ~10 buffers per channel shows a
+/// queue of about 10, as in the real recording (outPoolUsage 1.0, queue lengths 9–10).
+fn queue_length(pool: f64) -> Gauge {
+    Gauge::long(if pool.is_finite() { pool * 10.0 } else { 0.0 })
+}
+
+/// Counter value after `elapsed_s` seconds at `rate` records per second.
+fn counter(rate: f64, elapsed_s: f64) -> Gauge {
+    Gauge::Long(if rate.is_finite() { (rate * elapsed_s).floor() } else { 0.0 })
+}
+
+/// The metrics one subtask registers, derived from its scenario values.
+fn subtask_gauges(version: FlinkVersion, m: &Metrics, elapsed_s: f64) -> Vec<(&'static str, Gauge)> {
+    let [in_pool, out_pool, in_queue, out_queue] = buffer_names(version);
+    let mut out = Vec::with_capacity(14);
+    if let Some(MetricValue(busy)) = m.busy {
+        out.push((BUSY, Gauge::Double(busy)));
+    }
+    if let Some(MetricValue(bp)) = m.backpressured {
+        let hard = m.hard_backpressured.map_or(0.0, |h| h.0);
+        out.push((BACKPRESSURED, Gauge::long(bp)));
+        out.push((SOFT_BACKPRESSURED, Gauge::long(bp - hard)));
+        out.push((HARD_BACKPRESSURED, Gauge::long(hard)));
+        out.push((IS_BACKPRESSURED, Gauge::Bool(bp > 0.0)));
+    }
+    if let Some(MetricValue(idle)) = m.idle {
+        out.push((IDLE, Gauge::long(idle)));
+    }
+    if let Some(MetricValue(pool)) = m.in_pool {
+        out.push((in_pool, Gauge::Float(pool as f32)));
+        out.push((in_queue, queue_length(pool)));
+    }
+    if let Some(MetricValue(pool)) = m.out_pool {
+        out.push((out_pool, Gauge::Float(pool as f32)));
+        out.push((out_queue, queue_length(pool)));
+    }
+    if let Some(MetricValue(rate)) = m.records_in {
+        out.push((RECORDS_IN_RATE, Gauge::Double(rate)));
+        out.push((RECORDS_IN, counter(rate, elapsed_s)));
+    }
+    if let Some(MetricValue(rate)) = m.records_out {
+        out.push((RECORDS_OUT_RATE, Gauge::Double(rate)));
+        out.push((RECORDS_OUT, counter(rate, elapsed_s)));
+    }
+    out
+}
+
+fn lookup(gauges: &[(&'static str, Gauge)], name: &str) -> Option<Gauge> {
+    gauges.iter().find(|(n, _)| *n == name).map(|(_, g)| *g)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Number formatting like Java / Jackson
+// ---------------------------------------------------------------------------------------------
+
+/// `Double.toString`: plain decimal for 1e-3 <= |x| < 1e7, otherwise `1.5E12`.
+fn java_double(x: f64) -> String {
+    if x.is_nan() {
+        "NaN".to_string()
+    } else if x.is_infinite() {
+        (if x > 0.0 { "Infinity" } else { "-Infinity" }).to_string()
+    } else if x == 0.0 || (1e-3..1e7).contains(&x.abs()) {
+        // Rust's Debug form is the shortest round-trip decimal with ".0" on integers, which is
+        // what Java prints in this range.
+        format!("{x:?}")
+    } else {
+        java_scientific(&format!("{x:e}"))
+    }
+}
+
+/// `Float.toString`, same rules as [`java_double`] for a `float`.
+fn java_float(x: f32) -> String {
+    if x.is_nan() {
+        "NaN".to_string()
+    } else if x.is_infinite() {
+        (if x > 0.0 { "Infinity" } else { "-Infinity" }).to_string()
+    } else if x == 0.0 || (1e-3..1e7).contains(&x.abs()) {
+        format!("{x:?}")
+    } else {
+        java_scientific(&format!("{x:e}"))
+    }
+}
+
+/// Rust `1.5e12` / `1e-4` to Java `1.5E12` / `1.0E-4`.
+fn java_scientific(rust: &str) -> String {
+    match rust.split_once('e') {
+        Some((mantissa, exponent)) if mantissa.contains('.') => format!("{mantissa}E{exponent}"),
+        Some((mantissa, exponent)) => format!("{mantissa}.0E{exponent}"),
+        None => rust.to_string(),
+    }
+}
+
+/// A double as Jackson writes it in Flink's bodies: a JSON number, or `"NaN"`/`"Infinity"`.
+fn json_double(x: f64) -> Value {
+    serde_json::Number::from_f64(x).map(Value::Number).unwrap_or_else(|| Value::String(java_double(x)))
+}
+
+/// A stable but arbitrary order, standing in for the Java `HashMap`/`HashSet` iteration order
+/// Flink answers metric lists in (FNV-1a of the name).
+fn hash_order(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aggregation, with Java's double semantics
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Agg {
+    Min,
+    Max,
+    Avg,
+    Sum,
+    Skew,
+}
+
+impl Agg {
+    const ALL: [Agg; 5] = [Agg::Min, Agg::Max, Agg::Avg, Agg::Sum, Agg::Skew];
+
+    fn key(self) -> &'static str {
+        match self {
+            Agg::Min => "min",
+            Agg::Max => "max",
+            Agg::Avg => "avg",
+            Agg::Sum => "sum",
+            Agg::Skew => "skew",
+        }
+    }
+
+    /// Flink resolves `agg` values with `AggregationMode.valueOf(value.toUpperCase())`.
+    fn parse(text: &str) -> Option<Agg> {
+        Agg::ALL.into_iter().find(|a| a.key().eq_ignore_ascii_case(text))
+    }
+
+    fn apply(self, values: &[f64]) -> f64 {
+        // `values` is never empty: the caller answers `[]` before aggregating nothing.
+        let sum: f64 = values.iter().sum();
+        let avg = sum / values.len() as f64;
+        match self {
+            Agg::Min => values.iter().copied().fold(f64::INFINITY, java_min),
+            Agg::Max => values.iter().copied().fold(f64::NEG_INFINITY, java_max),
+            Agg::Avg => avg,
+            Agg::Sum => sum,
+            // Flink's DoubleDataSkew: mean absolute deviation over mean, in percent, capped
+            // at 100 (Math.min keeps NaN).
+            Agg::Skew => {
+                if avg == 0.0 {
+                    0.0
+                } else {
+                    let deviation: f64 = values.iter().map(|v| (avg - v).abs()).sum();
+                    java_min(deviation / values.len() as f64 / avg * 100.0, 100.0)
+                }
+            }
+        }
+    }
+}
+
+/// `Math.min`: NaN wins (Rust's `f64::min` would drop it).
+fn java_min(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.min(b)
+    }
+}
+
+/// `Math.max`: NaN wins.
+fn java_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server state and job views
+// ---------------------------------------------------------------------------------------------
+
+struct Sim {
+    scenario: Arc<Scenario>,
+    started: Instant,
+    started_ms: i64,
+}
+
+/// When a job started, (maybe) ended and entered its current state, in epoch ms.
+struct JobClock {
+    start: i64,
+    end: i64,
+    duration: i64,
+    running_since: i64,
+    state_since: i64,
+}
+
+/// Terminal states: Flink drops such jobs from its metric store.
+fn is_globally_terminal(state: &str) -> bool {
+    matches!(state, "FINISHED" | "FAILED" | "CANCELED")
+}
+
+/// The execution state a job's tasks are in while the job is in `job_state`.
+fn task_state(job_state: &str) -> &'static str {
+    match job_state {
+        "INITIALIZING" | "CREATED" => "CREATED",
+        // A restarting job has cancelled its tasks and waits for the restart delay.
+        "RESTARTING" | "SUSPENDED" | "CANCELED" => "CANCELED",
+        "FAILING" | "CANCELLING" => "CANCELING",
+        "FAILED" => "FAILED",
+        "FINISHED" => "FINISHED",
+        "RECONCILING" => "RECONCILING",
+        _ => "RUNNING",
+    }
+}
+
+impl Sim {
+    fn new(scenario: Arc<Scenario>) -> Sim {
+        let started_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        Sim { scenario, started: Instant::now(), started_ms }
+    }
+
+    fn version(&self) -> FlinkVersion {
+        self.scenario.flink_version
+    }
+
+    fn elapsed_s(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    /// Wall-clock ms, derived from the monotonic clock so it never runs backwards.
+    fn now_ms(&self) -> i64 {
+        self.started_ms + i64::try_from(self.started.elapsed().as_millis()).unwrap_or(0)
+    }
+
+    fn job(&self, jid: &str) -> Option<(usize, &Job)> {
+        self.scenario.jobs.iter().enumerate().find(|(_, job)| job.id == jid)
+    }
+
+    /// The vertex whose metrics Flink's metric store would hold: none for unknown ids and for
+    /// jobs that already reached a terminal state.
+    fn metric_vertex(&self, jid: &str, vid: &str) -> Option<&Vertex> {
+        let (_, job) = self.job(jid)?;
+        if is_globally_terminal(&job.state) {
+            return None;
+        }
+        job.vertices.iter().find(|v| v.id == vid)
+    }
+
+    /// Registered metrics of every subtask of `vertex`, indexed by subtask.
+    fn stores(&self, vertex: &Vertex) -> Vec<Vec<(&'static str, Gauge)>> {
+        let elapsed = self.elapsed_s();
+        (0..vertex.parallelism).map(|i| subtask_gauges(self.version(), &vertex.subtask(i), elapsed)).collect()
+    }
+
+    /// Jobs are pretended to have started a quarter of an hour (plus a bit per job) before the
+    /// server; a job not RUNNING entered its current state when the server started.
+    fn clock(&self, index: usize, job: &Job) -> JobClock {
+        let offset = 900_000 + 61_000 * i64::try_from(index).unwrap_or(0);
+        let start = self.started_ms - offset;
+        let (end, duration) = if is_globally_terminal(&job.state) {
+            (self.started_ms, self.started_ms - start)
+        } else {
+            (-1, self.now_ms() - start)
+        };
+        JobClock { start, end, duration, running_since: start + 453, state_since: self.started_ms }
+    }
+
+    fn flink_version_string(&self) -> &'static str {
+        match self.version() {
+            FlinkVersion::V1 => "1.20.1",
+            FlinkVersion::V2 => "2.3.0",
+        }
+    }
+}
+
+/// Task counts keyed by execution state, all tasks in the state the job state implies.
+fn task_counts(job_state: &str, tasks: u32) -> Map<String, Value> {
+    let current = task_state(job_state);
+    TASK_STATES
+        .iter()
+        .map(|s| {
+            let n = if *s == current { tasks } else { 0 };
+            (s.to_string(), json!(n))
+        })
+        .collect()
+}
+
+/// HTML-escaped operator description the way Flink's plan shows it. Flink (1.15+, default
+/// `pipeline.vertex-description-mode: TREE`) renders a chain `A -> B -> C` as
+/// `A\n+- B\n   +- C\n`, then `JsonPlanGenerator` HTML-escapes it and turns `\n` into `<br/>`.
+fn plan_description(vertex_name: &str) -> String {
+    let mut tree = String::new();
+    for (depth, operator) in vertex_name.split(" -> ").enumerate() {
+        if depth > 0 {
+            tree.push_str(&"   ".repeat(depth - 1));
+            tree.push_str("+- ");
+        }
+        tree.push_str(operator);
+        tree.push('\n');
+    }
+    let mut html = String::with_capacity(tree.len() + 16);
+    for c in tree.chars() {
+        match c {
+            '&' => html.push_str("&amp;"),
+            '<' => html.push_str("&lt;"),
+            '>' => html.push_str("&gt;"),
+            '"' => html.push_str("&quot;"),
+            '\\' => html.push_str("&#92;"),
+            '\n' => html.push_str("<br/>"),
+            _ => html.push(c),
+        }
+    }
+    html
+}
+
+fn plan(job: &Job) -> Value {
+    // The real plan lists sinks first: nodes in reverse order of the job's vertices.
+    let nodes: Vec<Value> = job
+        .vertices
+        .iter()
+        .rev()
+        .map(|v| {
+            let mut node = json!({
+                "id": v.id,
+                "operator": "",
+                "parallelism": v.parallelism,
+                "operator_strategy": "",
+                "description": plan_description(&v.name),
+                "optimizer_properties": {},
+            });
+            // Sources have no "inputs" key at all (Flink omits the empty list).
+            if !v.inputs.is_empty() {
+                let inputs: Vec<Value> = v
+                    .inputs
+                    .iter()
+                    .enumerate()
+                    .map(|(num, input)| {
+                        json!({
+                            "id": input.id,
+                            "num": num,
+                            "exchange": "pipelined_bounded",
+                            "ship_strategy": input.ship_strategy,
+                        })
+                    })
+                    .collect();
+                node["inputs"] = Value::Array(inputs);
+            }
+            node
+        })
+        .collect();
+    json!({"jid": job.id, "name": job.name, "type": "STREAMING", "nodes": nodes})
+}
+
+/// A deterministic 32-hex id derived from `seed` (for slot sharing group ids).
+fn derived_id(seed: &str) -> String {
+    let a = hash_order(seed);
+    let b = hash_order(&format!("{seed}#"));
+    format!("{a:016x}{b:016x}")
+}
+
+/// Average serialized record size used to derive byte counts from record counts.
+const BYTES_PER_RECORD: f64 = 107.0;
+
+/// The `metrics` block of a vertex in `/jobs/<jid>`: I/O totals and accumulated times over all
+/// subtasks, as if every subtask had reported its constant values since the server started.
+fn vertex_io_metrics(sim: &Sim, vertex: &Vertex, has_metrics: bool) -> Value {
+    let elapsed = sim.elapsed_s();
+    let mut read_records = 0.0;
+    let mut write_records = 0.0;
+    let mut backpressured_ms = 0.0;
+    let mut idle_ms = 0.0;
+    let mut busy_ms = 0.0;
+    if has_metrics {
+        for i in 0..vertex.parallelism {
+            let m = vertex.subtask(i);
+            let rate = |v: Option<MetricValue>| v.map_or(0.0, |x| x.0);
+            let finite = |x: f64| if x.is_finite() { x } else { 0.0 };
+            read_records += finite((rate(m.records_in) * elapsed).floor());
+            write_records += finite((rate(m.records_out) * elapsed).floor());
+            backpressured_ms += finite((rate(m.backpressured) * elapsed).round());
+            idle_ms += finite((rate(m.idle) * elapsed).round());
+            // A NaN busy time makes the accumulated busy time NaN, as in the real recording.
+            busy_ms += (rate(m.busy) * elapsed).round();
+        }
+    }
+    json!({
+        "read-bytes": (read_records * BYTES_PER_RECORD) as i64,
+        "read-bytes-complete": true,
+        "write-bytes": (write_records * BYTES_PER_RECORD) as i64,
+        "write-bytes-complete": true,
+        "read-records": read_records as i64,
+        "read-records-complete": true,
+        "write-records": write_records as i64,
+        "write-records-complete": true,
+        "accumulated-backpressured-time": backpressured_ms as i64,
+        "accumulated-idle-time": idle_ms as i64,
+        "accumulated-busy-time": json_double(busy_ms),
+    })
+}
+
+fn job_details(sim: &Sim, index: usize, job: &Job) -> Value {
+    let clock = sim.clock(index, job);
+    let now = sim.now_ms();
+    let v2 = sim.version() == FlinkVersion::V2;
+    let has_metrics = !is_globally_terminal(&job.state);
+    let vertex_status = task_state(&job.state);
+
+    let mut vertices = Vec::with_capacity(job.vertices.len());
+    let mut total_tasks = 0;
+    for (i, v) in job.vertices.iter().enumerate() {
+        total_tasks += v.parallelism;
+        let start = clock.running_since + 170 + i64::try_from(i).unwrap_or(0);
+        let (end, duration) = if clock.end >= 0 { (clock.end, clock.end - start) } else { (-1, now - start) };
+        let mut vertex = Map::new();
+        vertex.insert("id".into(), json!(v.id));
+        if v2 {
+            vertex.insert("slotSharingGroupId".into(), json!(derived_id(&format!("{}/default", job.id))));
+        }
+        vertex.insert("name".into(), json!(v.name));
+        vertex.insert("maxParallelism".into(), json!(v.max_parallelism));
+        vertex.insert("parallelism".into(), json!(v.parallelism));
+        vertex.insert("status".into(), json!(vertex_status));
+        vertex.insert("start-time".into(), json!(start));
+        vertex.insert("end-time".into(), json!(end));
+        vertex.insert("duration".into(), json!(duration));
+        vertex.insert("tasks".into(), Value::Object(task_counts(&job.state, v.parallelism)));
+        vertex.insert("metrics".into(), vertex_io_metrics(sim, v, has_metrics));
+        vertices.push(Value::Object(vertex));
+    }
+
+    let mut timestamps: Map<String, Value> = JOB_STATES.iter().map(|s| (s.to_string(), json!(0))).collect();
+    timestamps.insert("INITIALIZING".into(), json!(clock.start));
+    if job.state != "INITIALIZING" {
+        timestamps.insert("CREATED".into(), json!(clock.start + 353));
+    }
+    if !matches!(job.state.as_str(), "INITIALIZING" | "CREATED") {
+        timestamps.insert("RUNNING".into(), json!(clock.running_since));
+    }
+    if !matches!(job.state.as_str(), "INITIALIZING" | "CREATED" | "RUNNING") {
+        timestamps.insert(job.state.clone(), json!(clock.state_since));
+    }
+
+    let mut body = Map::new();
+    body.insert("jid".into(), json!(job.id));
+    if v2 {
+        body.insert("application-id".into(), json!(job.id));
+    }
+    body.insert("name".into(), json!(job.name));
+    body.insert("isStoppable".into(), json!(false));
+    body.insert("state".into(), json!(job.state));
+    if v2 {
+        body.insert("job-type".into(), json!("STREAMING"));
+        body.insert("schedulerType".into(), json!("Default"));
+    }
+    body.insert("start-time".into(), json!(clock.start));
+    body.insert("end-time".into(), json!(clock.end));
+    body.insert("duration".into(), json!(clock.duration));
+    body.insert("maxParallelism".into(), json!(-1));
+    body.insert("now".into(), json!(now));
+    body.insert("timestamps".into(), Value::Object(timestamps));
+    body.insert("vertices".into(), Value::Array(vertices));
+    body.insert("status-counts".into(), Value::Object(task_counts(&job.state, total_tasks)));
+    body.insert("plan".into(), plan(job));
+    if v2 {
+        body.insert("pending-operators".into(), json!(0));
+    }
+    Value::Object(body)
+}
+
+fn job_overview(sim: &Sim, index: usize, job: &Job) -> Value {
+    let clock = sim.clock(index, job);
+    let total: u32 = job.vertices.iter().map(|v| v.parallelism).sum();
+    let current = task_state(&job.state).to_ascii_lowercase();
+    let mut tasks = Map::new();
+    for key in [
+        "running",
+        "canceling",
+        "canceled",
+        "total",
+        "created",
+        "scheduled",
+        "deploying",
+        "reconciling",
+        "finished",
+        "initializing",
+        "failed",
+    ] {
+        let n = if key == "total" || key == current { total } else { 0 };
+        tasks.insert(key.into(), json!(n));
+    }
+    let mut body = Map::new();
+    body.insert("jid".into(), json!(job.id));
+    body.insert("name".into(), json!(job.name));
+    if sim.version() == FlinkVersion::V2 {
+        body.insert("jobType".into(), json!("STREAMING"));
+        body.insert("schedulerType".into(), json!("Default"));
+    }
+    body.insert("start-time".into(), json!(clock.start));
+    body.insert("end-time".into(), json!(clock.end));
+    body.insert("duration".into(), json!(clock.duration));
+    body.insert("state".into(), json!(job.state));
+    body.insert("last-modification".into(), json!(clock.running_since));
+    body.insert("tasks".into(), Value::Object(tasks));
+    if sim.version() == FlinkVersion::V2 {
+        body.insert("pending-operators".into(), json!(0));
+    }
+    Value::Object(body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP layer
+// ---------------------------------------------------------------------------------------------
+
+type SharedSim = State<Arc<Sim>>;
+type QueryPairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+/// A JSON response with Flink's content type (axum's `json` feature is not enabled, and the
+/// body is a `Value` already, so render it directly).
+fn respond(status: StatusCode, body: &Value) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json; charset=UTF-8")], body.to_string()).into_response()
+}
+
+fn ok(body: Value) -> Response {
+    respond(StatusCode::OK, &body)
+}
+
+/// Flink's error body: `{"errors": [message]}`.
+fn error(status: StatusCode, message: String) -> Response {
+    respond(status, &json!({ "errors": [message] }))
+}
+
+fn bad_request(message: String) -> Response {
+    error(StatusCode::BAD_REQUEST, message)
+}
+
+/// Flink 1.15+ puts the stringified `RestHandlerException` (message plus stack trace) into the
+/// error list; the trace is abbreviated here, the first line and the cause are the real ones.
+fn job_not_found(jid: &str) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        format!(
+            "org.apache.flink.runtime.rest.NotFoundException: Job {jid} not found\n\
+             \tat org.apache.flink.runtime.rest.handler.job.AbstractExecutionGraphHandler\
+             .lambda$handleRequest$1(AbstractExecutionGraphHandler.java:99)\n\
+             \t... (simulated)\n\
+             Caused by: org.apache.flink.runtime.messages.FlinkJobNotFoundException: \
+             Could not find Flink job ({jid})\n"
+        ),
+    )
+}
+
+/// Flink rejects path parameters that are not ids before any handler runs.
+fn check_path_id(parameter: &str, value: &str) -> Result<(), Box<Response>> {
+    if is_hex_id(value) {
+        Ok(())
+    } else {
+        Err(Box::new(bad_request(format!(
+            "Bad request, could not parse parameters: Cannot resolve path parameter \
+             ({parameter}) from value \"{value}\"."
+        ))))
+    }
+}
+
+/// All values of query parameter `key`, split at commas (Flink's list parameters), empty
+/// items dropped.
+fn query_list(pairs: &[(String, String)], key: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .flat_map(|(_, v)| v.split(','))
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn query_pairs(query: QueryPairs) -> Result<Vec<(String, String)>, Box<Response>> {
+    match query {
+        Ok(Query(pairs)) => Ok(pairs),
+        Err(rejection) => {
+            Err(Box::new(bad_request(format!("Bad request, could not parse query parameters: {rejection}"))))
+        }
+    }
+}
+
+/// `subtasks=0,2-3` (Flink's `SubtasksFilterQueryParameter`): indexes and inclusive ranges.
+fn parse_subtask_filter(items: &[String]) -> Result<BTreeSet<u32>, String> {
+    let mut selected = BTreeSet::new();
+    for item in items {
+        let bad = || format!("Cannot parse subtask index or range {item:?}.");
+        match item.split_once('-') {
+            Some((from, to)) => {
+                let from: u32 = from.trim().parse().map_err(|_| bad())?;
+                let to: u32 = to.trim().parse().map_err(|_| bad())?;
+                if from > to {
+                    return Err(bad());
+                }
+                // A huge range is clipped later by the vertex parallelism; cap the loop here.
+                selected.extend(from..=to.min(from.saturating_add(1 << 16)));
+            }
+            None => {
+                selected.insert(item.trim().parse().map_err(|_| bad())?);
+            }
+        }
+    }
+    Ok(selected)
+}
+
+async fn cluster_overview(State(sim): SharedSim) -> Response {
+    let active = sim.scenario.jobs.iter().filter(|j| !is_globally_terminal(&j.state));
+    // Slot sharing: a job occupies as many slots as its widest vertex.
+    let used: u32 = active.clone().map(|j| j.vertices.iter().map(|v| v.parallelism).max().unwrap_or(0)).sum();
+    let taskmanagers = used.div_ceil(4).max(1);
+    let count = |state: &str| sim.scenario.jobs.iter().filter(|j| j.state == state).count();
+    ok(json!({
+        "taskmanagers": taskmanagers,
+        "slots-total": taskmanagers * 4,
+        "slots-available": taskmanagers * 4 - used,
+        "jobs-running": active.count(),
+        "jobs-finished": count("FINISHED"),
+        "jobs-cancelled": count("CANCELED"),
+        "jobs-failed": count("FAILED"),
+        "flink-version": sim.flink_version_string(),
+        "flink-commit": "bptop-sim",
+    }))
+}
+
+async fn config(State(sim): SharedSim) -> Response {
+    ok(json!({
+        "refresh-interval": 3000,
+        "timezone-name": "Coordinated Universal Time",
+        "timezone-offset": 0,
+        "flink-version": sim.flink_version_string(),
+        "flink-revision": "bptop-sim @ 1970-01-01T00:00:00+00:00",
+        "features": {"web-submit": false, "web-cancel": false, "web-rescale": false,
+                     "web-history": false},
+    }))
+}
+
+async fn jobs_overview(State(sim): SharedSim) -> Response {
+    let jobs: Vec<Value> = sim.scenario.jobs.iter().enumerate().map(|(i, job)| job_overview(&sim, i, job)).collect();
+    ok(json!({ "jobs": jobs }))
+}
+
+async fn job(State(sim): SharedSim, Path(jid): Path<String>) -> Response {
+    if let Err(response) = check_path_id("jobid", &jid) {
+        return *response;
+    }
+    match sim.job(&jid) {
+        Some((index, job)) => ok(job_details(&sim, index, job)),
+        None => job_not_found(&jid),
+    }
+}
+
+async fn job_plan(State(sim): SharedSim, Path(jid): Path<String>) -> Response {
+    if let Err(response) = check_path_id("jobid", &jid) {
+        return *response;
+    }
+    match sim.job(&jid) {
+        Some((_, job)) => ok(json!({ "plan": plan(job) })),
+        None => job_not_found(&jid),
+    }
+}
+
+fn backpressure_level(ratio: f64) -> &'static str {
+    // Same comparisons as Flink's getBackPressureLevel: NaN falls through to "high".
+    if ratio <= 0.10 {
+        "ok"
+    } else if ratio <= 0.5 {
+        "low"
+    } else {
+        "high"
+    }
+}
+
+async fn backpressure(State(sim): SharedSim, Path((jid, vid)): Path<(String, String)>) -> Response {
+    if let Err(response) = check_path_id("jobid", &jid).and_then(|()| check_path_id("vertexid", &vid)) {
+        return *response;
+    }
+    let Some(vertex) = sim.metric_vertex(&jid, &vid) else {
+        // Flink only consults its metric store here: no metrics, no stats.
+        return ok(json!({ "status": "deprecated" }));
+    };
+    let v2 = sim.version() == FlinkVersion::V2;
+    // Flink reads each metric's stored string with a default of "0" and divides by 1000.
+    let ratio = |gauges: &[(&'static str, Gauge)], name: &str| {
+        lookup(gauges, name).and_then(Gauge::numeric).unwrap_or(0.0) / 1000.0
+    };
+    let mut max_ratio: Option<f64> = None;
+    let subtasks: Vec<Value> = sim
+        .stores(vertex)
+        .iter()
+        .enumerate()
+        .map(|(i, gauges)| {
+            let bp = ratio(gauges, BACKPRESSURED);
+            // DoubleStream.max(): NaN wins.
+            max_ratio = Some(max_ratio.map_or(bp, |m| java_max(m, bp)));
+            let level = backpressure_level(bp);
+            let mut entry = Map::new();
+            entry.insert("subtask".into(), json!(i));
+            if v2 {
+                entry.insert("backpressureLevel".into(), json!(level));
+            }
+            entry.insert("ratio".into(), json_double(bp));
+            entry.insert("idleRatio".into(), json_double(ratio(gauges, IDLE)));
+            entry.insert("busyRatio".into(), json_double(ratio(gauges, BUSY)));
+            entry.insert("backpressure-level".into(), json!(level));
+            Value::Object(entry)
+        })
+        .collect();
+    let level = backpressure_level(max_ratio.unwrap_or(0.0));
+    let mut body = Map::new();
+    body.insert("status".into(), json!("ok"));
+    if v2 {
+        body.insert("backpressureLevel".into(), json!(level));
+    }
+    body.insert("end-timestamp".into(), json!(sim.now_ms()));
+    body.insert("subtasks".into(), Value::Array(subtasks));
+    body.insert("backpressure-level".into(), json!(level));
+    ok(Value::Object(body))
+}
+
+/// `/jobs/<jid>/vertices/<vid>/subtasks/metrics[?get=…&agg=…&subtasks=…]`.
+async fn subtask_metrics(
+    State(sim): SharedSim,
+    Path((jid, vid)): Path<(String, String)>,
+    query: QueryPairs,
+) -> Response {
+    if let Err(response) = check_path_id("jobid", &jid).and_then(|()| check_path_id("vertexid", &vid)) {
+        return *response;
+    }
+    let pairs = match query_pairs(query) {
+        Ok(pairs) => pairs,
+        Err(response) => return *response,
+    };
+    let requested = query_list(&pairs, "get");
+    let mut aggs = BTreeSet::new();
+    for text in query_list(&pairs, "agg") {
+        match Agg::parse(&text) {
+            Some(agg) => {
+                aggs.insert(agg);
+            }
+            None => {
+                return bad_request(format!(
+                    "Bad request, could not parse parameters: Cannot resolve query parameter \
+                     (agg) from value \"{text}\"."
+                ))
+            }
+        }
+    }
+    // Without `agg` Flink answers every aggregation.
+    if aggs.is_empty() {
+        aggs.extend(Agg::ALL);
+    }
+    let filter = match parse_subtask_filter(&query_list(&pairs, "subtasks")) {
+        Ok(filter) => filter,
+        Err(message) => return bad_request(format!("Bad request, could not parse parameters: {message}")),
+    };
+
+    let Some(vertex) = sim.metric_vertex(&jid, &vid) else {
+        return ok(json!([]));
+    };
+    let stores: Vec<Vec<(&'static str, Gauge)>> = sim
+        .stores(vertex)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| filter.is_empty() || u32::try_from(*i).is_ok_and(|i| filter.contains(&i)))
+        .map(|(_, gauges)| gauges)
+        .collect();
+
+    if requested.is_empty() {
+        // The union of registered names over the selected subtasks.
+        let mut names: Vec<&str> =
+            stores.iter().flatten().map(|(name, _)| *name).collect::<BTreeSet<_>>().into_iter().collect();
+        names.sort_by_key(|n| hash_order(n));
+        let list: Vec<Value> = names.into_iter().map(|n| json!({ "id": n })).collect();
+        return ok(Value::Array(list));
+    }
+
+    let mut answer = Vec::with_capacity(requested.len());
+    for name in &requested {
+        let gauges: Vec<Gauge> = stores.iter().filter_map(|s| lookup(s, name)).collect();
+        // Double.valueOf on "true"/"false" throws: Flink skips such a metric silently.
+        let Some(values) = gauges.iter().map(|g| g.numeric()).collect::<Option<Vec<f64>>>() else {
+            continue;
+        };
+        if values.is_empty() {
+            // Flink's quirk: one name no subtask registers empties the whole answer.
+            return ok(json!([]));
+        }
+        let mut entry = Map::new();
+        entry.insert("id".into(), json!(name));
+        for agg in &aggs {
+            entry.insert(agg.key().into(), json_double(agg.apply(&values)));
+        }
+        answer.push(Value::Object(entry));
+    }
+    ok(Value::Array(answer))
+}
+
+/// `/jobs/<jid>/vertices/<vid>/metrics[?get=0.a,1.b]`: per-subtask metrics as strings.
+async fn vertex_metrics(
+    State(sim): SharedSim,
+    Path((jid, vid)): Path<(String, String)>,
+    query: QueryPairs,
+) -> Response {
+    if let Err(response) = check_path_id("jobid", &jid).and_then(|()| check_path_id("vertexid", &vid)) {
+        return *response;
+    }
+    let pairs = match query_pairs(query) {
+        Ok(pairs) => pairs,
+        Err(response) => return *response,
+    };
+    let Some(vertex) = sim.metric_vertex(&jid, &vid) else {
+        return ok(json!([]));
+    };
+    let stores = sim.stores(vertex);
+    let requested = query_list(&pairs, "get");
+
+    let mut entries: Vec<(String, Option<String>)> = if requested.is_empty() {
+        stores
+            .iter()
+            .enumerate()
+            .flat_map(|(i, gauges)| gauges.iter().map(move |(name, _)| (format!("{i}.{name}"), None)))
+            .collect()
+    } else {
+        // Flink collects the requested ids into a set and drops the ones it does not know.
+        let unique: BTreeSet<&String> = requested.iter().collect();
+        unique
+            .into_iter()
+            .filter_map(|id| {
+                let (index, name) = id.split_once('.')?;
+                let index: usize = index.parse().ok()?;
+                let gauge = lookup(stores.get(index)?, name)?;
+                Some((id.clone(), Some(gauge.rest_string())))
+            })
+            .collect()
+    };
+    entries.sort_by_key(|(id, _)| hash_order(id));
+    let list: Vec<Value> = entries
+        .into_iter()
+        .map(|(id, value)| match value {
+            Some(value) => json!({ "id": id, "value": value }),
+            None => json!({ "id": id }),
+        })
+        .collect();
+    ok(Value::Array(list))
+}
+
+/// Flink's router answer for unknown paths.
+async fn not_found(uri: Uri) -> Response {
+    error(StatusCode::NOT_FOUND, format!("Not found: {uri}"))
+}
+
+/// The simulated REST API for `scenario`; counters start at zero now.
+pub fn router(scenario: Arc<Scenario>) -> Router {
+    let sim = Arc::new(Sim::new(scenario));
+    // Only GET is routed; axum answers 405 for other methods on these paths.
+    Router::new()
+        .route("/overview", get(cluster_overview))
+        .route("/config", get(config))
+        .route("/jobs/overview", get(jobs_overview))
+        .route("/jobs/{jid}", get(job))
+        .route("/jobs/{jid}/plan", get(job_plan))
+        .route("/jobs/{jid}/vertices/{vid}/backpressure", get(backpressure))
+        .route("/jobs/{jid}/vertices/{vid}/metrics", get(vertex_metrics))
+        .route("/jobs/{jid}/vertices/{vid}/subtasks/metrics", get(subtask_metrics))
+        .fallback(not_found)
+        .with_state(sim)
+}
+
+/// Serves the simulated REST API on `listener` until the task is dropped or fails.
+pub async fn serve(scenario: Scenario, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    // Scenarios built in code skip `from_json`; refuse invalid ones here as well.
+    scenario.validate().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    axum::serve(listener, router(Arc::new(scenario))).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    const JOB: &str = "6852c2b6ac1babbcd3c295f61e11f609";
+    const SOURCE: &str = "bc764cd8ddf7a0cff126f51c16239658";
+    const SINK: &str = "6d2677a0ecc3fd8df0b72ec675edf8f4";
+
+    /// A two-vertex job; the source's busy time is NaN, subtask 1 of the sink is slower.
+    fn scenario_json(version: &str) -> String {
+        format!(
+            r#"{{
+              "flink_version": "{version}",
+              "note": "test",
+              "jobs": [{{
+                "id": "{JOB}", "name": "t", "state": "RUNNING",
+                "vertices": [
+                  {{"id": "{SOURCE}", "name": "Source: gen -> Map", "parallelism": 2,
+                    "metrics": {{"busy": "NaN", "backpressured": 998.0, "idle": 0.0,
+                                "in_pool": 0.0, "out_pool": 1.0,
+                                "records_in": 0.0, "records_out": 920.5}}}},
+                  {{"id": "{SINK}", "name": "slow-sink: Writer", "parallelism": 2,
+                    "inputs": [{{"id": "{SOURCE}", "ship_strategy": "HASH"}}],
+                    "metrics": {{"busy": 1000.0, "backpressured": 0.0, "idle": 0.0,
+                                "in_pool": 0.1, "out_pool": 0.0, "records_in": 920.5}},
+                    "subtasks": {{"1": {{"busy": 600.0, "idle": 400.0}}}}}}
+                ]
+              }}]
+            }}"#
+        )
+    }
+
+    /// Starts `serve` on an ephemeral port on its own runtime thread.
+    fn start(json: &str) -> SocketAddr {
+        let scenario = Scenario::from_json(json).expect("valid scenario");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        listener.set_nonblocking(true).expect("nonblocking");
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                serve(scenario, listener).await.expect("serve");
+            });
+        });
+        addr
+    }
+
+    /// A raw HTTP/1.1 request; returns status and body.
+    fn request(addr: SocketAddr, method: &str, path: &str) -> (u16, String) {
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        write!(stream, "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").expect("write");
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).expect("read");
+        let (head, body) = raw.split_once("\r\n\r\n").expect("http response");
+        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("status");
+        (status, body.to_string())
+    }
+
+    fn get_json(addr: SocketAddr, path: &str) -> (u16, Value) {
+        let (status, body) = request(addr, "GET", path);
+        (status, serde_json::from_str(&body).expect("json body"))
+    }
+
+    fn ids(v: &Value) -> Vec<String> {
+        v.as_array().expect("array").iter().map(|e| e["id"].as_str().expect("id").to_string()).collect()
+    }
+
+    #[test]
+    fn unknown_name_empties_aggregate() {
+        let addr = start(&scenario_json("2"));
+        let base = format!("/jobs/{JOB}/vertices/{SINK}/subtasks/metrics");
+        let (status, body) = get_json(addr, &format!("{base}?get=busyTimeMsPerSecond,buffers.inPoolUsage"));
+        assert_eq!(status, 200);
+        assert_eq!(body, json!([]));
+
+        // Known names answer in request order, non-numeric isBackPressured silently skipped.
+        let (_, body) = get_json(
+            addr,
+            &format!(
+                "{base}?get=isBackPressured,busyTimeMsPerSecond,\
+                 Shuffle.Netty.Input.Buffers.inPoolUsage&agg=max,min"
+            ),
+        );
+        assert_eq!(
+            body,
+            json!([
+                {"id": "busyTimeMsPerSecond", "min": 600.0, "max": 1000.0},
+                {"id": "Shuffle.Netty.Input.Buffers.inPoolUsage", "min": 0.1, "max": 0.1},
+            ])
+        );
+
+        // Without agg: min, max, avg, sum and skew.
+        let (_, body) = get_json(addr, &format!("{base}?get=busyTimeMsPerSecond"));
+        assert_eq!(
+            body,
+            json!([{"id": "busyTimeMsPerSecond", "min": 600.0, "max": 1000.0, "avg": 800.0,
+                    "sum": 1600.0, "skew": 25.0}])
+        );
+
+        // The subtasks filter narrows the stores.
+        let (_, body) = get_json(addr, &format!("{base}?get=busyTimeMsPerSecond&agg=avg&subtasks=1"));
+        assert_eq!(body, json!([{"id": "busyTimeMsPerSecond", "avg": 600.0}]));
+    }
+
+    #[test]
+    fn metric_lists_name_registered_metrics() {
+        let addr = start(&scenario_json("2"));
+        let (_, body) = get_json(addr, &format!("/jobs/{JOB}/vertices/{SINK}/subtasks/metrics"));
+        let names = ids(&body);
+        assert!(names.contains(&"Shuffle.Netty.Output.Buffers.outputQueueLength".to_string()));
+        assert!(names.contains(&"isBackPressured".to_string()));
+        // records_out is absent from the sink's metrics: not registered.
+        assert!(!names.contains(&"numRecordsOutPerSecond".to_string()));
+        assert!(!names.contains(&"numRecordsOut".to_string()));
+
+        let (_, body) = get_json(addr, &format!("/jobs/{JOB}/vertices/{SINK}/metrics"));
+        let names = ids(&body);
+        assert!(names.contains(&"0.busyTimeMsPerSecond".to_string()));
+        assert!(names.contains(&"1.busyTimeMsPerSecond".to_string()));
+        assert_eq!(names.len(), 2 * 12);
+    }
+
+    #[test]
+    fn per_subtask_form_drops_unknown_and_answers_strings() {
+        let addr = start(&scenario_json("2"));
+        let (status, body) = get_json(
+            addr,
+            &format!(
+                "/jobs/{JOB}/vertices/{SINK}/metrics?get=1.busyTimeMsPerSecond,\
+                 0.backPressuredTimeMsPerSecond,0.buffers.inPoolUsage,0.isBackPressured,\
+                 0.Shuffle.Netty.Input.Buffers.inPoolUsage,0.numRecordsIn,7.busyTimeMsPerSecond,\
+                 0.Shuffle.Netty.Input.Buffers.inputQueueLength,1.busyTimeMsPerSecond"
+            ),
+        );
+        assert_eq!(status, 200);
+        let entries = body.as_array().expect("array");
+        let mut got: Vec<(String, String)> = entries
+            .iter()
+            .map(|e| {
+                let value = e["value"].as_str().expect("values are strings");
+                (e["id"].as_str().expect("id").to_string(), value.to_string())
+            })
+            .collect();
+        let answered_order: Vec<String> = got.iter().map(|(id, _)| id.clone()).collect();
+        got.sort();
+        let counter = got.iter().find(|(id, _)| id == "0.numRecordsIn").map(|(_, v)| v.clone()).expect("counter");
+        assert!(counter.parse::<u64>().is_ok(), "counter {counter} is an integer");
+        got.retain(|(id, _)| id != "0.numRecordsIn");
+        assert_eq!(
+            got,
+            vec![
+                ("0.Shuffle.Netty.Input.Buffers.inPoolUsage".into(), "0.1".into()),
+                ("0.Shuffle.Netty.Input.Buffers.inputQueueLength".into(), "1".into()),
+                ("0.backPressuredTimeMsPerSecond".into(), "0".into()),
+                ("0.isBackPressured".into(), "false".into()),
+                ("1.busyTimeMsPerSecond".into(), "600.0".into()),
+            ]
+        );
+        // Flink's order is arbitrary; ours is a hash order, not the request order.
+        let request_order = [
+            "1.busyTimeMsPerSecond",
+            "0.backPressuredTimeMsPerSecond",
+            "0.isBackPressured",
+            "0.Shuffle.Netty.Input.Buffers.inPoolUsage",
+            "0.numRecordsIn",
+            "0.Shuffle.Netty.Input.Buffers.inputQueueLength",
+        ];
+        assert_ne!(answered_order, request_order);
+    }
+
+    #[test]
+    fn v1_backpressure_has_only_dashed_keys_and_v1_names() {
+        let addr = start(&scenario_json("1"));
+        let (status, body) = get_json(addr, &format!("/jobs/{JOB}/vertices/{SOURCE}/backpressure"));
+        assert_eq!(status, 200);
+        assert_eq!(body["status"], "ok");
+        assert_eq!(body["backpressure-level"], "high");
+        assert!(body.get("backpressureLevel").is_none());
+        let subtask = &body["subtasks"][0];
+        assert_eq!(subtask["backpressure-level"], "high");
+        assert!(subtask.get("backpressureLevel").is_none());
+        assert_eq!(subtask["ratio"], json!(0.998));
+
+        let (_, body) =
+            get_json(addr, &format!("/jobs/{JOB}/vertices/{SOURCE}/subtasks/metrics?get=buffers.outPoolUsage&agg=max"));
+        assert_eq!(body, json!([{"id": "buffers.outPoolUsage", "max": 1.0}]));
+    }
+
+    #[test]
+    fn v2_backpressure_has_both_keys() {
+        let addr = start(&scenario_json("2"));
+        let (_, body) = get_json(addr, &format!("/jobs/{JOB}/vertices/{SINK}/backpressure"));
+        assert_eq!(body["backpressureLevel"], "ok");
+        assert_eq!(body["backpressure-level"], "ok");
+        assert_eq!(body["subtasks"][1]["busyRatio"], json!(0.6));
+        assert_eq!(body["subtasks"][1]["idleRatio"], json!(0.4));
+        assert_eq!(body["subtasks"][1]["backpressureLevel"], "ok");
+    }
+
+    #[test]
+    fn nan_busy_reads_as_nan_string() {
+        let addr = start(&scenario_json("2"));
+        let (_, body) = get_json(addr, &format!("/jobs/{JOB}/vertices/{SOURCE}/backpressure"));
+        assert_eq!(body["subtasks"][0]["busyRatio"], "NaN");
+
+        let (_, body) =
+            get_json(addr, &format!("/jobs/{JOB}/vertices/{SOURCE}/subtasks/metrics?get=busyTimeMsPerSecond"));
+        assert_eq!(
+            body,
+            json!([{"id": "busyTimeMsPerSecond", "min": "NaN", "max": "NaN", "avg": "NaN",
+                    "sum": "NaN", "skew": "NaN"}])
+        );
+
+        let (_, body) = get_json(addr, &format!("/jobs/{JOB}/vertices/{SOURCE}/metrics?get=0.busyTimeMsPerSecond"));
+        assert_eq!(body, json!([{"id": "0.busyTimeMsPerSecond", "value": "NaN"}]));
+
+        let (_, body) = get_json(addr, &format!("/jobs/{JOB}"));
+        assert_eq!(body["vertices"][0]["metrics"]["accumulated-busy-time"], "NaN");
+    }
+
+    #[test]
+    fn unknown_job_and_path_are_404() {
+        let addr = start(&scenario_json("2"));
+        let missing = "00000000000000000000000000000000";
+        let (status, body) = get_json(addr, &format!("/jobs/{missing}"));
+        assert_eq!(status, 404);
+        let message = body["errors"][0].as_str().expect("error message");
+        assert!(message.contains(&format!("Job {missing} not found")));
+
+        let (status, _) = get_json(addr, &format!("/jobs/{missing}/plan"));
+        assert_eq!(status, 404);
+
+        let (status, body) = get_json(addr, "/nope?x=1");
+        assert_eq!(status, 404);
+        assert_eq!(body, json!({"errors": ["Not found: /nope?x=1"]}));
+
+        let (status, _) = get_json(addr, "/jobs/not-an-id");
+        assert_eq!(status, 400);
+
+        let (status, _) = request(addr, "POST", "/jobs/overview");
+        assert_eq!(status, 405);
+    }
+
+    #[test]
+    fn unknown_vertex_behaves_like_flink_metric_store() {
+        let addr = start(&scenario_json("2"));
+        let missing = "ffffffffffffffffffffffffffffffff";
+        let (status, body) = get_json(addr, &format!("/jobs/{JOB}/vertices/{missing}/backpressure"));
+        assert_eq!((status, body), (200, json!({"status": "deprecated"})));
+        let (status, body) =
+            get_json(addr, &format!("/jobs/{JOB}/vertices/{missing}/subtasks/metrics?get=busyTimeMsPerSecond"));
+        assert_eq!((status, body), (200, json!([])));
+        let (status, body) = get_json(addr, &format!("/jobs/{missing}/vertices/{SINK}/metrics"));
+        assert_eq!((status, body), (200, json!([])));
+    }
+
+    #[test]
+    fn job_details_overview_and_plan_shapes() {
+        let addr = start(&scenario_json("2"));
+        let (status, body) = get_json(addr, "/jobs/overview");
+        assert_eq!(status, 200);
+        let job = &body["jobs"][0];
+        assert_eq!(job["jid"], JOB);
+        assert_eq!(job["end-time"], -1);
+        assert_eq!(job["tasks"]["running"], 4);
+        assert_eq!(job["tasks"]["total"], 4);
+
+        let (_, details) = get_json(addr, &format!("/jobs/{JOB}"));
+        assert_eq!(details["state"], "RUNNING");
+        assert_eq!(details["vertices"][1]["status"], "RUNNING");
+        assert_eq!(details["vertices"][1]["maxParallelism"], 128);
+        assert_eq!(details["status-counts"]["RUNNING"], 4);
+        let nodes = details["plan"]["nodes"].as_array().expect("nodes");
+        // Sink first, like the real plan; the source has no "inputs" key.
+        assert_eq!(nodes[0]["id"], SINK);
+        assert_eq!(nodes[0]["description"], "slow-sink: Writer<br/>");
+        assert_eq!(nodes[0]["inputs"][0]["ship_strategy"], "HASH");
+        assert_eq!(nodes[0]["inputs"][0]["exchange"], "pipelined_bounded");
+        assert!(nodes[1].get("inputs").is_none());
+        assert_eq!(nodes[1]["description"], "Source: gen<br/>+- Map<br/>");
+
+        let (_, plan) = get_json(addr, &format!("/jobs/{JOB}/plan"));
+        assert_eq!(plan["plan"], details["plan"]);
+    }
+
+    #[test]
+    fn plan_description_renders_chains_as_flink_tree() {
+        assert_eq!(
+            plan_description("Window(TumblingEventTimeWindows) -> Map -> Filter -> Sink: jdbc"),
+            "Window(TumblingEventTimeWindows)<br/>+- Map<br/>   +- Filter<br/>      \
+             +- Sink: jdbc<br/>"
+        );
+        assert_eq!(plan_description("a<b> & \"c\""), "a&lt;b&gt; &amp; &quot;c&quot;<br/>");
+    }
+
+    #[test]
+    fn validation_rejects_broken_scenarios() {
+        let good = scenario_json("2");
+        assert!(Scenario::from_json(&good).is_ok());
+        let duplicate = good.replace(SINK, SOURCE);
+        assert!(Scenario::from_json(&duplicate).expect_err("duplicate").contains("duplicate vertex id"));
+        let dangling = good.replace(
+            &format!("\"id\": \"{SOURCE}\", \"ship_strategy\""),
+            "\"id\": \"0123456789abcdef0123456789abcdef\", \"ship_strategy\"",
+        );
+        assert!(Scenario::from_json(&dangling).expect_err("dangling input").contains("is not a vertex"));
+        let bad_subtask = good.replace("\"subtasks\": {\"1\"", "\"subtasks\": {\"2\"");
+        assert!(Scenario::from_json(&bad_subtask).expect_err("subtask index").contains("subtask 2 does not exist"));
+        let bad_value = good.replace("\"busy\": \"NaN\"", "\"busy\": \"fast\"");
+        assert!(Scenario::from_json(&bad_value).is_err());
+        let bad_version = good.replace("\"flink_version\": \"2\"", "\"flink_version\": \"3\"");
+        assert!(Scenario::from_json(&bad_version).is_err());
+    }
+
+    #[test]
+    fn scenario_round_trips_through_serde() {
+        let scenario = Scenario::from_json(&scenario_json("1")).expect("valid");
+        let text = serde_json::to_string(&scenario).expect("serialize");
+        let again = Scenario::from_json(&text).expect("reparse");
+        assert_eq!(again.flink_version, FlinkVersion::V1);
+        assert!(again.jobs[0].vertices[0].metrics.busy.is_some_and(|b| b.0.is_nan()));
+        assert_eq!(again.jobs[0].vertices[1].subtasks.len(), 1);
+    }
+
+    #[test]
+    fn java_number_formatting() {
+        assert_eq!(java_double(2.0), "2.0");
+        assert_eq!(java_double(928.6166666666667), "928.6166666666667");
+        assert_eq!(java_double(1.795431498312e12), "1.795431498312E12");
+        assert_eq!(java_double(1e7), "1.0E7");
+        assert_eq!(java_double(5e-4), "5.0E-4");
+        assert_eq!(java_double(0.0), "0.0");
+        assert_eq!(java_double(f64::NAN), "NaN");
+        assert_eq!(java_float(0.1), "0.1");
+        assert_eq!(Gauge::long(998.4).rest_string(), "998");
+        assert_eq!(Gauge::Float(0.1).numeric(), Some(0.1));
+        assert_eq!(Gauge::Bool(true).numeric(), None);
+    }
+
+    #[test]
+    fn skew_matches_flink() {
+        // Mean 475, mean absolute deviation (520 + 175 + 170 + 175) / 4 = 260: 54.7 %.
+        let skew = Agg::Skew.apply(&[995.0, 300.0, 305.0, 300.0]);
+        assert!((skew - 260.0 / 475.0 * 100.0).abs() < 1e-9, "{skew}");
+        assert_eq!(Agg::Skew.apply(&[0.0, 0.0]), 0.0);
+        assert_eq!(Agg::Skew.apply(&[1000.0, 0.0, 0.0, 0.0, 0.0, 0.0]), 100.0);
+        assert!(Agg::Min.apply(&[1.0, f64::NAN]).is_nan());
+    }
+
+    #[test]
+    fn bundled_scenarios_are_valid() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenarios");
+        let mut count = 0;
+        for entry in std::fs::read_dir(&dir).expect("fixtures/scenarios") {
+            let path = entry.expect("dir entry").path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(&path).expect("read scenario");
+                let scenario = Scenario::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert!(!scenario.note.is_empty(), "{} has no note", path.display());
+                count += 1;
+            }
+        }
+        assert!(count >= 11, "expected the 11 bundled scenarios, found {count}");
+    }
+}

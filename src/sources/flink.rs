@@ -1,0 +1,612 @@
+//! Flink REST API (1.13 – 2.x) → jobs, vertices and subtask metrics.
+//!
+//! Requests per poll: `/jobs/overview`, then per job `/jobs/:jid` (which carries the plan; the
+//! separate `/plan` only when it does not), then per vertex the metric list (once, cached),
+//! one aggregated `/subtasks/metrics?get=…&agg=…` and `/backpressure`, plus per-subtask values
+//! (`/metrics?get=0.x,1.x,…`) when parallelism > 1, where skew can exist.
+//!
+//! Facts from real clusters that shape this code (see ../shared/fixtures/real-flink/README.md):
+//! one unknown name empties a whole aggregated answer, so names are checked against the metric
+//! list first; Flink 2 renamed `buffers.*Usage` to `Shuffle.Netty.*`; values arrive as strings
+//! and NaN as "NaN"; the JobManager's metric cache answers `[]` or zeros when it is cold.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use super::http::{FetchError, Fetcher};
+use super::json::{num, parse_json, str_field, unescape_html};
+use crate::model::{
+    split_chain, BackpressureLevel, Input, Job, Metric, MetricValues, SourceHealth, Stat, Subtask, Vertex, VertexStats,
+};
+
+/// Metrics asked per vertex: the model's metric, Flink's names (newest first), and the factor
+/// that turns Flink's unit into the model's (ms per second → ratio).
+const WANTED: [(Metric, &[&str], f64); 9] = [
+    (Metric::Busy, &["busyTimeMsPerSecond"], 0.001),
+    (Metric::Backpressured, &["backPressuredTimeMsPerSecond"], 0.001),
+    (Metric::Idle, &["idleTimeMsPerSecond"], 0.001),
+    (Metric::SoftBackpressured, &["softBackPressuredTimeMsPerSecond"], 0.001),
+    (Metric::HardBackpressured, &["hardBackPressuredTimeMsPerSecond"], 0.001),
+    (Metric::InPool, &["Shuffle.Netty.Input.Buffers.inPoolUsage", "buffers.inPoolUsage"], 1.0),
+    (Metric::OutPool, &["Shuffle.Netty.Output.Buffers.outPoolUsage", "buffers.outPoolUsage"], 1.0),
+    (Metric::RecordsIn, &["numRecordsInPerSecond"], 1.0),
+    (Metric::RecordsOut, &["numRecordsOutPerSecond"], 1.0),
+];
+
+/// Longest per-subtask query we send; gateways commonly cut URLs at 4–8 kB.
+const MAX_QUERY_LEN: usize = 3000;
+
+/// Which jobs to look at.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobFilter {
+    AllRunning,
+    /// A job id (or its prefix) or a job name.
+    Named(String),
+}
+
+/// What one poll of Flink gave.
+pub struct FlinkPoll {
+    pub jobs: Vec<Job>,
+    pub health: SourceHealth,
+}
+
+#[derive(Clone)]
+pub struct FlinkSource {
+    fetcher: Fetcher,
+    filter: JobFilter,
+    /// Metric names each vertex registers, keyed by (job, vertex). Asked once: the list only
+    /// grows when a job restarts, and then the vertex ids change too.
+    metric_lists: Arc<Mutex<HashMap<(String, String), Vec<String>>>>,
+}
+
+impl FlinkSource {
+    pub fn new(fetcher: Fetcher, filter: JobFilter) -> FlinkSource {
+        FlinkSource { fetcher, filter, metric_lists: Arc::default() }
+    }
+
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
+
+    pub async fn poll(&self) -> FlinkPoll {
+        let mut health = SourceHealth {
+            name: self.fetcher.source().to_string(),
+            kind: "flink".into(),
+            endpoint: self.fetcher.endpoint(),
+            ok: true,
+            error: None,
+            partial_errors: Vec::new(),
+            requests: 0,
+        };
+        let jobs = match self.poll_jobs(&mut health.partial_errors).await {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                health.ok = false;
+                health.error = Some(e);
+                Vec::new()
+            }
+        };
+        health.requests = self.fetcher.take_request_count();
+        FlinkPoll { jobs, health }
+    }
+
+    async fn get_json(&self, path: &str) -> Result<Value, FetchError> {
+        let resp = self.fetcher.get(path).await?;
+        parse_json(&self.fetcher.url(path), &resp)
+    }
+
+    async fn poll_jobs(&self, partial: &mut Vec<String>) -> Result<Vec<Job>, String> {
+        let ids = self.job_ids().await?;
+        let mut set = JoinSet::new();
+        for (n, id) in ids.iter().enumerate() {
+            let me = self.clone();
+            let id = id.clone();
+            set.spawn(async move { (n, me.poll_job(&id).await) });
+        }
+        let mut results = Vec::new();
+        let mut errors = Vec::new();
+        while let Some(joined) = set.join_next().await {
+            match joined {
+                Ok((n, Ok((job, gaps)))) => {
+                    results.push((n, job));
+                    partial.extend(gaps);
+                }
+                Ok((_, Err(e))) => errors.push(e),
+                Err(e) => errors.push(format!("internal error polling a job: {e}")),
+            }
+        }
+        // A job that vanished between the overview and its details is not fatal when others
+        // answered; when none did, there is nothing to diagnose.
+        if results.is_empty() && !errors.is_empty() {
+            return Err(errors.remove(0));
+        }
+        partial.extend(errors);
+        results.sort_by_key(|(n, _)| *n);
+        Ok(results.into_iter().map(|(_, j)| j).collect())
+    }
+
+    async fn job_ids(&self) -> Result<Vec<String>, String> {
+        if let JobFilter::Named(wanted) = &self.filter {
+            // A full id needs no overview, and a missing job then gets Flink's own 404.
+            if wanted.len() == 32 && wanted.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Ok(vec![wanted.to_ascii_lowercase()]);
+            }
+        }
+        let url = self.fetcher.url("/jobs/overview");
+        let overview = self.get_json("/jobs/overview").await.map_err(|e| e.to_string())?;
+        let jobs = parse_overview(&overview)
+            .ok_or_else(|| format!("GET {url}: answer has no \"jobs\" list; is this a Flink REST endpoint?"))?;
+        select_jobs(&jobs, &self.filter)
+    }
+
+    async fn poll_job(&self, jid: &str) -> Result<(Job, Vec<String>), String> {
+        let details = self.get_json(&format!("/jobs/{jid}")).await.map_err(|e| e.to_string())?;
+        let mut gaps = Vec::new();
+        let plan = match details.get("plan") {
+            Some(p) if p.get("nodes").is_some() => p.clone(),
+            _ => match self.get_json(&format!("/jobs/{jid}/plan")).await {
+                Ok(v) => v.get("plan").cloned().unwrap_or(Value::Null),
+                Err(e) => {
+                    gaps.push(e.to_string());
+                    Value::Null
+                }
+            },
+        };
+        let mut job = parse_job(&details, &plan)
+            .ok_or_else(|| format!("GET {}: not a Flink job description", self.fetcher.url(&format!("/jobs/{jid}"))))?;
+        // Metrics of a job that is not running are stale or zero: reading them would only
+        // produce a false verdict.
+        if job.state != "RUNNING" {
+            return Ok((job, gaps));
+        }
+        let mut set = JoinSet::new();
+        for (n, v) in job.vertices.iter().enumerate() {
+            let me = self.clone();
+            let (jid, vid, p) = (job.id.clone(), v.id.clone(), v.parallelism);
+            set.spawn(async move { (n, me.vertex_metrics(&jid, &vid, p).await) });
+        }
+        while let Some(joined) = set.join_next().await {
+            let Ok((n, vm)) = joined else { continue };
+            let v = &mut job.vertices[n];
+            v.stats = vm.stats;
+            v.subtasks = vm.subtasks;
+            v.backpressure_level = vm.level;
+            for g in &vm.gaps {
+                gaps.push(format!("{}: {g}", v.name));
+            }
+            v.gaps = vm.gaps;
+        }
+        Ok((job, gaps))
+    }
+
+    async fn metric_list(&self, jid: &str, vid: &str) -> Result<Vec<String>, FetchError> {
+        let key = (jid.to_string(), vid.to_string());
+        if let Some(list) = self.metric_lists.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(list);
+        }
+        let v = self.get_json(&format!("/jobs/{jid}/vertices/{vid}/subtasks/metrics")).await?;
+        let list: Vec<String> = v
+            .as_array()
+            .map(|a| a.iter().filter_map(|m| str_field(m, "id").map(str::to_string)).collect())
+            .unwrap_or_default();
+        // Metrics register when tasks start: an early, short list is asked again next poll.
+        if list.iter().any(|n| n == "busyTimeMsPerSecond") {
+            if let Ok(mut m) = self.metric_lists.lock() {
+                m.insert(key, list.clone());
+            }
+        }
+        Ok(list)
+    }
+
+    async fn vertex_metrics(&self, jid: &str, vid: &str, parallelism: u32) -> VertexMetrics {
+        let mut out = VertexMetrics::default();
+        let base = format!("/jobs/{jid}/vertices/{vid}");
+        let names = match self.metric_list(jid, vid).await {
+            Ok(list) => resolve_names(&list),
+            Err(e) => {
+                out.gaps.push(e.to_string());
+                Vec::new()
+            }
+        };
+        let missing: Vec<&str> =
+            WANTED.iter().filter(|(m, ..)| !names.iter().any(|(n, ..)| n == m)).map(|(m, ..)| m.label()).collect();
+        if !names.is_empty() && !missing.is_empty() {
+            out.gaps.push(format!("not reported by this Flink: {}", missing.join(", ")));
+        }
+        let bp_path = format!("{base}/backpressure");
+        let (agg, bp, per_subtask) = tokio::join!(
+            self.aggregates(&base, &names),
+            self.get_json(&bp_path),
+            self.per_subtask(&base, &names, parallelism),
+        );
+        match agg {
+            Ok(Some(stats)) => out.stats = stats,
+            Ok(None) => out.gaps.push("no metric values yet (the JobManager's metric cache is cold)".into()),
+            Err(e) => out.gaps.push(e.to_string()),
+        }
+        let bp = match bp {
+            Ok(v) => parse_backpressure(&v),
+            Err(e) => {
+                out.gaps.push(e.to_string());
+                None
+            }
+        };
+        out.subtasks = match per_subtask {
+            Ok(subtasks) => subtasks,
+            Err(e) => {
+                out.gaps.push(e.to_string());
+                Vec::new()
+            }
+        };
+        if parallelism == 1 && out.subtasks.is_empty() {
+            // With one subtask the aggregate is that subtask.
+            let mut m = MetricValues::default();
+            for metric in Metric::ALL {
+                m.set(metric, out.stats.get(metric).avg);
+            }
+            if !m.is_empty() {
+                out.subtasks.push(Subtask { index: 0, metrics: m, backpressure_level: None });
+            }
+        }
+        if let Some(bp) = bp {
+            merge_backpressure(&mut out, bp);
+        }
+        out
+    }
+
+    async fn aggregates(
+        &self,
+        base: &str,
+        names: &[(Metric, &'static str, f64)],
+    ) -> Result<Option<VertexStats>, FetchError> {
+        if names.is_empty() {
+            return Ok(None);
+        }
+        let get: Vec<&str> = names.iter().map(|(_, n, _)| *n).collect();
+        let path = format!("{base}/subtasks/metrics?get={}&agg=min,max,avg,sum", get.join(","));
+        let v = self.get_json(&path).await?;
+        Ok(parse_aggregates(&v, names))
+    }
+
+    async fn per_subtask(
+        &self,
+        base: &str,
+        names: &[(Metric, &'static str, f64)],
+        parallelism: u32,
+    ) -> Result<Vec<Subtask>, FetchError> {
+        if parallelism <= 1 || names.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Only what skew and the subtask table need; rates come from the aggregate.
+        let ids: Vec<String> = (0..parallelism)
+            .flat_map(|i| {
+                names
+                    .iter()
+                    .filter(|(m, ..)| {
+                        matches!(
+                            m,
+                            Metric::Busy
+                                | Metric::Backpressured
+                                | Metric::Idle
+                                | Metric::InPool
+                                | Metric::OutPool
+                                | Metric::RecordsIn
+                                | Metric::RecordsOut
+                        )
+                    })
+                    .map(move |(_, n, _)| format!("{i}.{n}"))
+            })
+            .collect();
+        let mut values: HashMap<u32, MetricValues> = HashMap::new();
+        for chunk in chunk_ids(&ids, MAX_QUERY_LEN) {
+            let v = self.get_json(&format!("{base}/metrics?get={chunk}")).await?;
+            parse_subtask_values(&v, names, &mut values);
+        }
+        let mut subtasks: Vec<Subtask> =
+            values.into_iter().map(|(index, metrics)| Subtask { index, metrics, backpressure_level: None }).collect();
+        subtasks.sort_by_key(|s| s.index);
+        Ok(subtasks)
+    }
+}
+
+#[derive(Default)]
+struct VertexMetrics {
+    stats: VertexStats,
+    subtasks: Vec<Subtask>,
+    level: Option<BackpressureLevel>,
+    gaps: Vec<String>,
+}
+
+/// For each wanted metric, the first of its names that this vertex registers.
+fn resolve_names(list: &[String]) -> Vec<(Metric, &'static str, f64)> {
+    WANTED
+        .iter()
+        .filter_map(|(m, names, scale)| names.iter().find(|n| list.iter().any(|l| l == *n)).map(|n| (*m, *n, *scale)))
+        .collect()
+}
+
+/// Splits `0.a,0.b,…` into comma lists no longer than `max` characters.
+fn chunk_ids(ids: &[String], max: usize) -> Vec<String> {
+    let mut chunks = Vec::new();
+    let mut cur = String::new();
+    for id in ids {
+        if !cur.is_empty() && cur.len() + 1 + id.len() > max {
+            chunks.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(',');
+        }
+        cur.push_str(id);
+    }
+    if !cur.is_empty() {
+        chunks.push(cur);
+    }
+    chunks
+}
+
+/// (id, name, state) of every job in `/jobs/overview`.
+pub fn parse_overview(v: &Value) -> Option<Vec<(String, String, String)>> {
+    let jobs = v.get("jobs")?.as_array()?;
+    Some(
+        jobs.iter()
+            .filter_map(|j| {
+                Some((
+                    str_field(j, "jid")?.to_string(),
+                    str_field(j, "name").unwrap_or("").to_string(),
+                    str_field(j, "state").unwrap_or("UNKNOWN").to_string(),
+                ))
+            })
+            .collect(),
+    )
+}
+
+/// The ids of the jobs the filter asks for, or why none matches.
+pub fn select_jobs(jobs: &[(String, String, String)], filter: &JobFilter) -> Result<Vec<String>, String> {
+    let listing = || {
+        if jobs.is_empty() {
+            "the cluster has no jobs".to_string()
+        } else {
+            let names: Vec<String> =
+                jobs.iter().map(|(id, name, st)| format!("{name} ({}, {st})", &id[..id.len().min(8)])).collect();
+            format!("jobs: {}", names.join(", "))
+        }
+    };
+    match filter {
+        JobFilter::AllRunning => {
+            let running: Vec<String> = jobs.iter().filter(|j| j.2 == "RUNNING").map(|j| j.0.clone()).collect();
+            if running.is_empty() {
+                Err(format!("no RUNNING job to diagnose ({}); pick one with --job", listing()))
+            } else {
+                Ok(running)
+            }
+        }
+        JobFilter::Named(wanted) => {
+            let by_name: Vec<String> = jobs.iter().filter(|j| &j.1 == wanted).map(|j| j.0.clone()).collect();
+            let by_id: Vec<String> = jobs
+                .iter()
+                .filter(|j| wanted.len() >= 4 && j.0.starts_with(&wanted.to_ascii_lowercase()))
+                .map(|j| j.0.clone())
+                .collect();
+            let hits = if by_name.is_empty() { by_id } else { by_name };
+            match hits.len() {
+                0 => Err(format!("no job matches --job '{wanted}' ({})", listing())),
+                _ => {
+                    // Several jobs can share a name (resubmissions): prefer the running ones.
+                    let running: Vec<String> = hits
+                        .iter()
+                        .filter(|id| jobs.iter().any(|j| &j.0 == *id && j.2 == "RUNNING"))
+                        .cloned()
+                        .collect();
+                    Ok(if running.is_empty() { hits } else { running })
+                }
+            }
+        }
+    }
+}
+
+/// Job, vertices and edges from `/jobs/:jid` and its plan. No metrics yet.
+pub fn parse_job(details: &Value, plan: &Value) -> Option<Job> {
+    let id = str_field(details, "jid")?.to_string();
+    let name = str_field(details, "name").unwrap_or("").to_string();
+    let state = str_field(details, "state").unwrap_or("UNKNOWN").to_string();
+    let nodes: HashMap<&str, &Value> = plan
+        .get("nodes")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|n| Some((str_field(n, "id")?, n))).collect())
+        .unwrap_or_default();
+    let mut vertices = Vec::new();
+    for v in details.get("vertices")?.as_array()? {
+        let Some(vid) = str_field(v, "id") else { continue };
+        let node = nodes.get(vid);
+        let vname = str_field(v, "name")
+            .map(str::to_string)
+            .or_else(|| node.and_then(|n| str_field(n, "description")).map(unescape_html))
+            .unwrap_or_else(|| vid.to_string());
+        let parallelism = v
+            .get("parallelism")
+            .and_then(num)
+            .or_else(|| node.and_then(|n| n.get("parallelism")).and_then(num))
+            .unwrap_or(1.0);
+        let mut vertex = Vertex::new(vid, &vname, parallelism.max(1.0) as u32);
+        vertex.max_parallelism = v.get("maxParallelism").and_then(num).filter(|m| *m > 0.0).map(|m| m as u32);
+        vertex.operators = split_chain(&vname);
+        // Sources have no "inputs" key at all.
+        if let Some(inputs) = node.and_then(|n| n.get("inputs")).and_then(Value::as_array) {
+            vertex.inputs = inputs
+                .iter()
+                .filter_map(|i| {
+                    Some(Input {
+                        from: str_field(i, "id")?.to_string(),
+                        ship_strategy: str_field(i, "ship_strategy").map(str::to_string),
+                    })
+                })
+                .collect();
+        }
+        vertices.push(vertex);
+    }
+    Some(Job { id, name, state, vertices })
+}
+
+/// Aggregated `/subtasks/metrics` → per-metric statistics. `None` when Flink answered `[]`.
+pub fn parse_aggregates(v: &Value, names: &[(Metric, &str, f64)]) -> Option<VertexStats> {
+    let items = v.as_array()?;
+    if items.is_empty() {
+        return None;
+    }
+    let mut stats = VertexStats::default();
+    for item in items {
+        let Some(id) = str_field(item, "id") else { continue };
+        let Some((metric, _, scale)) = names.iter().find(|(_, n, _)| *n == id) else { continue };
+        let f = |k: &str| item.get(k).and_then(num).map(|x| x * scale);
+        stats.set(*metric, Stat { min: f("min"), max: f("max"), avg: f("avg"), sum: f("sum") });
+    }
+    Some(stats)
+}
+
+/// Per-subtask `/metrics?get=0.x,…` answers (string values, any order) into `out`.
+pub fn parse_subtask_values(v: &Value, names: &[(Metric, &str, f64)], out: &mut HashMap<u32, MetricValues>) {
+    for item in v.as_array().into_iter().flatten() {
+        let Some(id) = str_field(item, "id") else { continue };
+        let Some((idx, name)) = id.split_once('.') else { continue };
+        let Ok(idx) = idx.parse::<u32>() else { continue };
+        let Some((metric, _, scale)) = names.iter().find(|(_, n, _)| *n == name) else { continue };
+        let value = item.get("value").and_then(num).map(|x| x * scale);
+        out.entry(idx).or_default().set(*metric, value);
+    }
+}
+
+/// `/backpressure`: the vertex level and per-subtask (level, ratio, busy, idle).
+/// `status: "deprecated"` (Flink 1.13 while sampling) means no data yet.
+pub fn parse_backpressure(v: &Value) -> Option<Backpressure> {
+    if str_field(v, "status") == Some("deprecated") {
+        return None;
+    }
+    let level = |x: &Value| {
+        str_field(x, "backpressureLevel")
+            .or_else(|| str_field(x, "backpressure-level"))
+            .and_then(BackpressureLevel::parse)
+    };
+    let subtasks = v
+        .get("subtasks")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| {
+                    let idx = s.get("subtask").and_then(num)? as u32;
+                    Some(SubtaskBackpressure {
+                        index: idx,
+                        level: level(s),
+                        ratio: s.get("ratio").and_then(num),
+                        busy: s.get("busyRatio").and_then(num),
+                        idle: s.get("idleRatio").and_then(num),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Backpressure { level: level(v), subtasks })
+}
+
+pub struct Backpressure {
+    pub level: Option<BackpressureLevel>,
+    pub subtasks: Vec<SubtaskBackpressure>,
+}
+
+pub struct SubtaskBackpressure {
+    pub index: u32,
+    pub level: Option<BackpressureLevel>,
+    pub ratio: Option<f64>,
+    pub busy: Option<f64>,
+    pub idle: Option<f64>,
+}
+
+/// Adds the backpressure endpoint's view: levels always, and its ratios where the metric
+/// queries left busy / backpressured / idle unknown (cold cache, failed request).
+fn merge_backpressure(out: &mut VertexMetrics, bp: Backpressure) {
+    out.level = bp.level;
+    let mut filled = false;
+    for sb in &bp.subtasks {
+        let pos = match out.subtasks.iter().position(|s| s.index == sb.index) {
+            Some(p) => p,
+            None => {
+                out.subtasks.push(Subtask {
+                    index: sb.index,
+                    metrics: MetricValues::default(),
+                    backpressure_level: None,
+                });
+                out.subtasks.len() - 1
+            }
+        };
+        let st = &mut out.subtasks[pos];
+        st.backpressure_level = sb.level;
+        for (metric, value) in [(Metric::Backpressured, sb.ratio), (Metric::Busy, sb.busy), (Metric::Idle, sb.idle)] {
+            if st.metrics.get(metric).is_none() && value.is_some() {
+                st.metrics.set(metric, value);
+                filled = true;
+            }
+        }
+    }
+    out.subtasks.sort_by_key(|s| s.index);
+    if filled {
+        let from_subtasks = VertexStats::from_subtasks(&out.subtasks);
+        for m in [Metric::Busy, Metric::Backpressured, Metric::Idle] {
+            if out.stats.get(m).max.is_none() {
+                out.stats.set(m, from_subtasks.get(m));
+            }
+        }
+        out.gaps.push("busy/backpressured/idle taken from the /backpressure sample".into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unknown_names_are_never_asked() {
+        let list: Vec<String> =
+            ["busyTimeMsPerSecond", "buffers.inPoolUsage", "Shuffle.Netty.Output.Buffers.outPoolUsage"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        let names = resolve_names(&list);
+        let got: Vec<&str> = names.iter().map(|n| n.1).collect();
+        assert_eq!(got, ["busyTimeMsPerSecond", "buffers.inPoolUsage", "Shuffle.Netty.Output.Buffers.outPoolUsage"]);
+    }
+
+    #[test]
+    fn long_queries_are_split() {
+        let ids: Vec<String> = (0..200).map(|i| format!("{i}.busyTimeMsPerSecond")).collect();
+        let chunks = chunk_ids(&ids, 300);
+        assert!(chunks.len() > 1);
+        assert!(chunks.iter().all(|c| c.len() <= 300));
+        assert_eq!(chunks.join(",").split(',').count(), 200);
+    }
+
+    #[test]
+    fn backpressure_in_both_spellings_and_nan_busy() {
+        let v = json!({"status":"ok","backpressure-level":"high","subtasks":[{"subtask":0,"backpressure-level":"high","ratio":0.997,"idleRatio":0.0,"busyRatio":"NaN"}]});
+        let bp = parse_backpressure(&v).unwrap();
+        assert_eq!(bp.level, Some(BackpressureLevel::High));
+        assert_eq!(bp.subtasks[0].busy, None);
+        assert_eq!(bp.subtasks[0].ratio, Some(0.997));
+        assert!(parse_backpressure(&json!({"status":"deprecated"})).is_none());
+    }
+
+    #[test]
+    fn jobs_are_selected_by_name_id_or_state() {
+        let jobs = vec![
+            ("6852c2b6ac1babbcd3c295f61e11f609".to_string(), "orders".to_string(), "RUNNING".to_string()),
+            ("aaaa0000000000000000000000000000".to_string(), "old".to_string(), "FINISHED".to_string()),
+        ];
+        assert_eq!(select_jobs(&jobs, &JobFilter::AllRunning).unwrap(), vec![jobs[0].0.clone()]);
+        assert_eq!(select_jobs(&jobs, &JobFilter::Named("old".into())).unwrap(), vec![jobs[1].0.clone()]);
+        assert_eq!(select_jobs(&jobs, &JobFilter::Named("6852c2b6".into())).unwrap(), vec![jobs[0].0.clone()]);
+        let e = select_jobs(&jobs, &JobFilter::Named("nope".into())).unwrap_err();
+        assert!(e.contains("orders (6852c2b6, RUNNING)"), "{e}");
+    }
+}
