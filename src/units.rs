@@ -9,7 +9,8 @@ pub fn pct(r: Option<f64>) -> String {
             if p == 0.0 || p == 100.0 || (5.0..=95.0).contains(&p) {
                 format!("{p:.0}%")
             } else {
-                format!("{p:.1}%")
+                let s = format!("{p:.1}");
+                format!("{}%", s.strip_suffix(".0").unwrap_or(&s))
             }
         }
     }
@@ -50,6 +51,7 @@ mod tests {
         assert_eq!(pct(Some(0.5)), "50%");
         assert_eq!(pct(Some(0.002)), "0.2%");
         assert_eq!(pct(Some(0.0)), "0%");
+        assert_eq!(pct(Some(0.99)), "99%");
         assert_eq!(pct(None), "?");
         assert_eq!(rate(Some(931.6)), "932");
         assert_eq!(rate(Some(46_512.0)), "46.5k");

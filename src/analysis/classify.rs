@@ -457,7 +457,12 @@ fn bottleneck_evidence(
     if !direct.is_empty() {
         corroboration = (high + full) as f64 / (2 * direct.len()) as f64;
         if full > 0 {
-            ev.push(format!("{} of its direct inputs have a full output pool (≥ 0.90)", full));
+            let which = if direct.len() == 1 {
+                "its input".to_string()
+            } else {
+                format!("{full} of its {} inputs", direct.len())
+            };
+            ev.push(format!("{which} sends into a full output pool (≥ 0.90): data waits for this vertex"));
         }
     }
     let strength_busy = clamp01((v.busy.unwrap_or(0.0) - t.busy_bottleneck) / (0.9 - t.busy_bottleneck));

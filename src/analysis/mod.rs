@@ -284,3 +284,6 @@ fn summary(job: &Job, bottlenecks: &[Bottleneck], vertices: &[VertexDiagnosis]) 
         .collect();
     format!("{}{tail}", parts.join("; "))
 }
+
+#[cfg(test)]
+mod tests;

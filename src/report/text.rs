@@ -25,7 +25,11 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
     out.push('\n');
     for s in &d.sources {
         let state = if s.ok { "ok" } else { "FAILED" };
-        let _ = write!(out, "source {} ({}) {state}: {} · {} requests", s.name, s.kind, s.endpoint, s.requests);
+        let _ = write!(
+            out,
+            "source {} ({}) {state}: {} · {} requests in the last poll",
+            s.name, s.kind, s.endpoint, s.requests
+        );
         if let Some(e) = &s.error {
             let _ = write!(out, " · {e}");
         }

@@ -1,0 +1,417 @@
+//! Rules on hand-built snapshots: each test states a situation and the verdict it must get.
+
+use super::*;
+use crate::diagnosis::{BottleneckKind, Class, JobDiagnosis, Severity};
+use crate::model::{BackpressureLevel, Input, Job, Metric, MetricValues, Snapshot, Stat, Subtask, Vertex, VertexStats};
+
+const NAN: f64 = f64::NAN;
+
+/// One subtask's (busy, backpressured, idle) ratios; NaN = not reported.
+type Triple = (f64, f64, f64);
+
+fn some(x: f64) -> Option<f64> {
+    (!x.is_nan()).then_some(x)
+}
+
+/// A vertex from per-subtask triples, with records in/out per subtask and pools.
+fn vertex(id: &str, name: &str, inputs: &[&str], subtasks: &[Triple]) -> Vertex {
+    let mut v = Vertex::new(id, name, subtasks.len() as u32);
+    v.inputs = inputs.iter().map(|i| Input { from: i.to_string(), ship_strategy: Some("HASH".into()) }).collect();
+    v.subtasks = subtasks
+        .iter()
+        .enumerate()
+        .map(|(i, (b, p, d))| {
+            let mut m = MetricValues::default();
+            m.set(Metric::Busy, some(*b));
+            m.set(Metric::Backpressured, some(*p));
+            m.set(Metric::Idle, some(*d));
+            m.set(Metric::RecordsIn, Some(500.0));
+            m.set(Metric::RecordsOut, Some(500.0));
+            Subtask { index: i as u32, metrics: m, backpressure_level: None }
+        })
+        .collect();
+    v.stats = VertexStats::from_subtasks(&v.subtasks);
+    v
+}
+
+fn one(id: &str, name: &str, inputs: &[&str], t: Triple) -> Vertex {
+    vertex(id, name, inputs, &[t])
+}
+
+fn job(id: &str, state: &str, vertices: Vec<Vertex>) -> Job {
+    Job { id: id.into(), name: format!("job-{id}"), state: state.into(), vertices }
+}
+
+/// `polls` identical snapshots two seconds apart.
+fn history_of(jobs: Vec<Job>, polls: usize) -> History {
+    let mut h = History::new(10, 100);
+    for i in 0..polls {
+        h.push(Snapshot { at_ms: 1_000_000 + 2000 * i as i64, jobs: jobs.clone(), sources: Vec::new() });
+    }
+    h
+}
+
+fn run(jobs: Vec<Job>) -> Diagnosis {
+    diagnose(&history_of(jobs, 3), &Thresholds::default())
+}
+
+fn class(j: &JobDiagnosis, name: &str) -> Class {
+    j.vertices.iter().find(|v| v.name == name).map(|v| v.class).unwrap_or_else(|| panic!("no vertex {name}"))
+}
+
+fn bottleneck_names(j: &JobDiagnosis) -> Vec<&str> {
+    j.bottlenecks.iter().map(|b| b.name.as_str()).collect()
+}
+
+const BP: Triple = (0.002, 0.998, 0.0);
+const SATURATED: Triple = (1.0, 0.0, 0.0);
+const IDLE: Triple = (0.01, 0.0, 0.99);
+
+#[test]
+fn slow_sink_is_the_bottleneck_and_upstream_are_victims() {
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![
+            one("s", "Source: gen", &[], BP),
+            one("p", "parse", &["s"], BP),
+            one("f", "filter", &["p"], BP),
+            one("k", "sink: Writer", &["f"], SATURATED),
+        ],
+    )]);
+    let j = &d.jobs[0];
+    assert_eq!(bottleneck_names(j), ["sink: Writer"]);
+    assert_eq!(j.bottlenecks[0].kind, BottleneckKind::Sink);
+    assert_eq!(j.bottlenecks[0].victims, ["s", "p", "f"]);
+    assert!(j.bottlenecks[0].confidence >= 0.8, "{}", j.bottlenecks[0].confidence);
+    for v in ["Source: gen", "parse", "filter"] {
+        assert_eq!(class(j, v), Class::Victim);
+    }
+    assert_eq!(j.vertices.iter().find(|v| v.name == "parse").unwrap().caused_by, ["k"]);
+    assert_eq!(j.severity, Severity::Critical);
+    assert_eq!(d.severity, Severity::Critical);
+    // Vertices come out in data-flow order whatever order they came in.
+    let order: Vec<&str> = j.vertices.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(order, ["s", "p", "f", "k"]);
+}
+
+#[test]
+fn vertex_order_follows_the_graph_not_the_listing() {
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("k", "sink", &["m"], SATURATED), one("m", "map", &["s"], BP), one("s", "src", &[], BP)],
+    )]);
+    let order: Vec<&str> = d.jobs[0].vertices.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(order, ["s", "m", "k"]);
+}
+
+#[test]
+fn middle_bottleneck_leaves_the_sink_idle() {
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], BP), one("m", "enrich", &["s"], SATURATED), one("k", "sink", &["m"], IDLE)],
+    )]);
+    let j = &d.jobs[0];
+    assert_eq!(bottleneck_names(j), ["enrich"]);
+    assert_eq!(j.bottlenecks[0].kind, BottleneckKind::Operator);
+    assert_eq!(class(j, "sink"), Class::Idle);
+    assert_eq!(class(j, "src"), Class::Victim);
+}
+
+#[test]
+fn busy_source_with_nothing_backpressured_is_the_bottleneck() {
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], (0.97, 0.0, 0.03)), one("m", "map", &["s"], (0.3, 0.0, 0.7))],
+    )]);
+    let j = &d.jobs[0];
+    assert_eq!(bottleneck_names(j), ["src"]);
+    assert_eq!(j.bottlenecks[0].kind, BottleneckKind::Source);
+    assert!(j.bottlenecks[0].victims.is_empty());
+    // Without consumer lag the evidence is incomplete: a warning, medium confidence at most.
+    assert_eq!(j.severity, Severity::Warning);
+    assert!(j.bottlenecks[0].confidence < 0.8);
+}
+
+#[test]
+fn skew_names_the_hot_subtask_and_refuses_to_suggest_rescaling() {
+    let hot = [(0.05, 0.0, 0.95), (0.05, 0.0, 0.95), (0.99, 0.0, 0.01), (0.05, 0.0, 0.95)];
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![
+            vertex("s", "src", &[], &[(0.1, 0.8, 0.1); 4]),
+            vertex("w", "window-agg", &["s"], &hot),
+            vertex("k", "sink", &["w"], &[IDLE; 4]),
+        ],
+    )]);
+    let j = &d.jobs[0];
+    assert_eq!(bottleneck_names(j), ["window-agg"]);
+    let b = &j.bottlenecks[0];
+    assert_eq!(b.subtasks, [2]);
+    assert_eq!(b.suggested_parallelism, None);
+    assert!(b.advice.hints.iter().any(|h| h.kind == "skew"));
+    assert!(b.evidence.iter().any(|e| e.contains("#2 busy 99%")), "{:?}", b.evidence);
+    let w = j.vertices.iter().find(|v| v.name == "window-agg").unwrap();
+    assert_eq!(w.skewed_subtasks, [2]);
+    // The hot subtask, not the average, decides: the mean busy is only 29 %.
+    assert!(w.busy_avg.unwrap() < 0.3);
+}
+
+#[test]
+fn fan_out_names_the_branch_that_causes_backpressure() {
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![
+            one("s", "src", &[], BP),
+            one("x", "split", &["s"], (0.05, 0.9, 0.05)),
+            one("a", "alerts-sink", &["x"], SATURATED),
+            one("r", "archive-sink", &["x"], (0.2, 0.0, 0.8)),
+        ],
+    )]);
+    let j = &d.jobs[0];
+    assert_eq!(bottleneck_names(j), ["alerts-sink"]);
+    let split = j.vertices.iter().find(|v| v.name == "split").unwrap();
+    assert_eq!(split.caused_by, ["a"]);
+    assert!(
+        split.evidence.iter().any(|e| e.contains("held back by alerts-sink") && e.contains("not by archive-sink")),
+        "{:?}",
+        split.evidence
+    );
+    assert_eq!(class(j, "archive-sink"), Class::Healthy);
+}
+
+#[test]
+fn a_join_holds_back_both_inputs() {
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![
+            one("o", "Source: orders", &[], BP),
+            one("p", "Source: payments", &[], (0.01, 0.7, 0.29)),
+            one("j", "join", &["o", "p"], SATURATED),
+            one("k", "sink", &["j"], IDLE),
+        ],
+    )]);
+    let j = &d.jobs[0];
+    assert_eq!(bottleneck_names(j), ["join"]);
+    assert_eq!(j.bottlenecks[0].victims, ["o", "p"]);
+}
+
+#[test]
+fn a_chained_bottleneck_says_the_culprit_is_inside() {
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![
+            one("s", "Source: kafka-clicks", &[], (0.05, 0.9, 0.05)),
+            one("c", "Window(TumblingEventTimeWindows) -> Map -> Filter -> Sink: jdbc", &["s"], SATURATED),
+        ],
+    )]);
+    let b = &d.jobs[0].bottlenecks[0];
+    assert_eq!(b.operators.len(), 4);
+    assert!(b.evidence.iter().any(|e| e.contains("inside this chain of 4 operators")), "{:?}", b.evidence);
+    assert!(b.advice.hints.iter().any(|h| h.kind == "chain"));
+}
+
+#[test]
+fn busy_nan_on_a_legacy_source_is_unknown_not_healthy() {
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "legacy-src", &[], (NAN, 0.0, 0.0)), one("m", "map", &["s"], (0.2, 0.0, 0.8))],
+    )]);
+    let j = &d.jobs[0];
+    assert_eq!(class(j, "legacy-src"), Class::Unknown);
+    assert!(j.vertices[0].busy.is_none());
+    assert_ne!(j.severity, Severity::Healthy);
+    assert!(j.summary.contains("1 vertex unknown"), "{}", j.summary);
+}
+
+#[test]
+fn a_backpressured_source_with_nan_busy_is_still_a_victim() {
+    // Seen on a real Flink 2.3 SQL datagen source: busy "NaN", backpressured 99.7 %.
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], (NAN, 0.997, 0.0)), one("m", "py", &["s"], SATURATED)],
+    )]);
+    assert_eq!(class(&d.jobs[0], "src"), Class::Victim);
+    assert_eq!(bottleneck_names(&d.jobs[0]), ["py"]);
+}
+
+#[test]
+fn all_zero_triples_are_no_data_yet() {
+    let zero = (0.0, 0.0, 0.0);
+    let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], zero), one("k", "sink", &["s"], zero)])]);
+    let j = &d.jobs[0];
+    assert!(j.vertices.iter().all(|v| v.class == Class::Unknown));
+    assert!(j.summary.starts_with("no verdict yet"), "{}", j.summary);
+    assert_eq!(j.severity, Severity::Warning);
+}
+
+#[test]
+fn a_job_that_is_not_running_gets_no_verdict() {
+    let restarting =
+        run(vec![job("a", "RESTARTING", vec![one("s", "src", &[], BP), one("k", "sink", &["s"], SATURATED)])]);
+    let j = &restarting.jobs[0];
+    assert!(j.vertices.iter().all(|v| v.class == Class::Unknown));
+    assert!(j.bottlenecks.is_empty());
+    assert_eq!(j.severity, Severity::Critical);
+    let starting = run(vec![job("b", "INITIALIZING", vec![one("s", "src", &[], (0.0, 0.0, 0.0))])]);
+    assert_eq!(starting.jobs[0].severity, Severity::Warning);
+    assert_eq!(starting.jobs[0].summary, "no verdict: the job is INITIALIZING");
+}
+
+#[test]
+fn several_jobs_get_separate_verdicts() {
+    let d = run(vec![
+        job("a", "RUNNING", vec![one("s", "src", &[], (0.2, 0.0, 0.8)), one("k", "sink", &["s"], (0.1, 0.0, 0.9))]),
+        job("b", "RUNNING", vec![one("s2", "src", &[], BP), one("k2", "sink", &["s2"], SATURATED)]),
+    ]);
+    assert_eq!(d.jobs[0].severity, Severity::Healthy);
+    assert!(d.jobs[0].bottlenecks.is_empty());
+    assert_eq!(d.jobs[1].severity, Severity::Critical);
+    assert_eq!(d.severity, Severity::Critical);
+}
+
+#[test]
+fn backpressure_with_nothing_busy_below_is_reported_with_low_confidence() {
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], (0.02, 0.95, 0.03)), one("m", "map", &["s"], (0.1, 0.0, 0.9))],
+    )]);
+    let j = &d.jobs[0];
+    assert_eq!(j.bottlenecks.len(), 1);
+    let b = &j.bottlenecks[0];
+    assert_eq!(b.kind, BottleneckKind::Unresolved);
+    assert!(b.confidence < 0.5);
+    assert_eq!(b.suggested_parallelism, None);
+    assert!(b.evidence.iter().any(|e| e.contains("signals disagree")), "{:?}", b.evidence);
+    assert_eq!(j.severity, Severity::Warning);
+}
+
+#[test]
+fn mild_backpressure_without_a_busy_vertex_is_not_a_bottleneck() {
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], (0.1, 0.15, 0.75)), one("m", "map", &["s"], (0.2, 0.0, 0.8))],
+    )]);
+    let j = &d.jobs[0];
+    assert!(j.bottlenecks.is_empty());
+    assert_eq!(class(j, "src"), Class::Victim);
+    assert!(j.summary.starts_with("mild backpressure"), "{}", j.summary);
+}
+
+#[test]
+fn a_healthy_job_is_healthy() {
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], (0.2, 0.0, 0.8)), one("k", "sink", &["s"], (0.25, 0.0, 0.75))],
+    )]);
+    let j = &d.jobs[0];
+    assert_eq!(j.severity, Severity::Healthy);
+    assert!(j.findings.is_empty(), "{:?}", j.findings);
+    assert!(j.summary.starts_with("no bottleneck"), "{}", j.summary);
+}
+
+#[test]
+fn a_cold_cache_poll_of_zeros_does_not_dilute_the_verdict() {
+    let good = job("a", "RUNNING", vec![one("s", "src", &[], BP), one("k", "sink", &["s"], SATURATED)]);
+    let cold = job("a", "RUNNING", vec![one("s", "src", &[], BP), one("k", "sink", &["s"], (0.0, 0.0, 0.0))]);
+    let mut h = History::new(10, 100);
+    for (i, j) in [good.clone(), cold, good].into_iter().enumerate() {
+        h.push(Snapshot { at_ms: 2000 * i as i64, jobs: vec![j], sources: Vec::new() });
+    }
+    let d = diagnose(&h, &Thresholds::default());
+    let sink = d.jobs[0].vertices.iter().find(|v| v.id == "k").unwrap();
+    assert_eq!(sink.busy, Some(1.0));
+    assert_eq!(sink.class, Class::Bottleneck);
+}
+
+#[test]
+fn one_poll_lowers_confidence() {
+    let jobs = vec![job("a", "RUNNING", vec![one("s", "src", &[], BP), one("k", "sink", &["s"], SATURATED)])];
+    let three = diagnose(&history_of(jobs.clone(), 3), &Thresholds::default()).jobs[0].bottlenecks[0].confidence;
+    let single = diagnose(&history_of(jobs, 1), &Thresholds::default()).jobs[0].bottlenecks[0].confidence;
+    assert!(single < three, "{single} vs {three}");
+}
+
+#[test]
+fn flink_level_and_full_pools_corroborate() {
+    let mut src = one("s", "src", &[], (0.1, 0.6, 0.3));
+    let sink = one("k", "sink", &["s"], (0.8, 0.0, 0.2));
+    let plain = run(vec![job("a", "RUNNING", vec![src.clone(), sink.clone()])]).jobs[0].bottlenecks[0].confidence;
+    src.backpressure_level = Some(BackpressureLevel::High);
+    src.stats.set(Metric::OutPool, Stat { min: Some(1.0), max: Some(1.0), avg: Some(1.0), sum: Some(1.0) });
+    let backed = run(vec![job("a", "RUNNING", vec![src, sink])]).jobs[0].bottlenecks[0].confidence;
+    assert!(backed > plain, "{backed} vs {plain}");
+}
+
+#[test]
+fn true_rate_and_parallelism_follow_ds2() {
+    // Sink: 2 subtasks fully busy taking 2000 rec/s → 1000 rec/s per subtask of busy time.
+    // Source: busy 25 % for 2000 rec/s out → could emit 8000 rec/s if not held back.
+    let mut src = vertex("s", "src", &[], &[(0.25, 0.75, 0.0)]);
+    src.stats.set(Metric::RecordsOut, Stat { sum: Some(2000.0), ..Stat::default() });
+    let mut sink = vertex("k", "sink", &["s"], &[SATURATED, SATURATED]);
+    sink.stats.set(Metric::RecordsIn, Stat { sum: Some(2000.0), ..Stat::default() });
+    sink.max_parallelism = Some(128);
+    let d = run(vec![job("a", "RUNNING", vec![src.clone(), sink.clone()])]);
+    let b = &d.jobs[0].bottlenecks[0];
+    assert_eq!(b.advice.true_rate_per_subtask, Some(1000.0));
+    assert_eq!(b.advice.estimated_demand_rate, Some(8000.0));
+    // 8000 / (1000 × 0.7) = 11.4 → 12
+    assert_eq!(b.suggested_parallelism, Some(12));
+    // Capped by max parallelism, and saying so.
+    sink.max_parallelism = Some(8);
+    let d = run(vec![job("a", "RUNNING", vec![src, sink])]);
+    let b = &d.jobs[0].bottlenecks[0];
+    assert_eq!(b.suggested_parallelism, Some(8));
+    assert!(b.advice.parallelism_basis.contains("capped at the max parallelism 8"));
+}
+
+#[test]
+fn an_unmeasurable_source_makes_the_suggestion_a_lower_bound() {
+    let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], BP), one("k", "sink", &["s"], SATURATED)])]);
+    let b = &d.jobs[0].bottlenecks[0];
+    assert_eq!(b.suggested_parallelism, Some(2));
+    assert!(b.advice.parallelism_basis.starts_with("lower bound"), "{}", b.advice.parallelism_basis);
+    assert_eq!(b.advice.estimated_demand_rate, None);
+}
+
+#[test]
+fn every_vertex_gets_exactly_one_class_and_ratios_stay_in_range() {
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![
+            one("s", "src", &[], (1.5, -0.2, NAN)),
+            one("m", "map", &["s", "missing-vertex"], BP),
+            one("k", "sink", &["m"], SATURATED),
+        ],
+    )]);
+    let j = &d.jobs[0];
+    assert_eq!(j.vertices.len(), 3);
+    for v in &j.vertices {
+        for r in [v.busy, v.backpressured, v.idle].into_iter().flatten() {
+            assert!((0.0..=1.0).contains(&r), "{} out of range in {}", r, v.name);
+        }
+        assert!((0.0..=1.0).contains(&v.confidence));
+    }
+    assert!(j.bottlenecks.iter().all(|b| class(j, &b.name) == Class::Bottleneck));
+    assert!(j.vertices.iter().filter(|v| v.class == Class::Bottleneck).all(|v| v.backpressured.unwrap_or(0.0) < 0.1));
+}
+
+#[test]
+fn an_empty_history_diagnoses_nothing() {
+    let d = diagnose(&History::new(3, 3), &Thresholds::default());
+    assert!(d.jobs.is_empty());
+}
