@@ -161,7 +161,7 @@ pub struct JobDiagnosis {
     pub vertices: Vec<VertexDiagnosis>,
     /// Further observations that raised the severity or limit the verdict.
     pub findings: Vec<String>,
-    /// Snapshots of this job the verdict rests on.
+    /// Polls in the analysis window that saw this job.
     pub samples: usize,
 }
 

@@ -44,9 +44,18 @@ pub fn advise(
     let p = v.vertex.parallelism.max(1);
     let input = if b.kind == BottleneckKind::Source { v.records_out } else { v.records_in };
     let busy = v.busy_avg.or(v.busy).filter(|b| *b >= MIN_MEASURABLE_BUSY);
-    let true_rate = match (input, busy) {
-        (Some(r), Some(b)) => Some(r / f64::from(p) / b),
-        _ => None,
+    let true_rate = if skewed.is_empty() {
+        match (input, busy) {
+            (Some(r), Some(b)) => Some(r / f64::from(p) / b),
+            _ => None,
+        }
+    } else {
+        // Under skew the average subtask says nothing: what the hot subtask manages is the limit.
+        v.subtasks
+            .iter()
+            .filter(|s| skewed.contains(&s.index))
+            .filter_map(|s| Some(s.records_in? / s.busy.filter(|b| *b >= MIN_MEASURABLE_BUSY)?))
+            .reduce(f64::min)
     };
     let mut advice = Advice {
         true_rate_per_subtask: true_rate,
@@ -150,6 +159,8 @@ fn hints(b: &BottleneckVerdict, v: &VertexView, views: &[VertexView], skewed: &[
         ));
     }
     match b.kind {
+        // Under skew the generic advice (more parallelism) would be wrong.
+        BottleneckKind::Sink | BottleneckKind::Operator | BottleneckKind::Source if !skewed.is_empty() => {}
         BottleneckKind::Sink => out.push(hint(
             "sink",
             "the sink writes slower than records arrive: check the external system's latency and errors, batch / flush settings, and whether writes can be asynchronous or more parallel".into(),

@@ -178,7 +178,7 @@ pub fn diagnose_job(job: &Job, history: &[&Job], t: &Thresholds) -> JobDiagnosis
         bottlenecks,
         vertices,
         findings: classified.findings,
-        samples: views.iter().map(|v| v.samples).max().unwrap_or(0),
+        samples: history.len(),
     }
 }
 

@@ -154,6 +154,9 @@ fn skew_names_the_hot_subtask_and_refuses_to_suggest_rescaling() {
     assert_eq!(b.subtasks, [2]);
     assert_eq!(b.suggested_parallelism, None);
     assert!(b.advice.hints.iter().any(|h| h.kind == "skew"));
+    assert!(!b.advice.hints.iter().any(|h| h.kind == "operator"), "generic advice contradicts skew");
+    // The hot subtask's own rate: 500 rec/s at 99 % busy.
+    assert_eq!(b.advice.true_rate_per_subtask.map(|r| r.round()), Some(505.0));
     assert!(b.evidence.iter().any(|e| e.contains("#2 busy 99%")), "{:?}", b.evidence);
     let w = j.vertices.iter().find(|v| v.name == "window-agg").unwrap();
     assert_eq!(w.skewed_subtasks, [2]);

@@ -44,11 +44,14 @@ fn mean(values: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
 }
 
 /// True when a vertex's busy/backpressured/idle triple says something: all three zero (or all
-/// absent) is what Flink answers before it has measured anything.
+/// absent) is what Flink answers before it has measured anything. A legacy source reports busy
+/// as NaN next to zeros: that is data (busy unknown), not silence.
 pub fn has_time_data(v: &Vertex) -> bool {
     let s = &v.stats;
     let triple = [s.get(Metric::Busy).max, s.get(Metric::Backpressured).max, s.get(Metric::Idle).max];
-    triple.iter().any(|x| x.is_some_and(|x| x > 0.0))
+    let any_positive = triple.iter().any(|x| x.is_some_and(|x| x > 0.0));
+    let busy_nan_beside_others = triple[0].is_none() && triple[1..].iter().any(Option::is_some);
+    any_positive || busy_nan_beside_others
 }
 
 /// The same job in each snapshot of the window, oldest first.

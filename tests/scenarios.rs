@@ -1,0 +1,156 @@
+//! Every bundled recording (real and synthetic) is served over HTTP by an in-process server and
+//! diagnosed by the real binary through `--flink`; the verdict must match the recording's
+//! hand-written expected.json (bottlenecks, kinds, classes, skew, causes, severity, exit code).
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde_json::Value;
+use support::{bptop, fixture, serve_recording};
+
+fn check(rel: &str) {
+    let dir = fixture(rel);
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).expect("expected.json"))
+            .expect("expected.json is JSON");
+    // Recorded 2 s apart, polled 50 ms apart: 40× faster than real time.
+    let server = serve_recording(&dir, 40.0);
+    let url = server.url();
+    let mut args = vec!["diagnose", "--flink", &url, "--samples", "3", "--interval", "50ms", "--format", "json"];
+    let extra: Vec<String> = expected["args"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    args.extend(extra.iter().map(String::as_str));
+    let run = bptop(&args, Duration::from_secs(30));
+    let out: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{rel}: not JSON ({e}):\n{}\n{}", run.stdout, run.stderr));
+    let mut problems = Vec::new();
+    let severity = expected["severity"].as_str().unwrap();
+    if out["severity"] != severity {
+        problems.push(format!("severity {} (expected {severity})", out["severity"]));
+    }
+    let want_code = if severity == "critical" { 1 } else { 0 };
+    if run.code != want_code {
+        problems.push(format!("exit code {} (expected {want_code}); stderr: {}", run.code, run.stderr));
+    }
+    for (job_name, want) in expected["jobs"].as_object().unwrap() {
+        let Some(job) = out["jobs"].as_array().unwrap().iter().find(|j| j["name"] == job_name.as_str()) else {
+            problems.push(format!("job {job_name} missing"));
+            continue;
+        };
+        let names: BTreeMap<&str, &str> = job["vertices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| (v["id"].as_str().unwrap(), v["name"].as_str().unwrap()))
+            .collect();
+        if job["severity"] != want["severity"] {
+            problems.push(format!("{job_name}: severity {} (expected {})", job["severity"], want["severity"]));
+        }
+        let got: BTreeSet<(String, String)> = job["bottlenecks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| (b["name"].as_str().unwrap().to_string(), b["kind"].as_str().unwrap().to_string()))
+            .collect();
+        let wanted: BTreeSet<(String, String)> = want["bottlenecks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| (b["name"].as_str().unwrap().to_string(), b["kind"].as_str().unwrap().to_string()))
+            .collect();
+        if got != wanted {
+            problems.push(format!("{job_name}: bottlenecks {got:?} (expected {wanted:?})"));
+        }
+        for wb in want["bottlenecks"].as_array().unwrap() {
+            let Some(b) = job["bottlenecks"].as_array().unwrap().iter().find(|b| b["name"] == wb["name"]) else {
+                continue;
+            };
+            if !wb["subtasks"].is_null() && b["subtasks"] != wb["subtasks"] {
+                problems.push(format!(
+                    "{job_name}: {} subtasks {} (expected {})",
+                    wb["name"], b["subtasks"], wb["subtasks"]
+                ));
+            }
+            if let Some(n) = wb["operators"].as_u64() {
+                if b["operators"].as_array().map(Vec::len) != Some(n as usize) {
+                    problems.push(format!("{job_name}: {} operators {}", wb["name"], b["operators"]));
+                }
+            }
+            for key in ["confidence", "evidence", "advice", "suggested_parallelism", "victims", "vertex_id"] {
+                if b.get(key).is_none() {
+                    problems.push(format!("{job_name}: bottleneck lacks {key}"));
+                }
+            }
+        }
+        let vertex = |name: &str| job["vertices"].as_array().unwrap().iter().find(|v| v["name"] == name).cloned();
+        for (name, class) in want["classes"].as_object().unwrap() {
+            match vertex(name) {
+                Some(v) if v["class"] == *class => {}
+                Some(v) => problems.push(format!(
+                    "{job_name}: {name} is {} (expected {class}); evidence {}",
+                    v["class"], v["evidence"]
+                )),
+                None => problems.push(format!("{job_name}: vertex {name} missing")),
+            }
+        }
+        for (name, subtasks) in want["skewed"].as_object().into_iter().flatten() {
+            if vertex(name).map(|v| v["skewed_subtasks"].clone()) != Some(subtasks.clone()) {
+                problems.push(format!("{job_name}: {name} skewed subtasks differ from {subtasks}"));
+            }
+        }
+        for (name, causes) in want["caused_by"].as_object().into_iter().flatten() {
+            let got: Vec<&str> = vertex(name)
+                .map(|v| v["caused_by"].as_array().unwrap().iter().map(|id| names[id.as_str().unwrap()]).collect())
+                .unwrap_or_default();
+            let wanted: Vec<&str> = causes.as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+            if got != wanted {
+                problems.push(format!("{job_name}: {name} caused by {got:?} (expected {wanted:?})"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{rel}:\n  {}\n--- output ---\n{}", problems.join("\n  "), run.stdout);
+}
+
+macro_rules! recordings {
+    ($($test:ident => $rel:literal,)*) => {$(
+        #[test]
+        fn $test() {
+            check($rel);
+        }
+    )*};
+}
+
+recordings! {
+    real_slow_sink => "real/slow-sink",
+    real_python_udf => "real/python-udf",
+    chained => "synthetic/chained",
+    fan_out => "synthetic/fan-out",
+    healthy => "synthetic/healthy",
+    join => "synthetic/join",
+    legacy_nan => "synthetic/legacy-nan",
+    middle_bottleneck => "synthetic/middle-bottleneck",
+    no_data_yet => "synthetic/no-data-yet",
+    not_running => "synthetic/not-running",
+    skew => "synthetic/skew",
+    source_bottleneck => "synthetic/source-bottleneck",
+    two_jobs => "synthetic/two-jobs",
+}
+
+#[test]
+fn every_recording_has_a_test() {
+    let mut found = Vec::new();
+    for group in ["real", "synthetic"] {
+        for e in std::fs::read_dir(fixture(group)).unwrap() {
+            let p = e.unwrap().path();
+            if p.join("index.jsonl").exists() {
+                assert!(p.join("expected.json").exists(), "{} has no expected.json", p.display());
+                found.push(p);
+            }
+        }
+    }
+    assert_eq!(found.len(), 13, "a new recording needs a line in recordings!{{}}");
+}
