@@ -1,0 +1,152 @@
+//! Bad endpoints: each gives one line on stderr that names the URL and what was wrong, exit
+//! code 3, no panic, and an answer within the request timeout.
+
+mod support;
+
+use std::time::Duration;
+
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use support::{bptop, fixture, serve, Run};
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+fn assert_one_line_error(run: &Run, url_part: &str, what: &str) {
+    assert_eq!(run.code, 3, "exit code; stderr: {}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line expected, got:\n{}", run.stderr);
+    assert!(lines[0].starts_with("bptop: "), "{}", lines[0]);
+    assert!(lines[0].contains(url_part), "no URL '{url_part}' in: {}", lines[0]);
+    assert!(lines[0].contains(what), "no '{what}' in: {}", lines[0]);
+    assert!(!run.stderr.contains("panicked"));
+    assert!(run.stdout.is_empty(), "nothing on stdout when nothing could be diagnosed: {}", run.stdout);
+}
+
+fn diagnose(url: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["diagnose", "--flink", url, "--samples", "1"];
+    args.extend_from_slice(extra);
+    if !extra.contains(&"--timeout") {
+        args.extend_from_slice(&["--timeout", "2s"]);
+    }
+    bptop(&args, LIMIT)
+}
+
+#[test]
+fn unreachable_endpoint() {
+    // Bind, note the port, close: nothing listens there any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+    let run = diagnose(&url, &[]);
+    assert_one_line_error(&run, &format!("{url}/jobs/overview"), "cannot connect");
+}
+
+#[test]
+fn a_job_that_does_not_exist() {
+    let scenario = std::fs::read_to_string(fixture("scenarios/healthy.json")).unwrap();
+    let sim = bptop::sim::Scenario::from_json(&scenario).unwrap();
+    let server = serve(bptop::sim::router(std::sync::Arc::new(sim)));
+    let missing = "0123456789abcdef0123456789abcdef";
+    let run = diagnose(&server.url(), &["--job", missing]);
+    assert_one_line_error(&run, &format!("/jobs/{missing}"), "HTTP 404 Not Found");
+}
+
+#[test]
+fn a_job_name_that_matches_nothing_lists_the_jobs() {
+    let scenario = std::fs::read_to_string(fixture("scenarios/healthy.json")).unwrap();
+    let sim = bptop::sim::Scenario::from_json(&scenario).unwrap();
+    let server = serve(bptop::sim::router(std::sync::Arc::new(sim)));
+    let run = diagnose(&server.url(), &["--job", "no-such-job"]);
+    assert_eq!(run.code, 3);
+    assert!(run.stderr.contains("no job matches --job 'no-such-job'") && run.stderr.contains("metrics-rollup"), "{}", run.stderr);
+}
+
+#[test]
+fn an_html_page_instead_of_json() {
+    let page = "<!DOCTYPE html><html><head><title>Sign in - Corp SSO</title></head><body>login</body></html>";
+    let server = serve(Router::new().fallback(move || async move { ([(header::CONTENT_TYPE, "text/html")], page) }));
+    let run = diagnose(&server.url(), &[]);
+    assert_one_line_error(&run, "/jobs/overview", "got an HTML page ('Sign in - Corp SSO')");
+}
+
+#[test]
+fn an_html_error_page_from_a_proxy() {
+    let page = "<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>";
+    let server = serve(Router::new().fallback(move || async move {
+        (StatusCode::BAD_GATEWAY, [(header::CONTENT_TYPE, "text/html")], page).into_response()
+    }));
+    let run = diagnose(&server.url(), &[]);
+    assert_one_line_error(&run, "/jobs/overview", "HTTP 502 Bad Gateway");
+}
+
+#[test]
+fn truncated_json() {
+    let server = serve(Router::new().route(
+        "/jobs/overview",
+        get(|| async { ([(header::CONTENT_TYPE, "application/json")], r#"{"jobs":[{"jid":"6852c2b6ac1b"#) }),
+    ));
+    let run = diagnose(&server.url(), &[]);
+    assert_one_line_error(&run, "/jobs/overview", "truncated JSON");
+}
+
+#[test]
+fn json_that_is_not_flink() {
+    let server = serve(Router::new().fallback(|| async { ([(header::CONTENT_TYPE, "application/json")], r#"{"status":"UP"}"#) }));
+    let run = diagnose(&server.url(), &[]);
+    assert_one_line_error(&run, "/jobs/overview", "is this a Flink REST endpoint?");
+}
+
+#[test]
+fn a_hanging_endpoint_times_out() {
+    let server = serve(Router::new().fallback(|| async {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        "never"
+    }));
+    let run = diagnose(&server.url(), &["--timeout", "1s"]);
+    assert_one_line_error(&run, "/jobs/overview", "timed out");
+    assert!(run.elapsed < Duration::from_secs(10), "took {:?}", run.elapsed);
+}
+
+#[test]
+fn a_bad_url_is_a_usage_problem_named_clearly() {
+    let run = bptop(&["diagnose", "--flink", "ftp://bob:hunter2@flink"], LIMIT);
+    assert_eq!(run.code, 3);
+    assert!(run.stderr.contains("must start with http:// or https://"), "{}", run.stderr);
+    assert!(!run.stderr.contains("hunter2"), "a credential leaked: {}", run.stderr);
+}
+
+#[test]
+fn clap_usage_errors_exit_2() {
+    let run = bptop(&["diagnose", "--format", "yaml"], LIMIT);
+    assert_eq!(run.code, 2);
+    let run = bptop(&["diagnose", "--samples", "0"], LIMIT);
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn failing_vertex_metrics_give_a_partial_verdict_not_a_crash() {
+    // A real job whose per-vertex metric requests all fail with 500: the graph is known, the
+    // metrics are not, so every vertex is unknown and the source reports partial errors.
+    let replay = std::sync::Arc::new(bptop::record::Replay::open(&fixture("real/slow-sink")).unwrap());
+    let real = bptop::record::serve::router(replay, "flink", 1.0);
+    let app = Router::new()
+        .route(
+            "/jobs/{jid}/vertices/{vid}/subtasks/metrics",
+            get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, r#"{"errors":["Internal server error."]}"#) }),
+        )
+        .route(
+            "/jobs/{jid}/vertices/{vid}/backpressure",
+            get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, r#"{"errors":["Internal server error."]}"#) }),
+        )
+        .fallback_service(real);
+    let server = serve(app);
+    let run = bptop(&["diagnose", "--flink", &server.url(), "--samples", "1", "--format", "json"], LIMIT);
+    assert_eq!(run.code, 0, "a partial verdict is a warning, not critical: {}", run.stderr);
+    let out: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(out["severity"], "warning");
+    let job = &out["jobs"][0];
+    assert!(job["vertices"].as_array().unwrap().iter().all(|v| v["class"] == "unknown" && v["busy"].is_null()));
+    let partial = out["sources"][0]["partial_errors"].as_array().unwrap();
+    assert!(partial.iter().any(|e| e.as_str().unwrap().contains("HTTP 500 Internal Server Error")), "{partial:?}");
+}
