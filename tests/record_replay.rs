@@ -1,0 +1,162 @@
+//! `record` writes what `--replay` reads: the same verdict either way, no credential in the
+//! recording, a clear error for a request the recording cannot answer, and the documented JSON.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::Value;
+use support::{bptop, fixture, serve};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn verdict(json: &str) -> Vec<(String, String)> {
+    let v: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("not JSON ({e}): {json}"));
+    let mut out = vec![("severity".to_string(), v["severity"].as_str().unwrap().to_string())];
+    for job in v["jobs"].as_array().unwrap() {
+        for vx in job["vertices"].as_array().unwrap() {
+            out.push((vx["name"].as_str().unwrap().to_string(), vx["class"].as_str().unwrap().to_string()));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_recording_replays_to_the_same_verdict_and_holds_no_secret() {
+    let scenario = std::fs::read_to_string(fixture("scenarios/fan-out.json")).unwrap();
+    let sim = bptop::sim::Scenario::from_json(&scenario).unwrap();
+    let server = serve(bptop::sim::router(std::sync::Arc::new(sim)));
+    let secret_url = format!("http://oncall:hunter2-s3cret@{}", server.addr);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rec");
+    let out_s = out.to_str().unwrap();
+    let rec =
+        bptop(&["record", "--flink", &secret_url, "--out", out_s, "--duration", "1s", "--interval", "250ms"], LIMIT);
+    assert_eq!(rec.code, 0, "{}", rec.stderr);
+    assert!(rec.stderr.contains("recorded 4 polls"), "{}", rec.stderr);
+
+    for entry in walk(&out) {
+        let bytes = std::fs::read(&entry).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("hunter2") && !text.contains("oncall:"), "credential in {}", entry.display());
+    }
+    let live = bptop(
+        &["diagnose", "--flink", &secret_url, "--samples", "2", "--interval", "100ms", "--format", "json"],
+        LIMIT,
+    );
+    let replayed = bptop(&["diagnose", "--replay", out_s, "--format", "json"], LIMIT);
+    assert_eq!(replayed.code, live.code, "{}", replayed.stderr);
+    assert_eq!(verdict(&replayed.stdout), verdict(&live.stdout));
+    let v: Value = serde_json::from_str(&replayed.stdout).unwrap();
+    assert_eq!(v["input"]["mode"], "replay");
+    assert_eq!(v["input"]["polls"], 4, "diagnose replays every recorded poll by default");
+    assert_eq!(v["jobs"][0]["bottlenecks"][0]["name"], "alerts-sink");
+
+    // Recording into an existing recording is refused rather than mixing two captures.
+    let again = bptop(&["record", "--flink", &secret_url, "--out", out_s, "--duration", "1s"], LIMIT);
+    assert_eq!(again.code, 3);
+    assert!(again.stderr.contains("already holds a recording"), "{}", again.stderr);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_request_the_recording_cannot_answer_is_named() {
+    let dir = fixture("real/slow-sink");
+    let other = "0123456789abcdef0123456789abcdef";
+    let run = bptop(&["diagnose", "--replay", dir.to_str().unwrap(), "--job", other], LIMIT);
+    assert_eq!(run.code, 3);
+    assert!(run.stderr.contains(&format!("/jobs/{other}")), "{}", run.stderr);
+    assert!(run.stderr.contains("holds no response to this request"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn the_real_slow_sink_diagnosis_carries_the_documented_json() {
+    let dir = fixture("real/slow-sink");
+    let run = bptop(&["diagnose", "--replay", dir.to_str().unwrap(), "--format", "json"], LIMIT);
+    assert_eq!(run.code, 1, "critical reaches the default --fail-on critical");
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["severity"], "critical");
+    let job = &v["jobs"][0];
+    for key in ["id", "name", "state", "severity", "summary", "bottlenecks", "vertices", "findings"] {
+        assert!(!job[key].is_null(), "jobs[].{key}");
+    }
+    let b = &job["bottlenecks"][0];
+    assert_eq!(b["vertex_id"], "6d2677a0ecc3fd8df0b72ec675edf8f4");
+    assert_eq!(b["name"], "slow-sink: Writer");
+    assert_eq!(b["kind"], "sink");
+    assert_eq!(b["subtasks"], serde_json::json!([0]));
+    assert!(b["confidence"].as_f64().unwrap() >= 0.8);
+    assert!(!b["evidence"].as_array().unwrap().is_empty());
+    assert_eq!(b["suggested_parallelism"], 2);
+    assert!(b["advice"]["true_rate_per_subtask"].as_f64().unwrap() > 800.0);
+    let victims: Vec<&str> = job["vertices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["class"] == "victim")
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(victims, ["Source: gen-source", "parse", "filter-valid"]);
+    for vx in job["vertices"].as_array().unwrap() {
+        for key in ["id", "name", "parallelism", "class", "skewed_subtasks"] {
+            assert!(!vx[key].is_null(), "vertices[].{key}");
+        }
+        for key in ["busy", "backpressured", "idle", "in_pool", "out_pool"] {
+            let r = &vx[key];
+            assert!(r.is_null() || (0.0..=1.0).contains(&r.as_f64().unwrap()), "{key} = {r}");
+        }
+    }
+    let s = &v["sources"][0];
+    assert_eq!(s["name"], "flink");
+    assert_eq!(s["kind"], "flink");
+    assert_eq!(s["ok"], true);
+    assert!(s["error"].is_null());
+
+    let warn = bptop(&["diagnose", "--replay", dir.to_str().unwrap(), "--fail-on", "warning"], LIMIT);
+    assert_eq!(warn.code, 1);
+    let never = bptop(&["diagnose", "--replay", dir.to_str().unwrap(), "--fail-on", "never"], LIMIT);
+    assert_eq!(never.code, 0);
+    assert!(never.stdout.contains("▶ slow-sink: Writer") && never.stdout.contains("BOTTLENECK"), "{}", never.stdout);
+    let md = bptop(&["diagnose", "--replay", dir.to_str().unwrap(), "--format", "markdown"], LIMIT);
+    assert!(md.stdout.contains("| slow-sink: Writer | 1 | **bottleneck** |"), "{}", md.stdout);
+}
+
+#[test]
+fn with_no_source_the_bundled_recording_is_replayed_and_announced() {
+    let run = bptop(&["diagnose", "--fail-on", "never"], LIMIT);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("replaying the bundled recording"), "{}", run.stderr);
+    assert!(run.stdout.contains("slow-sink: Writer is the bottleneck"), "{}", run.stdout);
+}
+
+#[test]
+fn a_recording_pointing_outside_its_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("manifest.json"),
+        r#"{"format_version":1,"sources":[{"name":"flink","kind":"flink","base_url":"http://x"}],"created_ms":0}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("index.jsonl"),
+        r#"{"t_ms":0,"poll":0,"source":"flink","path":"/jobs/overview","status":200,"body":"../../etc/passwd"}"#,
+    )
+    .unwrap();
+    let run = bptop(&["diagnose", "--replay", dir.path().to_str().unwrap()], LIMIT);
+    assert_eq!(run.code, 3);
+    assert!(run.stderr.contains("points outside the recording"), "{}", run.stderr);
+}
