@@ -53,13 +53,16 @@ pub struct FlinkPoll {
     pub health: SourceHealth,
 }
 
+/// Registered metric names per (job id, vertex id).
+type MetricLists = Arc<Mutex<HashMap<(String, String), Vec<String>>>>;
+
 #[derive(Clone)]
 pub struct FlinkSource {
     fetcher: Fetcher,
     filter: JobFilter,
     /// Metric names each vertex registers, keyed by (job, vertex). Asked once: the list only
     /// grows when a job restarts, and then the vertex ids change too.
-    metric_lists: Arc<Mutex<HashMap<(String, String), Vec<String>>>>,
+    metric_lists: MetricLists,
 }
 
 impl FlinkSource {
