@@ -38,6 +38,9 @@ pub struct SourceArgs {
     /// Timeout of one HTTP request
     #[arg(long, global = true, env = "BPTOP_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
+    /// Plain ASCII in the dashboard, for fonts without box-drawing or block glyphs
+    #[arg(long, global = true, env = "BPTOP_ASCII")]
+    pub ascii: bool,
     /// Requests in flight at once per source
     #[arg(long, global = true, env = "BPTOP_CONCURRENCY", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,

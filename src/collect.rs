@@ -48,3 +48,136 @@ impl Collector {
         Snapshot { at_ms, jobs: flink.jobs, sources: vec![flink.health] }
     }
 }
+
+/// What the polling task tells its consumer (the dashboard).
+#[derive(Clone, Debug)]
+pub enum PollEvent {
+    /// A poll began (live: wall clock time).
+    Started {
+        at_ms: i64,
+    },
+    Snapshot(Box<Snapshot>),
+    /// Forget the history: replay jumped backwards and will resend the polls before the target.
+    Reset,
+    /// Where a replay stands.
+    Replay {
+        position: usize,
+        total: usize,
+        speed: f64,
+        paused: bool,
+    },
+}
+
+/// What the consumer asks of the polling task.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Control {
+    Pause(bool),
+    /// Poll now (live) / play the next poll now (replay).
+    Refresh,
+    /// Replay only: move by this many polls.
+    Step(i64),
+    /// Replay only: speed factor against the recorded time.
+    Speed(f64),
+}
+
+/// Polls this many earlier polls again after a jump back, so the analysis window is full.
+const REPLAY_REFILL: usize = 9;
+
+/// Runs until the consumer hangs up. Live: one poll every `interval`. Replay: the recorded polls
+/// at their recorded pace times `speed`, then it waits at the end.
+pub async fn run_polling(
+    collector: Collector,
+    interval: std::time::Duration,
+    mut control: tokio::sync::mpsc::Receiver<Control>,
+    tx: tokio::sync::mpsc::Sender<PollEvent>,
+) {
+    let total = collector.replay_polls();
+    let mut paused = false;
+    let mut speed = 1.0f64;
+    // Live: count of polls so far; replay: index of the next recorded poll to play.
+    let mut next = 0usize;
+    loop {
+        let at_end = total.is_some_and(|t| next >= t);
+        if !paused && !at_end {
+            if total.is_none() && tx.send(PollEvent::Started { at_ms: now_ms() }).await.is_err() {
+                return;
+            }
+            let snap = collector.poll(next).await;
+            next += 1;
+            if tx.send(PollEvent::Snapshot(Box::new(snap))).await.is_err() {
+                return;
+            }
+            if let Some(t) = total {
+                let ev = PollEvent::Replay { position: next, total: t, speed, paused: paused || next >= t };
+                if tx.send(ev).await.is_err() {
+                    return;
+                }
+            }
+        }
+        let wait = match (&collector.replay, total) {
+            (Some(r), Some(t)) if next < t => {
+                let gap = match (r.poll_time(next.saturating_sub(1)), r.poll_time(next)) {
+                    (Some(a), Some(b)) if b > a && next > 0 => std::time::Duration::from_millis((b - a) as u64),
+                    _ => interval,
+                };
+                gap.div_f64(speed.max(0.01))
+            }
+            _ => interval,
+        };
+        let idle = paused || total.is_some_and(|t| next >= t);
+        let msg = if idle {
+            control.recv().await
+        } else {
+            tokio::select! {
+                m = control.recv() => m,
+                _ = tokio::time::sleep(wait) => continue,
+            }
+        };
+        let Some(msg) = msg else { return };
+        match msg {
+            Control::Pause(p) => paused = p,
+            Control::Refresh => {}
+            Control::Speed(s) => speed = s.clamp(0.01, 1000.0),
+            Control::Step(d) => {
+                let Some(t) = total else { continue };
+                // `next - 1` is the poll on screen; land on target and show it.
+                let shown = next.saturating_sub(1) as i64;
+                let target = (shown + d).clamp(0, t as i64 - 1) as usize;
+                if d < 0 {
+                    if tx.send(PollEvent::Reset).await.is_err() {
+                        return;
+                    }
+                    for n in target.saturating_sub(REPLAY_REFILL)..target {
+                        let snap = collector.poll(n).await;
+                        if tx.send(PollEvent::Snapshot(Box::new(snap))).await.is_err() {
+                            return;
+                        }
+                    }
+                    next = target;
+                } else {
+                    for n in next..target {
+                        let snap = collector.poll(n).await;
+                        if tx.send(PollEvent::Snapshot(Box::new(snap))).await.is_err() {
+                            return;
+                        }
+                    }
+                    next = target.max(next);
+                }
+                // Show the target poll itself now, even when paused.
+                if next < t {
+                    let snap = collector.poll(next).await;
+                    next += 1;
+                    if tx.send(PollEvent::Snapshot(Box::new(snap))).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        if let Some(t) = total {
+            let ev = PollEvent::Replay { position: next, total: t, speed, paused: paused || next >= t };
+            if tx.send(ev).await.is_err() {
+                return;
+            }
+        }
+    }
+}

@@ -121,11 +121,22 @@ pub struct SubtaskRow {
     pub records_in_per_s: Option<f64>,
 }
 
+/// An edge into a vertex.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InputEdge {
+    /// Id of the upstream vertex.
+    pub id: String,
+    /// FORWARD, HASH, REBALANCE, … when the plan says.
+    pub ship_strategy: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VertexDiagnosis {
     pub id: String,
     pub name: String,
     pub parallelism: u32,
+    /// Upstream vertices; empty for sources.
+    pub inputs: Vec<InputEdge>,
     pub operators: Vec<String>,
     pub class: Class,
     pub confidence: f64,

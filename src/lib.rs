@@ -1,7 +1,7 @@
 //! bptop: which operator is choking a streaming pipeline.
 //!
 //! Data flows one way: `sources` → `model::Snapshot` → `history` → `analysis` → `diagnosis`
-//! → `report` (and later the UI). `model`, `history`, `analysis`, `diagnosis` and `units` are
+//! → `report` | `ui`. `model`, `history`, `analysis`, `diagnosis` and `units` are
 //! the pure core: no I/O, no clock, no terminal.
 
 pub mod analysis;
@@ -15,4 +15,5 @@ pub mod report;
 pub mod run;
 pub mod sim;
 pub mod sources;
+pub mod ui;
 pub mod units;

@@ -27,18 +27,7 @@ const SERIES_CAPACITY: usize = 1800;
 
 pub async fn run(cli: Cli) -> i32 {
     let result = match cli.command {
-        None | Some(Command::Watch) => {
-            eprintln!("bptop: the live dashboard is not built yet; showing `bptop diagnose` instead");
-            let args = DiagnoseArgs {
-                samples: None,
-                format: Format::Text,
-                fail_on: FailOn::Never,
-                bp_threshold: 0.10,
-                busy_threshold: 0.50,
-                target_utilization: 0.70,
-            };
-            diagnose(&cli.source, &args).await
-        }
+        None | Some(Command::Watch) => watch(&cli.source).await,
         Some(Command::Diagnose(args)) => diagnose(&cli.source, &args).await,
         Some(Command::Record(args)) => record(&cli.source, &args).await,
         Some(Command::ServeRecording(args)) => serve_recording(&cli.source, &args).await,
@@ -89,7 +78,7 @@ fn open_flink(src: &SourceArgs) -> Result<(Fetcher, Option<Arc<Replay>>, String)
         "bptop: no --flink given: replaying the {} (use --flink URL for your cluster)",
         crate::record::BUNDLED_NAME
     );
-    Ok((Fetcher::replay("flink", replay.clone(), &opts), Some(replay), crate::record::BUNDLED_NAME.to_string()))
+    Ok((Fetcher::replay("flink", replay.clone(), &opts), Some(replay), crate::record::BUNDLED_SHORT.to_string()))
 }
 
 async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> {
@@ -153,6 +142,20 @@ async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> 
         Some(l) if diagnosis.severity >= l => EXIT_VERDICT,
         _ => EXIT_OK,
     })
+}
+
+async fn watch(src: &SourceArgs) -> Result<i32, String> {
+    let (fetcher, replay, label) = open_flink(src)?;
+    let sources = vec![(fetcher.source().to_string(), "flink".to_string(), fetcher.endpoint())];
+    let collector = Collector::new(FlinkSource::new(fetcher, job_filter(src)), replay, None);
+    let opts = crate::ui::WatchOptions {
+        label,
+        sources,
+        interval: src.interval,
+        theme: crate::ui::theme::Theme::from_env(src.ascii),
+    };
+    crate::ui::watch(collector, opts).await?;
+    Ok(EXIT_OK)
 }
 
 async fn record(src: &SourceArgs, args: &RecordArgs) -> Result<i32, String> {

@@ -5,8 +5,8 @@ pub mod classify;
 pub mod window;
 
 use crate::diagnosis::{
-    Bottleneck, BottleneckKind, Class, Diagnosis, JobDiagnosis, Severity, SourceReport, SubtaskRow, VertexDiagnosis,
-    SCHEMA_VERSION,
+    Bottleneck, BottleneckKind, Class, Diagnosis, InputEdge, JobDiagnosis, Severity, SourceReport, SubtaskRow,
+    VertexDiagnosis, SCHEMA_VERSION,
 };
 use crate::history::History;
 use crate::model::{Job, Snapshot, SourceHealth};
@@ -138,6 +138,12 @@ pub fn diagnose_job(job: &Job, history: &[&Job], t: &Thresholds) -> JobDiagnosis
                 id: v.vertex.id.clone(),
                 name: v.vertex.name.clone(),
                 parallelism: v.vertex.parallelism,
+                inputs: v
+                    .vertex
+                    .inputs
+                    .iter()
+                    .map(|i| InputEdge { id: i.from.clone(), ship_strategy: i.ship_strategy.clone() })
+                    .collect(),
                 operators: v.vertex.operators.clone(),
                 class: verdict.class,
                 confidence: round2(verdict.confidence),

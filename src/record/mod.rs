@@ -14,4 +14,4 @@ pub mod serve;
 
 pub use format::{IndexEntry, Manifest, SourceInfo, FORMAT_VERSION};
 pub use recorder::Recorder;
-pub use replay::{Replay, BUNDLED_NAME};
+pub use replay::{Replay, BUNDLED_NAME, BUNDLED_SHORT};

@@ -7,6 +7,8 @@ use crate::sources::http::Response;
 
 /// What `bptop` replays when no endpoint is given: a real Flink 2.3 job whose sink is slow.
 pub const BUNDLED_NAME: &str = "bundled recording fixtures/real/slow-sink (real Flink 2.3 cluster)";
+/// The same, short enough for a status bar.
+pub const BUNDLED_SHORT: &str = "bundled real/slow-sink";
 
 mod bundled {
     include!(concat!(env!("OUT_DIR"), "/bundled.rs"));

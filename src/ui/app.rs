@@ -1,0 +1,666 @@
+//! Dashboard state and its update function: (state, message) → state (+ a command for the
+//! polling task). No terminal and no network here, so every key press is testable.
+
+use crate::analysis::{self, Thresholds};
+use crate::collect::{Control, PollEvent};
+use crate::diagnosis::{Diagnosis, JobDiagnosis, VertexDiagnosis};
+use crate::history::History;
+use crate::model::SourceHealth;
+
+use super::keymap::{action_for, Action, Key};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// Every job with its verdict.
+    Overview,
+    /// One job's operators in data-flow order.
+    Chain,
+    /// One operator: subtasks, evidence, advice.
+    Detail,
+    /// Endpoints: ok / stale / last error.
+    Sources,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sort {
+    Flow,
+    Busy,
+    Backpressured,
+    Name,
+}
+
+impl Sort {
+    fn next(self) -> Sort {
+        match self {
+            Sort::Flow => Sort::Busy,
+            Sort::Busy => Sort::Backpressured,
+            Sort::Backpressured => Sort::Name,
+            Sort::Name => Sort::Flow,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Flow => "data flow",
+            Sort::Busy => "busy",
+            Sort::Backpressured => "backpressured",
+            Sort::Name => "name",
+        }
+    }
+}
+
+/// What the dashboard knows about one endpoint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceState {
+    pub health: SourceHealth,
+    /// Time of the last poll that answered, ms.
+    pub last_ok_ms: Option<i64>,
+    /// Since when the source has been failing, ms.
+    pub failing_since_ms: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceStatus {
+    Ok,
+    /// No answer yet, within the stale limit.
+    Waiting,
+    /// No answer for too long (a hanging or slow endpoint).
+    Stale {
+        since_ms: i64,
+        answered: bool,
+    },
+    /// The last poll failed.
+    Failing {
+        since_ms: i64,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReplayPos {
+    pub position: usize,
+    pub total: usize,
+    pub speed: f64,
+    pub paused: bool,
+}
+
+pub struct App {
+    /// "live" endpoint URL or recording name.
+    pub input_label: String,
+    pub replay: Option<ReplayPos>,
+    pub thresholds: Thresholds,
+    pub history: History,
+    pub diagnosis: Option<Diagnosis>,
+    pub sources: Vec<SourceState>,
+    pub view: View,
+    pub help: bool,
+    pub selected_job: Option<String>,
+    pub selected_vertex: Option<String>,
+    /// First subtask row shown in the detail view.
+    pub detail_scroll: usize,
+    pub filter: String,
+    pub editing_filter: bool,
+    pub sort: Sort,
+    pub paused: bool,
+    /// Current time: the wall clock live, the time of the newest poll in replay.
+    pub now_ms: i64,
+    /// A poll under way since this time (live).
+    pub polling_since_ms: Option<i64>,
+    pub interval_ms: u64,
+    /// When the dashboard started, ms (the reference for a source that never answered).
+    pub started_ms: i64,
+    pub quit: bool,
+    /// The user has moved; stop choosing the view for them.
+    navigated: bool,
+}
+
+const PAGE: usize = 10;
+/// Polls the verdict averages over, as in `diagnose`.
+const WINDOW: usize = 10;
+/// Points per series: one hour at 2 s.
+const SERIES_CAPACITY: usize = 1800;
+
+impl App {
+    pub fn new(input_label: &str, replay: bool, interval_ms: u64, now_ms: i64) -> App {
+        App {
+            input_label: input_label.to_string(),
+            replay: replay.then_some(ReplayPos { position: 0, total: 0, speed: 1.0, paused: false }),
+            thresholds: Thresholds::default(),
+            history: History::new(WINDOW, SERIES_CAPACITY),
+            diagnosis: None,
+            sources: Vec::new(),
+            view: View::Overview,
+            help: false,
+            selected_job: None,
+            selected_vertex: None,
+            detail_scroll: 0,
+            filter: String::new(),
+            editing_filter: false,
+            sort: Sort::Flow,
+            paused: false,
+            now_ms,
+            polling_since_ms: None,
+            interval_ms,
+            started_ms: now_ms,
+            quit: false,
+            navigated: false,
+        }
+    }
+
+    /// Jobs as listed on the overview (filtered by name).
+    pub fn job_rows(&self) -> Vec<&JobDiagnosis> {
+        let Some(d) = &self.diagnosis else { return Vec::new() };
+        let f = self.filter.to_lowercase();
+        d.jobs
+            .iter()
+            .filter(|j| f.is_empty() || self.view != View::Overview || j.name.to_lowercase().contains(&f))
+            .collect()
+    }
+
+    pub fn job(&self) -> Option<&JobDiagnosis> {
+        let d = self.diagnosis.as_ref()?;
+        match &self.selected_job {
+            Some(id) => d.jobs.iter().find(|j| &j.id == id),
+            None => d.jobs.first(),
+        }
+    }
+
+    /// Operators of the selected job as listed on the chain view (filtered, sorted).
+    pub fn vertex_rows(&self) -> Vec<&VertexDiagnosis> {
+        let Some(job) = self.job() else { return Vec::new() };
+        let f = self.filter.to_lowercase();
+        let mut rows: Vec<&VertexDiagnosis> = job
+            .vertices
+            .iter()
+            .filter(|v| f.is_empty() || self.view == View::Overview || v.name.to_lowercase().contains(&f))
+            .collect();
+        let desc = |a: Option<f64>, b: Option<f64>| b.unwrap_or(-1.0).total_cmp(&a.unwrap_or(-1.0));
+        match self.sort {
+            Sort::Flow => {}
+            Sort::Busy => rows.sort_by(|a, b| desc(a.busy, b.busy)),
+            Sort::Backpressured => rows.sort_by(|a, b| desc(a.backpressured, b.backpressured)),
+            Sort::Name => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+        }
+        rows
+    }
+
+    pub fn vertex(&self) -> Option<&VertexDiagnosis> {
+        let job = self.job()?;
+        match &self.selected_vertex {
+            Some(id) => job.vertices.iter().find(|v| &v.id == id),
+            None => self.vertex_rows().first().copied(),
+        }
+    }
+
+    /// Registers a configured source before it has answered, so it shows as waiting.
+    pub fn expect_source(&mut self, name: &str, kind: &str, endpoint: &str) {
+        self.sources.push(SourceState {
+            health: SourceHealth {
+                name: name.into(),
+                kind: kind.into(),
+                endpoint: endpoint.into(),
+                ok: true,
+                error: None,
+                partial_errors: Vec::new(),
+                requests: 0,
+            },
+            last_ok_ms: None,
+            failing_since_ms: None,
+        });
+    }
+
+    /// Data older than three intervals (at least 3 s) is stale: a poll is late or hanging.
+    fn stale_limit_ms(&self) -> i64 {
+        (3 * self.interval_ms).max(3000) as i64
+    }
+
+    pub fn status(&self, s: &SourceState) -> SourceStatus {
+        if !s.health.ok {
+            return SourceStatus::Failing { since_ms: s.failing_since_ms.unwrap_or(self.now_ms) };
+        }
+        // In replay the clock is the recording's: nothing goes stale on its own.
+        let reference = s.last_ok_ms.unwrap_or(self.started_ms);
+        if self.replay.is_none() && self.now_ms - reference > self.stale_limit_ms() {
+            return SourceStatus::Stale { since_ms: reference, answered: s.last_ok_ms.is_some() };
+        }
+        if s.last_ok_ms.is_none() {
+            return SourceStatus::Waiting;
+        }
+        SourceStatus::Ok
+    }
+
+    pub fn is_stale(&self, s: &SourceState) -> bool {
+        matches!(self.status(s), SourceStatus::Failing { .. } | SourceStatus::Stale { .. })
+    }
+
+    /// Age of the data on screen, when it is stale.
+    pub fn stale_for_ms(&self) -> Option<i64> {
+        let stale = self.sources.iter().any(|s| self.is_stale(s));
+        let newest = self.history.latest()?.at_ms;
+        stale.then(|| (self.now_ms - newest).max(0))
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Option<Control> {
+        match msg {
+            Msg::Key(k) => self.key(k),
+            Msg::Poll(ev) => {
+                self.poll_event(ev);
+                None
+            }
+            Msg::Tick(now) => {
+                if self.replay.is_none() {
+                    self.now_ms = now;
+                }
+                None
+            }
+        }
+    }
+
+    fn poll_event(&mut self, ev: PollEvent) {
+        match ev {
+            PollEvent::Started { at_ms } => self.polling_since_ms = Some(at_ms),
+            PollEvent::Reset => {
+                self.history = History::new(WINDOW, SERIES_CAPACITY);
+                self.diagnosis = None;
+            }
+            PollEvent::Replay { position, total, speed, paused } => {
+                self.replay = Some(ReplayPos { position, total, speed, paused });
+            }
+            PollEvent::Snapshot(snap) => {
+                self.polling_since_ms = None;
+                if self.replay.is_some() {
+                    self.now_ms = snap.at_ms;
+                }
+                for h in &snap.sources {
+                    let pos = self.sources.iter().position(|s| s.health.name == h.name);
+                    let prev = pos.map(|p| self.sources[p].clone());
+                    let state = SourceState {
+                        health: h.clone(),
+                        last_ok_ms: if h.ok { Some(snap.at_ms) } else { prev.as_ref().and_then(|p| p.last_ok_ms) },
+                        failing_since_ms: if h.ok {
+                            None
+                        } else {
+                            prev.as_ref().and_then(|p| p.failing_since_ms).or(Some(snap.at_ms))
+                        },
+                    };
+                    match pos {
+                        Some(p) => self.sources[p] = state,
+                        None => self.sources.push(state),
+                    }
+                }
+                // A failed poll brings no data: keep the last good verdict on screen, marked stale.
+                if snap.sources.iter().all(|s| s.ok) || !snap.jobs.is_empty() {
+                    self.history.push(*snap);
+                    self.diagnosis = Some(analysis::diagnose(&self.history, &self.thresholds));
+                    self.choose_view();
+                }
+            }
+        }
+    }
+
+    /// One job: go straight to its chain, unless the user already moved.
+    fn choose_view(&mut self) {
+        if self.navigated {
+            return;
+        }
+        let jobs = self.diagnosis.as_ref().map(|d| d.jobs.len()).unwrap_or(0);
+        if jobs == 1 && self.view == View::Overview {
+            self.view = View::Chain;
+        }
+    }
+
+    fn key(&mut self, k: Key) -> Option<Control> {
+        if k == Key::CtrlC {
+            self.quit = true;
+            return None;
+        }
+        if self.editing_filter {
+            match k {
+                Key::Char(c) => self.filter.push(c),
+                Key::Backspace => {
+                    self.filter.pop();
+                }
+                Key::Enter => self.editing_filter = false,
+                Key::Esc => {
+                    self.filter.clear();
+                    self.editing_filter = false;
+                }
+                _ => {}
+            }
+            return None;
+        }
+        let action = action_for(k)?;
+        if self.help {
+            match action {
+                Action::Quit => self.quit = true,
+                // Any other key closes the help first.
+                _ => self.help = false,
+            }
+            return None;
+        }
+        self.navigated = true;
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.help = true,
+            Action::Up => self.move_selection(-1),
+            Action::Down => self.move_selection(1),
+            Action::PageUp => self.move_selection(-(PAGE as i64)),
+            Action::PageDown => self.move_selection(PAGE as i64),
+            Action::Top => self.move_selection(i64::MIN / 2),
+            Action::Bottom => self.move_selection(i64::MAX / 2),
+            Action::Open => self.open(),
+            Action::Back => self.back(),
+            Action::Filter => {
+                if matches!(self.view, View::Overview | View::Chain) {
+                    self.editing_filter = true;
+                }
+            }
+            Action::Sort => self.sort = self.sort.next(),
+            Action::Sources => {
+                self.view = if self.view == View::Sources { View::Chain } else { View::Sources };
+                if self.view == View::Chain && self.job().is_none() {
+                    self.view = View::Overview;
+                }
+            }
+            Action::Pause => {
+                self.paused = !self.paused;
+                return Some(Control::Pause(self.paused));
+            }
+            Action::Refresh => return Some(Control::Refresh),
+            Action::StepBack if self.replay.is_some() => return Some(Control::Step(-1)),
+            Action::StepForward if self.replay.is_some() => return Some(Control::Step(1)),
+            Action::Slower | Action::Faster if self.replay.is_some() => {
+                let r = self.replay.as_mut()?;
+                r.speed = if action == Action::Faster { (r.speed * 2.0).min(64.0) } else { (r.speed / 2.0).max(0.125) };
+                return Some(Control::Speed(r.speed));
+            }
+            Action::StepBack | Action::StepForward | Action::Slower | Action::Faster => {}
+        }
+        None
+    }
+
+    fn move_selection(&mut self, delta: i64) {
+        let step = |len: usize, cur: Option<usize>| -> Option<usize> {
+            (len > 0).then(|| (cur.unwrap_or(0) as i64 + delta).clamp(0, len as i64 - 1) as usize)
+        };
+        match self.view {
+            View::Overview => {
+                let ids: Vec<String> = self.job_rows().iter().map(|j| j.id.clone()).collect();
+                let cur = self.selected_job.as_ref().and_then(|id| ids.iter().position(|i| i == id));
+                if let Some(i) = step(ids.len(), cur) {
+                    self.selected_job = Some(ids[i].clone());
+                }
+            }
+            View::Chain => {
+                let ids: Vec<String> = self.vertex_rows().iter().map(|v| v.id.clone()).collect();
+                let cur = self.selected_vertex.as_ref().and_then(|id| ids.iter().position(|i| i == id));
+                if let Some(i) = step(ids.len(), cur) {
+                    self.selected_vertex = Some(ids[i].clone());
+                }
+            }
+            View::Detail => {
+                let n = self.vertex().map(|v| v.subtasks.len()).unwrap_or(0);
+                self.detail_scroll = step(n, Some(self.detail_scroll)).unwrap_or(0);
+            }
+            View::Sources => {}
+        }
+    }
+
+    fn open(&mut self) {
+        match self.view {
+            View::Overview => {
+                if self.selected_job.is_none() {
+                    self.selected_job = self.job_rows().first().map(|j| j.id.clone());
+                }
+                if self.job().is_some() {
+                    self.view = View::Chain;
+                    self.filter.clear();
+                }
+            }
+            View::Chain => {
+                if self.selected_vertex.is_none() {
+                    self.selected_vertex = self.vertex_rows().first().map(|v| v.id.clone());
+                }
+                if self.vertex().is_some() {
+                    self.view = View::Detail;
+                    self.detail_scroll = 0;
+                }
+            }
+            View::Detail | View::Sources => {}
+        }
+    }
+
+    fn back(&mut self) {
+        if !self.filter.is_empty() {
+            self.filter.clear();
+            return;
+        }
+        self.view = match self.view {
+            View::Detail => View::Chain,
+            View::Chain | View::Overview => View::Overview,
+            View::Sources => {
+                if self.job().is_some() {
+                    View::Chain
+                } else {
+                    View::Overview
+                }
+            }
+        };
+    }
+}
+
+pub enum Msg {
+    Key(Key),
+    Poll(PollEvent),
+    /// The slow clock: ages and "stale" labels move on.
+    Tick(i64),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Input, Job, Metric, MetricValues, Snapshot, Subtask, Vertex, VertexStats};
+
+    fn vertex(id: &str, inputs: &[&str], busy: f64, bp: f64) -> Vertex {
+        let mut v = Vertex::new(id, &format!("op-{id}"), 1);
+        v.inputs = inputs.iter().map(|i| Input { from: i.to_string(), ship_strategy: None }).collect();
+        let mut m = MetricValues::default();
+        m.set(Metric::Busy, Some(busy));
+        m.set(Metric::Backpressured, Some(bp));
+        m.set(Metric::Idle, Some(1.0 - busy - bp));
+        v.subtasks = vec![Subtask { index: 0, metrics: m, backpressure_level: None }];
+        v.stats = VertexStats::from_subtasks(&v.subtasks);
+        v
+    }
+
+    fn health(ok: bool) -> SourceHealth {
+        SourceHealth {
+            name: "flink".into(),
+            kind: "flink".into(),
+            endpoint: "http://f".into(),
+            ok,
+            error: (!ok).then(|| "GET http://f/jobs/overview: timed out".into()),
+            partial_errors: Vec::new(),
+            requests: 3,
+        }
+    }
+
+    fn snap(at_ms: i64, jobs: usize) -> PollEvent {
+        let jobs = (0..jobs)
+            .map(|j| Job {
+                id: format!("job{j}"),
+                name: format!("job-{j}"),
+                state: "RUNNING".into(),
+                vertices: vec![
+                    vertex("a", &[], 0.01, 0.98),
+                    vertex("b", &["a"], 1.0, 0.0),
+                    vertex("c", &["b"], 0.05, 0.0),
+                ],
+            })
+            .collect();
+        PollEvent::Snapshot(Box::new(Snapshot { at_ms, jobs, sources: vec![health(true)] }))
+    }
+
+    fn failed(at_ms: i64) -> PollEvent {
+        PollEvent::Snapshot(Box::new(Snapshot { at_ms, jobs: Vec::new(), sources: vec![health(false)] }))
+    }
+
+    fn app_with(jobs: usize) -> App {
+        let mut app = App::new("http://f", false, 2000, 0);
+        app.expect_source("flink", "flink", "http://f");
+        app.update(Msg::Poll(snap(0, jobs)));
+        app
+    }
+
+    fn press(app: &mut App, keys: &[Key]) -> Vec<Control> {
+        keys.iter().filter_map(|k| app.update(Msg::Key(*k))).collect()
+    }
+
+    #[test]
+    fn one_job_opens_on_its_chain_several_on_the_overview() {
+        assert_eq!(app_with(1).view, View::Chain);
+        assert_eq!(app_with(2).view, View::Overview);
+    }
+
+    #[test]
+    fn drilling_in_and_out() {
+        let mut app = app_with(2);
+        press(&mut app, &[Key::Down, Key::Enter]);
+        assert_eq!(app.view, View::Chain);
+        assert_eq!(app.job().unwrap().id, "job1");
+        press(&mut app, &[Key::Char('j'), Key::Char('l')]);
+        assert_eq!(app.view, View::Detail);
+        assert_eq!(app.vertex().unwrap().id, "b");
+        press(&mut app, &[Key::Esc]);
+        assert_eq!(app.view, View::Chain);
+        press(&mut app, &[Key::Char('h')]);
+        assert_eq!(app.view, View::Overview);
+        // Selection sticks to the same job when new data arrives.
+        app.update(Msg::Poll(snap(2000, 2)));
+        assert_eq!(app.job().unwrap().id, "job1");
+    }
+
+    #[test]
+    fn selection_stays_inside_the_list() {
+        let mut app = app_with(1);
+        press(&mut app, &[Key::Up, Key::Up]);
+        assert_eq!(app.vertex().unwrap().id, "a");
+        press(&mut app, &[Key::PageDown]);
+        assert_eq!(app.vertex().unwrap().id, "c");
+        press(&mut app, &[Key::Char('g')]);
+        assert_eq!(app.vertex().unwrap().id, "a");
+        press(&mut app, &[Key::End]);
+        assert_eq!(app.vertex().unwrap().id, "c");
+    }
+
+    #[test]
+    fn filter_edits_and_clears() {
+        let mut app = app_with(1);
+        press(&mut app, &[Key::Char('/'), Key::Char('o'), Key::Char('p'), Key::Char('-'), Key::Char('b')]);
+        assert!(app.editing_filter);
+        // While typing, letters are text, not commands: 'q' does not quit.
+        press(&mut app, &[Key::Char('q')]);
+        assert!(!app.quit);
+        press(&mut app, &[Key::Backspace, Key::Enter]);
+        assert_eq!(app.filter, "op-b");
+        let rows: Vec<&str> = app.vertex_rows().iter().map(|v| v.id.as_str()).collect();
+        assert_eq!(rows, ["b"]);
+        press(&mut app, &[Key::Esc]);
+        assert!(app.filter.is_empty());
+        assert_eq!(app.view, View::Chain, "the first Esc clears the filter, it does not leave");
+    }
+
+    #[test]
+    fn sort_cycles_and_orders() {
+        let mut app = app_with(1);
+        press(&mut app, &[Key::Char('s')]);
+        assert_eq!(app.sort, Sort::Busy);
+        assert_eq!(app.vertex_rows()[0].id, "b");
+        press(&mut app, &[Key::Char('s')]);
+        assert_eq!(app.vertex_rows()[0].id, "a", "most backpressured first");
+        press(&mut app, &[Key::Char('s'), Key::Char('s')]);
+        assert_eq!(app.sort, Sort::Flow);
+    }
+
+    #[test]
+    fn pause_refresh_and_quit_reach_the_poller() {
+        let mut app = app_with(1);
+        assert_eq!(press(&mut app, &[Key::Char('p')]), [Control::Pause(true)]);
+        assert!(app.paused);
+        assert_eq!(press(&mut app, &[Key::Char(' ')]), [Control::Pause(false)]);
+        assert_eq!(press(&mut app, &[Key::Char('r')]), [Control::Refresh]);
+        // Replay keys do nothing live.
+        assert!(press(&mut app, &[Key::Char('.'), Key::Char(']')]).is_empty());
+        press(&mut app, &[Key::Char('q')]);
+        assert!(app.quit);
+        let mut app = app_with(1);
+        press(&mut app, &[Key::CtrlC]);
+        assert!(app.quit);
+    }
+
+    #[test]
+    fn replay_keys_step_and_change_speed() {
+        let mut app = App::new("rec", true, 2000, 0);
+        app.update(Msg::Poll(snap(0, 1)));
+        assert_eq!(press(&mut app, &[Key::Char(','), Key::Char('.')]), [Control::Step(-1), Control::Step(1)]);
+        assert_eq!(press(&mut app, &[Key::Char(']')]), [Control::Speed(2.0)]);
+        assert_eq!(press(&mut app, &[Key::Char('['), Key::Char('[')]), [Control::Speed(1.0), Control::Speed(0.5)]);
+    }
+
+    #[test]
+    fn help_opens_and_any_key_closes_it_but_q_still_quits() {
+        let mut app = app_with(1);
+        press(&mut app, &[Key::Char('?')]);
+        assert!(app.help);
+        press(&mut app, &[Key::Down]);
+        assert!(!app.help);
+        assert_eq!(app.vertex().unwrap().id, "a", "the closing key does nothing else");
+        press(&mut app, &[Key::Char('?'), Key::Char('q')]);
+        assert!(app.quit);
+    }
+
+    #[test]
+    fn a_failed_poll_keeps_the_last_verdict_and_marks_it_stale() {
+        let mut app = app_with(1);
+        app.update(Msg::Tick(1000));
+        assert_eq!(app.status(&app.sources[0]), SourceStatus::Ok);
+        app.update(Msg::Poll(failed(2000)));
+        assert!(app.diagnosis.as_ref().is_some_and(|d| d.jobs.len() == 1), "verdict kept");
+        assert_eq!(app.status(&app.sources[0]), SourceStatus::Failing { since_ms: 2000 });
+        app.update(Msg::Tick(5000));
+        assert_eq!(app.stale_for_ms(), Some(5000));
+        // Recovery clears it.
+        app.update(Msg::Poll(snap(6000, 1)));
+        app.update(Msg::Tick(6000));
+        assert_eq!(app.status(&app.sources[0]), SourceStatus::Ok);
+        assert_eq!(app.stale_for_ms(), None);
+    }
+
+    #[test]
+    fn a_source_that_never_answers_turns_stale() {
+        let mut app = App::new("http://f", false, 100, 0);
+        app.expect_source("flink", "flink", "http://f");
+        app.update(Msg::Poll(PollEvent::Started { at_ms: 0 }));
+        app.update(Msg::Tick(1000));
+        assert_eq!(app.status(&app.sources[0]), SourceStatus::Waiting);
+        app.update(Msg::Tick(3500));
+        assert_eq!(app.status(&app.sources[0]), SourceStatus::Stale { since_ms: 0, answered: false });
+    }
+
+    #[test]
+    fn a_hanging_poll_after_good_data_turns_stale() {
+        let mut app = app_with(1);
+        app.update(Msg::Poll(PollEvent::Started { at_ms: 2000 }));
+        app.update(Msg::Tick(9000));
+        assert_eq!(app.status(&app.sources[0]), SourceStatus::Stale { since_ms: 0, answered: true });
+        assert_eq!(app.stale_for_ms(), Some(9000));
+    }
+
+    #[test]
+    fn a_replay_reset_forgets_history() {
+        let mut app = App::new("rec", true, 2000, 0);
+        app.update(Msg::Poll(snap(0, 1)));
+        app.update(Msg::Poll(PollEvent::Reset));
+        assert!(app.diagnosis.is_none());
+        assert!(app.history.is_empty());
+    }
+}

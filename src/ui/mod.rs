@@ -1,0 +1,178 @@
+//! The live dashboard. `app` holds state and the pure update function, `view` renders it,
+//! `keymap` is the single table of keys, `theme` the colours and glyphs; this module runs the
+//! event loop, generic over the ratatui backend so tests can drive it on a TestBackend.
+
+pub mod app;
+pub mod keymap;
+pub mod theme;
+pub mod view;
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::backend::Backend;
+use ratatui::Terminal;
+use tokio::sync::mpsc;
+
+use crate::collect::{now_ms, run_polling, Collector, Control, PollEvent};
+use app::{App, Msg};
+use keymap::Key;
+use theme::Theme;
+
+/// The slow clock: ages and staleness move on once a second; nothing else redraws unasked.
+const TICK: Duration = Duration::from_secs(1);
+
+/// What the input thread reports.
+#[derive(Debug)]
+pub enum Input {
+    Key(Key),
+    Resize,
+}
+
+pub fn key_of(ev: &KeyEvent) -> Option<Key> {
+    if ev.kind != KeyEventKind::Press {
+        return None;
+    }
+    Some(match ev.code {
+        KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => Key::CtrlC,
+        KeyCode::Char(c) => Key::Char(c),
+        KeyCode::Up => Key::Up,
+        KeyCode::Down => Key::Down,
+        KeyCode::Left => Key::Left,
+        KeyCode::Right => Key::Right,
+        KeyCode::PageUp => Key::PageUp,
+        KeyCode::PageDown => Key::PageDown,
+        KeyCode::Home => Key::Home,
+        KeyCode::End => Key::End,
+        KeyCode::Enter => Key::Enter,
+        KeyCode::Esc => Key::Esc,
+        KeyCode::Backspace => Key::Backspace,
+        KeyCode::Tab => Key::Tab,
+        _ => return None,
+    })
+}
+
+/// Restores the terminal however the dashboard ends (return, error; panics via ratatui's hook).
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+pub struct WatchOptions {
+    pub label: String,
+    /// (name, kind, endpoint) of every configured source, shown before they answer.
+    pub sources: Vec<(String, String, String)>,
+    pub interval: Duration,
+    pub theme: Theme,
+}
+
+/// Runs the dashboard until the user quits.
+pub async fn watch(collector: Collector, opts: WatchOptions) -> Result<(), String> {
+    if !std::io::stdout().is_terminal() {
+        return Err("the dashboard needs a terminal; for text, JSON or markdown use `bptop diagnose`".into());
+    }
+    // bptop applies NO_COLOR itself (the mono theme sets no colour at all). Left to crossterm,
+    // NO_COLOR turns every colour change into a bare SGR reset that also wipes reverse video.
+    crossterm::style::force_color_output(true);
+    let replay = collector.replay_polls().is_some();
+    let (ctl_tx, ctl_rx) = mpsc::channel::<Control>(16);
+    let (data_tx, mut data_rx) = mpsc::channel::<PollEvent>(64);
+    tokio::spawn(run_polling(collector, opts.interval, ctl_rx, data_tx));
+    let (key_tx, mut key_rx) = mpsc::unbounded_channel::<Input>();
+    let stop = Arc::new(AtomicBool::new(false));
+    let input_stop = stop.clone();
+    std::thread::spawn(move || read_input(key_tx, input_stop));
+
+    let mut app = App::new(&opts.label, replay, opts.interval.as_millis() as u64, now_ms());
+    for (name, kind, endpoint) in &opts.sources {
+        app.expect_source(name, kind, endpoint);
+    }
+    let mut terminal = ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    let _guard = TerminalGuard;
+    let result = run_loop(&mut terminal, &mut app, &mut data_rx, &mut key_rx, &ctl_tx, &opts.theme).await;
+    stop.store(true, Ordering::Relaxed);
+    result.map_err(|e| format!("terminal error: {e}"))
+}
+
+/// Reads keys on a thread of its own: a blocked read never holds up drawing or polling.
+fn read_input(tx: mpsc::UnboundedSender<Input>, stop: Arc<AtomicBool>) {
+    while !stop.load(Ordering::Relaxed) {
+        // Wakes four times a second to notice `stop`; costs nothing measurable.
+        match event::poll(Duration::from_millis(250)) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(_) => return,
+        }
+        let sent = match event::read() {
+            Ok(Event::Key(k)) => match key_of(&k) {
+                Some(k) => tx.send(Input::Key(k)),
+                None => Ok(()),
+            },
+            Ok(Event::Resize(..)) => tx.send(Input::Resize),
+            Ok(_) => Ok(()),
+            Err(_) => return,
+        };
+        if sent.is_err() {
+            return;
+        }
+    }
+}
+
+/// The event loop: redraws on input, on new data and on the slow clock, never in a busy loop,
+/// and never waits on the network (polling runs in its own task).
+pub async fn run_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    data_rx: &mut mpsc::Receiver<PollEvent>,
+    key_rx: &mut mpsc::UnboundedReceiver<Input>,
+    ctl_tx: &mpsc::Sender<Control>,
+    theme: &Theme,
+) -> Result<(), B::Error> {
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut data_open = true;
+    let mut keys_open = true;
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|f| view::draw(f, app, theme))?;
+            dirty = false;
+        }
+        tokio::select! {
+            input = key_rx.recv(), if keys_open => match input {
+                Some(Input::Key(k)) => {
+                    if let Some(c) = app.update(Msg::Key(k)) {
+                        // A full control queue means the poller is busy; the newest wish wins later.
+                        let _ = ctl_tx.try_send(c);
+                    }
+                    dirty = true;
+                }
+                Some(Input::Resize) => {
+                    terminal.autoresize()?;
+                    dirty = true;
+                }
+                None => keys_open = false,
+            },
+            ev = data_rx.recv(), if data_open => match ev {
+                Some(ev) => {
+                    app.update(Msg::Poll(ev));
+                    dirty = true;
+                }
+                None => data_open = false,
+            },
+            _ = tick.tick() => {
+                app.update(Msg::Tick(now_ms()));
+                dirty = true;
+            }
+        }
+        if app.quit {
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! One operator: its subtasks (skew at a glance), chained operators, the evidence behind its
+//! class and, for a bottleneck, the advice.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+use ratatui::Frame;
+
+use super::parts::{bar, block, bullet, kv};
+use crate::diagnosis::Class;
+use crate::ui::app::App;
+use crate::ui::theme::Theme;
+use crate::units::{pct, pool, rate};
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let (Some(job), Some(v)) = (app.job(), app.vertex()) else { return };
+    let [head, rest] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(area);
+    let cls = theme.class(v.class);
+    let head_lines = vec![
+        Line::from(vec![
+            Span::styled(format!(" {} {} ", theme.class_symbol(v.class), theme.class_label(v.class)), cls),
+            Span::styled(v.name.as_str(), theme.title()),
+            Span::styled(
+                format!("  in {} · parallelism {} · confidence {:.2}", job.name, v.parallelism, v.confidence),
+                theme.dim(),
+            ),
+        ]),
+        Line::from(format!(
+            " busy {} (mean {}) · backpressured {} · idle {} · pools in {} out {} · {} rec/s in · {} rec/s out{}",
+            pct(v.busy),
+            pct(v.busy_avg),
+            pct(v.backpressured),
+            pct(v.idle),
+            pool(v.in_pool),
+            pool(v.out_pool),
+            rate(v.records_in_per_s),
+            rate(v.records_out_per_s),
+            v.backpressure_level.as_ref().map(|l| format!(" · Flink level {l}")).unwrap_or_default()
+        )),
+    ];
+    frame.render_widget(Paragraph::new(head_lines), head);
+    let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(rest);
+
+    let bar_w = 12;
+    let rows: Vec<Row> = v
+        .subtasks
+        .iter()
+        .skip(app.detail_scroll)
+        .map(|s| {
+            let hot = v.skewed_subtasks.contains(&s.index);
+            let row = Row::new(vec![
+                Cell::from(format!("#{}", s.index)),
+                Cell::from(if hot {
+                    if theme.ascii {
+                        "HOT"
+                    } else {
+                        "HOT▲"
+                    }
+                } else {
+                    ""
+                })
+                .style(if hot { theme.bad() } else { Style::default() }),
+                Cell::from(Line::from(bar(
+                    s.busy,
+                    s.backpressured,
+                    s.idle,
+                    bar_w,
+                    if hot { Class::Bottleneck } else { v.class },
+                    theme,
+                ))),
+                Cell::from(pct(s.busy)),
+                Cell::from(pct(s.backpressured)),
+                Cell::from(pct(s.idle)),
+                Cell::from(rate(s.records_in_per_s)),
+            ]);
+            if hot {
+                row.style(theme.bad())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(5),
+        Constraint::Length(4),
+        Constraint::Length(bar_w as u16),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(7),
+    ];
+    let title = if v.skewed_subtasks.is_empty() {
+        format!(" {} subtasks ", v.subtasks.len())
+    } else {
+        format!(
+            " {} subtasks · skew: hot {} ",
+            v.subtasks.len(),
+            v.skewed_subtasks.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(" ")
+        )
+    };
+    let header = Row::new(vec!["", "", "busy·bp·idle", "busy", "bp", "idle", "in/s"]).style(theme.dim());
+    frame.render_widget(Table::new(rows, widths).header(header).block(block(title, theme)).column_spacing(1), left);
+
+    let mut lines = Vec::new();
+    if v.operators.len() > 1 {
+        lines.push(kv("chained operators", format!("{} (the slow one is among them)", v.operators.len()), theme));
+        for (i, op) in v.operators.iter().enumerate() {
+            lines.push(Line::from(format!("  {}. {op}", i + 1)));
+        }
+    }
+    lines.push(Line::from(Span::styled("evidence", theme.title())));
+    for e in &v.evidence {
+        lines.push(bullet(e.clone(), Style::default(), theme));
+    }
+    if !v.caused_by.is_empty() {
+        let names: Vec<&str> = v
+            .caused_by
+            .iter()
+            .filter_map(|id| job.vertices.iter().find(|x| &x.id == id))
+            .map(|x| x.name.as_str())
+            .collect();
+        lines.push(kv("held back by", names.join(", "), theme));
+    }
+    if let Some(b) = job.bottlenecks.iter().find(|b| b.vertex_id == v.id) {
+        lines.push(Line::from(Span::styled("advice", theme.title())));
+        if let Some(tr) = b.advice.true_rate_per_subtask {
+            lines.push(bullet(
+                format!("true processing rate ≈ {} rec/s per subtask (records in ÷ busy)", rate(Some(tr))),
+                Style::default(),
+                theme,
+            ));
+        }
+        if let Some(d) = b.advice.estimated_demand_rate {
+            lines.push(bullet(format!("estimated demand ≈ {} rec/s", rate(Some(d))), Style::default(), theme));
+        }
+        lines.push(bullet(
+            match b.suggested_parallelism {
+                Some(p) => format!(
+                    "parallelism {} {} {p}: {}",
+                    b.advice.current_parallelism,
+                    theme.arrow(),
+                    b.advice.parallelism_basis
+                ),
+                None => format!("parallelism: {}", b.advice.parallelism_basis),
+            },
+            theme.title(),
+            theme,
+        ));
+        for h in &b.advice.hints {
+            lines.push(bullet(format!("{}: {}", h.kind, h.text), theme.dim(), theme));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block(" why ", theme)), right);
+}

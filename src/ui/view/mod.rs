@@ -1,0 +1,182 @@
+//! Rendering: a pure function of `App` and `Theme` onto a ratatui frame.
+
+mod chain;
+mod detail;
+mod help;
+mod overview;
+mod parts;
+mod sources;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::app::{App, SourceStatus, View};
+use super::keymap::{label_of, Action};
+use super::theme::Theme;
+use crate::units::duration_s;
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area, theme);
+        return;
+    }
+    let [top, body, bottom] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    frame.render_widget(Paragraph::new(top_bar(app, theme)), top);
+    if app.diagnosis.is_none() && app.view != View::Sources {
+        waiting(frame, body, app, theme);
+    } else {
+        match app.view {
+            View::Overview => overview::draw(frame, body, app, theme),
+            View::Chain => chain::draw(frame, body, app, theme),
+            View::Detail => detail::draw(frame, body, app, theme),
+            View::Sources => sources::draw(frame, body, app, theme),
+        }
+    }
+    frame.render_widget(Paragraph::new(bottom_bar(app, theme)), bottom);
+    if app.help {
+        help::draw(frame, body, theme);
+    }
+}
+
+fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let text = vec![
+        Line::from(Span::styled("terminal too small", theme.warn())),
+        Line::from(format!("bptop needs {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}", area.width, area.height)),
+        Line::from("enlarge the window, or use `bptop diagnose` for a one-shot text verdict"),
+        Line::from("q quits"),
+    ];
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}
+
+fn waiting(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut lines = vec![
+        Line::from(""),
+        Line::from(Span::styled(format!("  waiting for the first answer from {}", app.input_label), theme.title())),
+    ];
+    if let Some(since) = app.polling_since_ms {
+        lines.push(Line::from(format!("  request under way for {}", duration_s((app.now_ms - since) as f64 / 1000.0))));
+    }
+    for s in &app.sources {
+        let line = match (app.status(s), &s.health.error) {
+            (_, Some(e)) => Span::styled(format!("  {} failing: {e}", s.health.name), theme.bad()),
+            (SourceStatus::Stale { since_ms, .. }, None) => Span::styled(
+                format!(
+                    "  {} {} STALE: no answer in {}",
+                    s.health.name,
+                    s.health.endpoint,
+                    duration_s((app.now_ms - since_ms) as f64 / 1000.0)
+                ),
+                theme.warn(),
+            ),
+            _ => Span::styled(format!("  {} {} waiting", s.health.name, s.health.endpoint), theme.dim()),
+        };
+        lines.push(Line::from(line));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("  keys still work: ? help · S sources · q quit", theme.dim())));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+fn top_bar<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
+    let mut spans = vec![Span::styled(" bptop ", theme.title()), Span::raw("│ ")];
+    match &app.replay {
+        Some(r) => {
+            spans.push(Span::raw(format!("replay {} ", app.input_label)));
+            spans.push(Span::styled(
+                format!(
+                    "poll {}/{} ×{}{} ",
+                    r.position,
+                    r.total,
+                    fmt_speed(r.speed),
+                    if r.paused || app.paused {
+                        if r.position >= r.total && r.total > 0 {
+                            " end"
+                        } else {
+                            " paused"
+                        }
+                    } else {
+                        ""
+                    }
+                ),
+                theme.dim(),
+            ));
+        }
+        None => {
+            spans.push(Span::raw(format!("{} ", app.input_label)));
+            if app.paused {
+                spans.push(Span::styled("paused ", theme.warn()));
+            }
+        }
+    }
+    if let Some(d) = &app.diagnosis {
+        spans.push(Span::raw("│ "));
+        spans.push(Span::styled(
+            format!("{} {} ", theme.severity_symbol(d.severity), d.severity.label().to_uppercase()),
+            theme.severity(d.severity),
+        ));
+        if let Some(latest) = app.history.latest() {
+            let age = (app.now_ms - latest.at_ms).max(0) as f64 / 1000.0;
+            spans.push(Span::styled(format!("│ updated {} ago ", duration_s(age)), theme.dim()));
+        }
+    }
+    if let Some(stale) = app.stale_for_ms() {
+        spans.push(Span::styled(
+            format!("│ STALE: last good data {} old ", duration_s(stale as f64 / 1000.0)),
+            theme.bad(),
+        ));
+    }
+    Line::from(spans)
+}
+
+fn fmt_speed(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s}")
+    }
+}
+
+fn bottom_bar<'a>(app: &App, theme: &Theme) -> Line<'a> {
+    if app.editing_filter {
+        return Line::from(vec![
+            Span::styled(" filter: ", theme.title()),
+            Span::raw(format!("{}_", app.filter)),
+            Span::styled("   Enter keep · Esc clear", theme.dim()),
+        ]);
+    }
+    let mut keys: Vec<(&str, String)> =
+        vec![(label_of(Action::Quit), "quit".into()), (label_of(Action::Help), "help".into())];
+    match app.view {
+        View::Overview => keys.push(("Enter", "open job".into())),
+        View::Chain => keys.push(("Enter", "operator detail".into())),
+        _ => {}
+    }
+    if app.view != View::Overview {
+        keys.push(("Esc", "back".into()));
+    }
+    if matches!(app.view, View::Overview | View::Chain) {
+        keys.push(("/", if app.filter.is_empty() { "filter".into() } else { format!("filter '{}'", app.filter) }));
+    }
+    if app.view == View::Chain {
+        keys.push(("s", format!("sort: {}", app.sort.label())));
+    }
+    keys.push(("p", if app.paused { "resume".into() } else { "pause".into() }));
+    keys.push(("S", "sources".into()));
+    if app.replay.is_some() {
+        keys.push((", .", "step".into()));
+        keys.push(("[ ]", "speed".into()));
+    }
+    let mut spans = vec![Span::raw(" ")];
+    for (k, what) in keys {
+        spans.push(Span::styled(k.split(' ').next().unwrap_or(k).to_string(), theme.title()));
+        spans.push(Span::styled(format!(" {what}  "), theme.dim()));
+    }
+    Line::from(spans)
+}

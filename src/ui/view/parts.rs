@@ -1,0 +1,70 @@
+//! Small pieces shared by the views: bars, sparklines, boxes.
+
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders};
+
+use crate::diagnosis::Class;
+use crate::history::{History, SeriesKey};
+use crate::model::Metric;
+use crate::ui::theme::Theme;
+
+pub fn block<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
+    Block::default().borders(Borders::ALL).border_set(theme.border()).title(title)
+}
+
+/// Stacked busy / backpressured / idle bar of `width` cells; unknown parts stay blank.
+pub fn bar(
+    busy: Option<f64>,
+    bp: Option<f64>,
+    idle: Option<f64>,
+    width: usize,
+    class: Class,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
+    let (gb, gp, gi) = theme.bar_glyphs();
+    let (sb, sp, si) = theme.bar_styles(class);
+    let cells = |r: Option<f64>| (r.unwrap_or(0.0).clamp(0.0, 1.0) * width as f64).round() as usize;
+    let b = cells(busy).min(width);
+    let p = cells(bp).min(width - b);
+    let i = cells(idle).min(width - b - p);
+    let rest = width - b - p - i;
+    let unknown = if busy.is_none() && bp.is_none() && idle.is_none() { "?" } else { " " };
+    vec![
+        Span::styled(gb.repeat(b), sb),
+        Span::styled(gp.repeat(p), sp),
+        Span::styled(gi.repeat(i), si),
+        Span::raw(unknown.repeat(rest)),
+    ]
+}
+
+/// The last `width` points of a vertex series as an eight-level sparkline (ratios 0..1).
+pub fn sparkline(history: &History, job: &str, vertex: &str, metric: Metric, width: usize, theme: &Theme) -> String {
+    let key = SeriesKey { job_id: job.to_string(), vertex_id: vertex.to_string(), metric };
+    let Some(series) = history.series(&key) else { return " ".repeat(width) };
+    let levels = theme.spark_levels();
+    let points: Vec<f64> = series.points().rev().take(width).map(|p| p.1).collect();
+    let mut s: String = " ".repeat(width.saturating_sub(points.len()));
+    for v in points.iter().rev() {
+        let idx = (v.clamp(0.0, 1.0) * (levels.len() - 1) as f64).round() as usize;
+        s.push_str(levels[idx]);
+    }
+    s
+}
+
+/// Which series tells a vertex's story: victims by their backpressure, the rest by busy time.
+pub fn story_metric(class: Class) -> Metric {
+    if class == Class::Victim {
+        Metric::Backpressured
+    } else {
+        Metric::Busy
+    }
+}
+
+pub fn kv<'a>(k: &'a str, v: String, theme: &Theme) -> Line<'a> {
+    Line::from(vec![Span::styled(format!("{k}: "), theme.dim()), Span::raw(v)])
+}
+
+pub fn bullet<'a>(text: String, style: Style, theme: &Theme) -> Line<'a> {
+    Line::from(vec![Span::styled(if theme.ascii { " - " } else { " · " }, theme.dim()), Span::styled(text, style)])
+}
