@@ -100,7 +100,8 @@ fn vertex_table(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, th
     let show_pools = w >= 120;
     let show_out = w >= 130;
     let show_idle = w >= 110;
-    let spark_w = if w >= 100 { 12 } else { 8 };
+    let show_in = w >= 100;
+    let spark_w = if w >= 100 { 12 } else { 6 };
     let bar_w = if w >= 100 { 10 } else { 8 };
     let mut header = vec!["", "#", "operator (data flow ↓)", "class", "load", "busy", "bp"];
     if show_idle {
@@ -109,7 +110,9 @@ fn vertex_table(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, th
     if show_pools {
         header.push("in/out pool");
     }
-    header.push("in/s");
+    if show_in {
+        header.push("in/s");
+    }
     if show_out {
         header.push("out/s");
     }
@@ -129,7 +132,9 @@ fn vertex_table(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, th
     if show_pools {
         widths.push(Constraint::Length(11));
     }
-    widths.push(Constraint::Length(7));
+    if show_in {
+        widths.push(Constraint::Length(7));
+    }
     if show_out {
         widths.push(Constraint::Length(7));
     }
@@ -158,7 +163,9 @@ fn vertex_table(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, th
             if show_pools {
                 cells.push(Cell::from(format!("{}/{}", pool(v.in_pool), pool(v.out_pool))));
             }
-            cells.push(Cell::from(rate(v.records_in_per_s)));
+            if show_in {
+                cells.push(Cell::from(rate(v.records_in_per_s)));
+            }
             if show_out {
                 cells.push(Cell::from(rate(v.records_out_per_s)));
             }

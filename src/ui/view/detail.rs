@@ -15,7 +15,7 @@ use crate::units::{pct, pool, rate};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let (Some(job), Some(v)) = (app.job(), app.vertex()) else { return };
-    let [head, rest] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(area);
+    let [head, rest] = Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(area);
     let cls = theme.class(v.class);
     let head_lines = vec![
         Line::from(vec![
@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             v.backpressure_level.as_ref().map(|l| format!(" · Flink level {l}")).unwrap_or_default()
         )),
     ];
-    frame.render_widget(Paragraph::new(head_lines), head);
+    frame.render_widget(Paragraph::new(head_lines).wrap(Wrap { trim: true }), head);
     let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(rest);
 
     let bar_w = 12;

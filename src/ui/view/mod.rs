@@ -43,6 +43,35 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     if app.help {
         help::draw(frame, body, theme);
     }
+    if theme.ascii {
+        asciify(frame.buffer_mut());
+    }
+}
+
+/// `--ascii` promises a screen any font can show: the theme picks ASCII glyphs, and whatever
+/// text still carries others (evidence "≥ 0.90", a job named in Cyrillic) is transliterated
+/// here, at the last step, so no code path can leak one.
+fn asciify(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        let sym = cell.symbol();
+        if sym.is_ascii() {
+            continue;
+        }
+        let plain = match sym {
+            "│" | "┃" | "║" => "|",
+            "─" | "━" | "–" | "—" => "-",
+            "·" | "•" | "…" => ".",
+            "×" => "x",
+            "↓" => "v",
+            "↑" | "⇡" => "^",
+            "→" | "▶" | "›" | "≥" => ">",
+            "←" | "◀" | "≤" => "<",
+            "≈" => "~",
+            "÷" => "/",
+            _ => "?",
+        };
+        cell.set_symbol(plain);
+    }
 }
 
 fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {

@@ -1,0 +1,230 @@
+//! Every screen rendered on ratatui's TestBackend from bundled recordings, compared with insta
+//! snapshots; plus the styles that carry meaning (the bottleneck row), which text alone misses.
+
+mod support;
+
+use std::sync::Arc;
+
+use bptop::collect::{Collector, PollEvent};
+use bptop::record::Replay;
+use bptop::sources::flink::{FlinkSource, JobFilter};
+use bptop::sources::http::{Fetcher, HttpOptions};
+use bptop::ui::app::{App, Msg};
+use bptop::ui::keymap::Key;
+use bptop::ui::theme::Theme;
+use bptop::ui::view;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+use ratatui::Terminal;
+use support::fixture;
+
+const COLOR: Theme = Theme { color: true, ascii: false };
+const MONO: Theme = Theme { color: false, ascii: false };
+const ASCII: Theme = Theme { color: true, ascii: true };
+
+/// The dashboard state after replaying `polls` polls of a recording (all when None).
+fn app_from(rel: &str, polls: Option<usize>) -> App {
+    let replay = Arc::new(Replay::open(&fixture(rel)).expect("recording"));
+    let fetcher = Fetcher::replay("flink", replay.clone(), &HttpOptions::default());
+    let collector = Collector::new(FlinkSource::new(fetcher, JobFilter::AllRunning), Some(replay.clone()), None);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut app = App::new(rel, true, 2000, 0);
+    app.expect_source("flink", "flink", &replay.base_url("flink").unwrap_or_default());
+    let total = replay.poll_count();
+    let n = polls.unwrap_or(total).min(total);
+    for i in 0..n {
+        let snap = rt.block_on(collector.poll(i));
+        app.update(Msg::Poll(PollEvent::Snapshot(Box::new(snap))));
+        app.update(Msg::Poll(PollEvent::Replay { position: i + 1, total, speed: 1.0, paused: i + 1 == total }));
+    }
+    app
+}
+
+fn press(app: &mut App, keys: &[Key]) {
+    for k in keys {
+        app.update(Msg::Key(*k));
+    }
+}
+
+fn render(app: &App, theme: Theme, w: u16, h: u16) -> (String, Buffer) {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| view::draw(f, app, &theme)).unwrap();
+    let buf = terminal.backend().buffer().clone();
+    (text(&buf), buf)
+}
+
+fn text(buf: &Buffer) -> String {
+    let area = buf.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        for x in 0..area.width {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Position of the first cell where `needle` starts.
+fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    let first = needle.chars().next()?.to_string();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            if buf[(x, y)].symbol() != first {
+                continue;
+            }
+            let mut s = String::new();
+            let mut cx = x;
+            while cx < buf.area.width && s.chars().count() < needle.chars().count() {
+                s.push_str(buf[(cx, y)].symbol());
+                cx += 1;
+            }
+            if s == needle {
+                return Some((x, y));
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn chain_of_the_real_slow_sink() {
+    let app = app_from("real/slow-sink", None);
+    let (screen, buf) = render(&app, COLOR, 120, 32);
+    insta::assert_snapshot!("chain_slow_sink_120x32", screen);
+    // The bottleneck is unmistakable: red and bold, not just the word.
+    let (x, y) = find(&buf, "BOTTLENECK").expect("bottleneck label");
+    let cell = &buf[(x, y)];
+    assert_eq!(cell.fg, Color::Red);
+    assert!(cell.modifier.contains(Modifier::BOLD));
+    let row: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect();
+    assert!(row.contains("slow-sink: Writer"), "label and name on one row: {row}");
+    let name_x = (0..buf.area.width).find(|&x| buf[(x, y)].symbol() == "s").unwrap();
+    assert_eq!(buf[(name_x, y)].fg, Color::Red);
+    // Victims read as victims (blue), not as problems (red).
+    let (vx, vy) = find(&buf, "⇡ victim").expect("victim label");
+    assert_eq!(buf[(vx, vy)].fg, Color::Blue);
+}
+
+#[test]
+fn chain_at_80x24_still_names_the_bottleneck() {
+    let app = app_from("real/slow-sink", None);
+    let (screen, _) = render(&app, COLOR, 80, 24);
+    insta::assert_snapshot!("chain_slow_sink_80x24", screen);
+    assert!(screen.contains("BOTTLENECK") && screen.contains("slow-sink: Writer"));
+}
+
+#[test]
+fn chain_on_a_wide_terminal_puts_the_cards_beside() {
+    let app = app_from("real/python-udf", None);
+    let (screen, _) = render(&app, COLOR, 170, 36);
+    insta::assert_snapshot!("chain_python_udf_170x36", screen);
+}
+
+#[test]
+fn no_color_marks_the_bottleneck_by_reverse_video_and_symbols() {
+    let app = app_from("real/slow-sink", None);
+    let (screen, buf) = render(&app, MONO, 120, 32);
+    insta::assert_snapshot!("chain_slow_sink_no_color", screen);
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            assert_eq!(buf[(x, y)].fg, Color::Reset, "a colour at {x},{y} under NO_COLOR");
+            assert_eq!(buf[(x, y)].bg, Color::Reset, "a background at {x},{y} under NO_COLOR");
+        }
+    }
+    let (x, y) = find(&buf, "BOTTLENECK").unwrap();
+    assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
+    assert!(screen.contains("▶ BOTTLENECK"));
+}
+
+#[test]
+fn ascii_mode_uses_no_box_or_block_glyphs() {
+    let app = app_from("real/slow-sink", None);
+    let (screen, _) = render(&app, ASCII, 100, 30);
+    insta::assert_snapshot!("chain_slow_sink_ascii", screen);
+    assert!(screen.is_ascii(), "non-ASCII glyphs in --ascii mode");
+}
+
+#[test]
+fn overview_of_two_jobs() {
+    let app = app_from("synthetic/two-jobs", None);
+    let (screen, buf) = render(&app, COLOR, 120, 30);
+    insta::assert_snapshot!("overview_two_jobs", screen);
+    let (x, y) = find(&buf, "CRITICAL").unwrap();
+    assert_eq!(buf[(x, y)].fg, Color::Red);
+}
+
+#[test]
+fn detail_shows_the_hot_subtask() {
+    let mut app = app_from("synthetic/skew", None);
+    press(&mut app, &[Key::Down, Key::Enter]);
+    let (screen, buf) = render(&app, COLOR, 120, 30);
+    insta::assert_snapshot!("detail_skew", screen);
+    assert!(screen.contains("HOT"));
+    let (x, y) = find(&buf, "HOT").unwrap();
+    assert_eq!(buf[(x, y)].fg, Color::Red, "the hot subtask's row stands out");
+    let row: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect();
+    assert!(row.contains("#2"), "HOT marks subtask #2: {row}");
+}
+
+#[test]
+fn fan_out_and_join_show_their_edges() {
+    let app = app_from("synthetic/fan-out", None);
+    let (screen, _) = render(&app, COLOR, 120, 30);
+    insta::assert_snapshot!("chain_fan_out", screen);
+    assert!(screen.contains("fan-out 2"));
+    let app = app_from("synthetic/join", None);
+    let (screen, _) = render(&app, COLOR, 120, 30);
+    insta::assert_snapshot!("chain_join", screen);
+    assert!(screen.contains("⇐ #1 hash, #2 hash"));
+}
+
+#[test]
+fn help_is_generated_from_the_keymap() {
+    let mut app = app_from("real/slow-sink", None);
+    press(&mut app, &[Key::Char('?')]);
+    let (screen, _) = render(&app, COLOR, 120, 40);
+    insta::assert_snapshot!("help", screen);
+    for b in bptop::ui::keymap::KEYMAP {
+        assert!(screen.contains(b.help), "help lacks '{}'", b.help);
+    }
+}
+
+#[test]
+fn sources_screen() {
+    let mut app = app_from("real/slow-sink", None);
+    press(&mut app, &[Key::Char('S')]);
+    let (screen, _) = render(&app, COLOR, 100, 24);
+    insta::assert_snapshot!("sources", screen);
+}
+
+#[test]
+fn unknowns_read_as_unknown() {
+    let app = app_from("synthetic/no-data-yet", None);
+    let (screen, _) = render(&app, COLOR, 100, 26);
+    insta::assert_snapshot!("chain_no_data_yet", screen);
+    assert!(screen.contains("? unknown"));
+    assert!(!screen.contains("healthy"));
+}
+
+#[test]
+fn waiting_for_the_first_answer() {
+    let mut app = App::new("http://flink:8081", false, 2000, 0);
+    app.expect_source("flink", "flink", "http://flink:8081");
+    app.update(Msg::Poll(PollEvent::Started { at_ms: 0 }));
+    app.update(Msg::Tick(7000));
+    let (screen, _) = render(&app, COLOR, 80, 24);
+    insta::assert_snapshot!("waiting_stale", screen);
+    assert!(screen.contains("STALE: no answer in 7 s"));
+}
+
+#[test]
+fn too_small_a_terminal_says_so() {
+    let app = app_from("real/slow-sink", Some(2));
+    let (screen, _) = render(&app, COLOR, 60, 20);
+    insta::assert_snapshot!("too_small", screen);
+    assert!(screen.contains("terminal too small"));
+}
