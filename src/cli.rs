@@ -87,14 +87,14 @@ pub struct DiagnoseArgs {
     /// Exit with 1 when the verdict reaches this severity
     #[arg(long, value_enum, default_value = "critical")]
     pub fail_on: FailOn,
-    /// Backpressured ratio from which a vertex is a victim
-    #[arg(long, default_value_t = 0.10, value_parser = parse_ratio)]
+    /// Backpressured ratio from which a vertex is a victim (0.01 – 0.9)
+    #[arg(long, default_value_t = 0.10, value_parser = |s: &str| parse_ratio(s, 0.01, 0.9))]
     pub bp_threshold: f64,
-    /// Busy ratio from which a vertex below victims is the bottleneck
-    #[arg(long, default_value_t = 0.50, value_parser = parse_ratio)]
+    /// Busy ratio from which a vertex below victims is the bottleneck (0.05 – 0.95)
+    #[arg(long, default_value_t = 0.50, value_parser = |s: &str| parse_ratio(s, 0.05, 0.95))]
     pub busy_threshold: f64,
-    /// Utilization the suggested parallelism aims for
-    #[arg(long, default_value_t = 0.70, value_parser = parse_ratio)]
+    /// Utilization the suggested parallelism aims for (0.1 – 1)
+    #[arg(long, default_value_t = 0.70, value_parser = |s: &str| parse_ratio(s, 0.1, 1.0))]
     pub target_utilization: f64,
 }
 
@@ -152,12 +152,12 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-fn parse_ratio(s: &str) -> Result<f64, String> {
+fn parse_ratio(s: &str, lo: f64, hi: f64) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;
-    if (0.0..=1.0).contains(&v) {
+    if (lo..=hi).contains(&v) {
         Ok(v)
     } else {
-        Err(format!("'{s}' must be between 0 and 1"))
+        Err(format!("'{s}' must be between {lo} and {hi}"))
     }
 }
 

@@ -57,7 +57,10 @@ pub enum BottleneckKind {
     Operator,
     /// A source at capacity with nothing downstream pushing back.
     Source,
-    /// Upstream is backpressured but this vertex is not busy: signals disagree.
+    /// The whole job is one chained vertex (source to sink): the limit is inside the chain.
+    Chain,
+    /// Upstream is backpressured but nothing below is busy, or the graph is unknown: the
+    /// vertex named is the nearest suspect, not a confirmed cause.
     Unresolved,
 }
 
@@ -67,6 +70,7 @@ impl BottleneckKind {
             BottleneckKind::Sink => "sink",
             BottleneckKind::Operator => "operator",
             BottleneckKind::Source => "source",
+            BottleneckKind::Chain => "chain",
             BottleneckKind::Unresolved => "unresolved",
         }
     }
@@ -85,7 +89,8 @@ pub struct Advice {
     pub true_rate_per_subtask: Option<f64>,
     /// Records per second the vertex receives now (sources: emits).
     pub observed_input_rate: Option<f64>,
-    /// Estimated input rate if nothing upstream were held back (DS2), when measurable.
+    /// Input rate if the held-back sources read at full speed (their rate ÷ busy, DS2), when
+    /// measurable: an upper bound of the demand, as a backlog drains at that speed.
     pub estimated_demand_rate: Option<f64>,
     pub current_parallelism: u32,
     /// How `suggested_parallelism` was reached, or why there is none.
@@ -108,7 +113,11 @@ pub struct Bottleneck {
     pub evidence: Vec<String>,
     /// Ids of the backpressured vertices this one holds back.
     pub victims: Vec<String>,
+    /// Parallelism that absorbs the observed input rate at the target utilization.
     pub suggested_parallelism: Option<u32>,
+    /// Parallelism that would absorb what the held-back sources could read at full speed: an
+    /// upper bound, when their busy time is large enough to measure that.
+    pub suggested_parallelism_max: Option<u32>,
     pub advice: Advice,
 }
 
@@ -140,6 +149,8 @@ pub struct VertexDiagnosis {
     pub operators: Vec<String>,
     pub class: Class,
     pub confidence: f64,
+    /// Distinct measurements behind the numbers (Flink refreshes its metrics every ~10 s).
+    pub measurements: usize,
     /// Ratios 0..1 of the worst subtask (max busy, max backpressured, min idle), averaged over
     /// the analysis window; null when unknown.
     pub busy: Option<f64>,

@@ -78,6 +78,13 @@ impl History {
             self.snapshots.pop_front();
         }
         self.snapshots.push_back(snap);
+        // Series of jobs gone from the whole window go too: `watch` runs for days, through
+        // resubmissions that bring new job ids.
+        if self.snapshots.len() == self.window {
+            let live: std::collections::HashSet<&str> =
+                self.snapshots.iter().flat_map(|s| s.jobs.iter().map(|j| j.id.as_str())).collect();
+            self.series.retain(|k, _| live.contains(k.job_id.as_str()));
+        }
     }
 
     /// Oldest first.

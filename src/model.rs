@@ -204,6 +204,9 @@ pub struct Vertex {
     /// Per subtask detail; may be empty when only aggregates could be read.
     pub subtasks: Vec<Subtask>,
     pub backpressure_level: Option<BackpressureLevel>,
+    /// When Flink's metric store last refreshed these values (the `/backpressure`
+    /// end-timestamp). Polls between two refreshes repeat one measurement.
+    pub measured_at_ms: Option<i64>,
     /// Why some metrics are missing (failed request, not registered …), for the evidence.
     pub gaps: Vec<String>,
 }
@@ -220,6 +223,7 @@ impl Vertex {
             stats: VertexStats::default(),
             subtasks: Vec::new(),
             backpressure_level: None,
+            measured_at_ms: None,
             gaps: Vec::new(),
         }
     }
@@ -227,6 +231,11 @@ impl Vertex {
     pub fn is_source(&self) -> bool {
         self.inputs.is_empty()
     }
+}
+
+/// The first eight characters of an id, for people (ids from a proxy may not be ASCII).
+pub fn short_id(id: &str) -> String {
+    id.chars().take(8).collect()
 }
 
 /// Flink names a chained vertex "A -> B -> C".
@@ -242,6 +251,9 @@ pub struct Job {
     pub state: String,
     /// In data-flow order as the source listed them (the analysis sorts topologically itself).
     pub vertices: Vec<Vertex>,
+    /// False when the edges between vertices could not be read (no plan): then no vertex can
+    /// be called a source or a sink, and the walk from victims to their cause is impossible.
+    pub graph_known: bool,
 }
 
 impl Job {

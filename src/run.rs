@@ -53,7 +53,7 @@ fn http_options(src: &SourceArgs) -> HttpOptions {
 fn job_filter(src: &SourceArgs) -> JobFilter {
     match &src.job {
         Some(j) if !j.trim().is_empty() => JobFilter::Named(j.trim().to_string()),
-        _ => JobFilter::AllRunning,
+        _ => JobFilter::Active,
     }
 }
 
@@ -92,6 +92,7 @@ async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> 
     };
     let mut history = History::new(CLASSIFY_WINDOW, SERIES_CAPACITY);
     let mut last_error = None;
+    let mut failed_polls = 0;
     let mut latest_sources = Vec::new();
     for i in 0..samples {
         if i > 0 && replay.is_none() {
@@ -103,7 +104,10 @@ async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> 
         match failed {
             // A failed poll adds nothing: the verdict rests on the polls that answered, and
             // the report says the source is failing now.
-            Some(e) => last_error = Some(e),
+            Some(e) => {
+                last_error = Some(e);
+                failed_polls += 1;
+            }
             None => history.push(snap),
         }
     }
@@ -117,13 +121,26 @@ async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> 
         ..Thresholds::default()
     };
     let mut diagnosis = analysis::diagnose(&history, &thresholds);
+    // Every request for metrics failed: the graph alone is no diagnosis.
+    let all_unknown =
+        diagnosis.jobs.iter().all(|j| j.vertices.iter().all(|v| v.class == crate::diagnosis::Class::Unknown));
+    let first_failure = diagnosis.sources.iter().flat_map(|s| s.partial_errors.first()).next().cloned();
+    if all_unknown && diagnosis.jobs.iter().all(|j| j.state == "RUNNING") {
+        if let Some(e) = first_failure {
+            return Err(format!("could not diagnose: every metrics request failed, e.g. {e}"));
+        }
+    }
     if last_error.is_some() {
         // Report the sources as they are now, not as they were at the last good poll.
         diagnosis.sources = analysis::source_reports(&latest_sources);
         diagnosis.severity = diagnosis.severity.max(Severity::Warning);
     }
-    let input =
-        InputInfo { mode: if replay.is_some() { "replay" } else { "live" }.into(), source: label, polls: samples };
+    let input = InputInfo {
+        mode: if replay.is_some() { "replay" } else { "live" }.into(),
+        source: label,
+        polls: samples,
+        polls_failed: failed_polls,
+    };
     let text = match args.format {
         Format::Text => report::text(&diagnosis, &input),
         Format::Json => report::json(&diagnosis, &input),
@@ -176,12 +193,19 @@ async fn record(src: &SourceArgs, args: &RecordArgs) -> Result<i32, String> {
     let mut ticker = tokio::time::interval(src.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut taken = 0;
+    // One Ctrl-C listener for the whole recording, raced against waiting and polling alike,
+    // so a press is never lost and what was recorded is kept.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
     for n in 0..polls {
         tokio::select! {
             _ = ticker.tick() => {}
-            _ = tokio::signal::ctrl_c() => break,
+            _ = &mut ctrl_c => break,
         }
-        let snap = collector.poll(n).await;
+        let snap = tokio::select! {
+            s = collector.poll(n) => s,
+            _ = &mut ctrl_c => break,
+        };
         taken += 1;
         let s = &snap.sources[0];
         match &s.error {

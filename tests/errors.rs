@@ -130,29 +130,74 @@ fn clap_usage_errors_exit_2() {
     assert_eq!(run.code, 2);
 }
 
-#[test]
-fn failing_vertex_metrics_give_a_partial_verdict_not_a_crash() {
-    // A real job whose per-vertex metric requests all fail with 500: the graph is known, the
-    // metrics are not, so every vertex is unknown and the source reports partial errors.
+/// The real slow-sink recording behind a proxy whose metric requests answer 500 for the
+/// vertices whose id starts with `broken` ("" = all).
+fn with_failing_metrics(broken: &'static str) -> support::Server {
     let replay = std::sync::Arc::new(bptop::record::Replay::open(&fixture("real/slow-sink")).unwrap());
     let real = bptop::record::serve::router(replay, "flink", 1.0);
-    let app = Router::new()
-        .route(
-            "/jobs/{jid}/vertices/{vid}/subtasks/metrics",
-            get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, r#"{"errors":["Internal server error."]}"#) }),
-        )
-        .route(
-            "/jobs/{jid}/vertices/{vid}/backpressure",
-            get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, r#"{"errors":["Internal server error."]}"#) }),
-        )
-        .fallback_service(real);
-    let server = serve(app);
+    let fail = |vid: &str, broken: &str| vid.starts_with(broken);
+    let app =
+        Router::new()
+            .route(
+                "/jobs/{jid}/vertices/{vid}/subtasks/metrics",
+                get(
+                    move |axum::extract::Path((_, vid)): axum::extract::Path<(String, String)>,
+                          uri: axum::http::Uri| async move {
+                        if fail(&vid, broken) && uri.query().is_some() {
+                            (StatusCode::INTERNAL_SERVER_ERROR, r#"{"errors":["Internal server error."]}"#.to_string())
+                        } else {
+                            let replay = bptop::record::Replay::open(&fixture("real/slow-sink")).unwrap();
+                            let body = replay.get_at("flink", uri.path_and_query().unwrap().as_str(), 0).unwrap().body;
+                            (StatusCode::OK, String::from_utf8(body).unwrap())
+                        }
+                    },
+                ),
+            )
+            .route(
+                "/jobs/{jid}/vertices/{vid}/backpressure",
+                get(
+                    move |axum::extract::Path((_, vid)): axum::extract::Path<(String, String)>,
+                          uri: axum::http::Uri| async move {
+                        if fail(&vid, broken) {
+                            (StatusCode::INTERNAL_SERVER_ERROR, r#"{"errors":["Internal server error."]}"#.to_string())
+                        } else {
+                            let replay = bptop::record::Replay::open(&fixture("real/slow-sink")).unwrap();
+                            let body = replay.get_at("flink", uri.path(), 0).unwrap().body;
+                            (StatusCode::OK, String::from_utf8(body).unwrap())
+                        }
+                    },
+                ),
+            )
+            .fallback_service(real);
+    serve(app)
+}
+
+#[test]
+fn when_every_metrics_request_fails_there_is_no_diagnosis() {
+    let server = with_failing_metrics("");
+    let run = diagnose(&server.url(), &[]);
+    assert_one_line_error(&run, "/subtasks/metrics", "HTTP 500 Internal Server Error");
+    assert!(run.stderr.contains("every metrics request failed"), "{}", run.stderr);
+}
+
+#[test]
+fn failing_metrics_of_one_vertex_give_a_partial_verdict() {
+    // The source's metrics fail; the rest of the graph still names the sink.
+    let server = with_failing_metrics("bc764cd8");
     let run = bptop(&["diagnose", "--flink", &server.url(), "--samples", "1", "--format", "json"], LIMIT);
-    assert_eq!(run.code, 0, "a partial verdict is a warning, not critical: {}", run.stderr);
+    assert_eq!(run.code, 1, "critical: {}", run.stderr);
     let out: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(out["severity"], "warning");
     let job = &out["jobs"][0];
-    assert!(job["vertices"].as_array().unwrap().iter().all(|v| v["class"] == "unknown" && v["busy"].is_null()));
+    let class =
+        |name: &str| job["vertices"].as_array().unwrap().iter().find(|v| v["name"] == name).unwrap()["class"].clone();
+    assert_eq!(class("Source: gen-source"), "unknown");
+    assert_eq!(class("parse"), "victim");
+    assert_eq!(class("slow-sink: Writer"), "bottleneck");
     let partial = out["sources"][0]["partial_errors"].as_array().unwrap();
     assert!(partial.iter().any(|e| e.as_str().unwrap().contains("HTTP 500 Internal Server Error")), "{partial:?}");
+    assert!(job["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f.as_str().unwrap().starts_with("Source: gen-source is unknown")));
 }

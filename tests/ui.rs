@@ -27,7 +27,7 @@ const ASCII: Theme = Theme { color: true, ascii: true };
 fn app_from(rel: &str, polls: Option<usize>) -> App {
     let replay = Arc::new(Replay::open(&fixture(rel)).expect("recording"));
     let fetcher = Fetcher::replay("flink", replay.clone(), &HttpOptions::default());
-    let collector = Collector::new(FlinkSource::new(fetcher, JobFilter::AllRunning), Some(replay.clone()), None);
+    let collector = Collector::new(FlinkSource::new(fetcher, JobFilter::Active), Some(replay.clone()), None);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let mut app = App::new(rel, true, 2000, 0);
     app.expect_source("flink", "flink", &replay.base_url("flink").unwrap_or_default());

@@ -10,6 +10,8 @@ use crate::units::{pct, rate};
 
 /// Below this busy ratio a rate ÷ busy estimate is mostly noise (1–2 ms per second).
 const MIN_MEASURABLE_BUSY: f64 = 0.05;
+/// Busy with fewer records than this per second: stalled, not slow.
+const STALLED_RATE: f64 = 1.0;
 
 fn hint(kind: &str, text: String) -> Hint {
     Hint { kind: kind.into(), text }
@@ -33,18 +35,28 @@ fn upstream_sources(i: usize, graph: &Graph) -> Vec<usize> {
     out
 }
 
+/// Key skew needs a keyed (HASH) input; on other edges uneven load means uneven partitions.
+fn keyed(v: &VertexView) -> bool {
+    v.vertex.inputs.iter().any(|i| i.ship_strategy.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("HASH")))
+}
+
+/// The advice, the parallelism for the observed input, and the one for the sources' full
+/// read rate (an upper bound) when measurable.
 pub fn advise(
     b: &BottleneckVerdict,
     views: &[VertexView],
     graph: &Graph,
     skewed: &[u32],
     t: &Thresholds,
-) -> (Advice, Option<u32>) {
+) -> (Advice, Option<u32>, Option<u32>) {
     let v = &views[b.vertex];
     let p = v.vertex.parallelism.max(1);
     let input = if b.kind == BottleneckKind::Source { v.records_out } else { v.records_in };
     let busy = v.busy_avg.or(v.busy).filter(|b| *b >= MIN_MEASURABLE_BUSY);
-    let true_rate = if skewed.is_empty() {
+    let stalled = input.is_some_and(|r| r < STALLED_RATE) && v.busy.is_some_and(|b| b >= t.busy_bottleneck);
+    let true_rate = if stalled {
+        None
+    } else if skewed.is_empty() {
         match (input, busy) {
             (Some(r), Some(b)) => Some(r / f64::from(p) / b),
             _ => None,
@@ -63,38 +75,41 @@ pub fn advise(
         estimated_demand_rate: None,
         current_parallelism: p,
         parallelism_basis: String::new(),
-        hints: hints(b, v, views, skewed),
+        hints: hints(b, v, views, skewed, stalled),
     };
-    let cap = |n: u32, advice: &mut Advice| -> u32 {
-        match v.vertex.max_parallelism {
-            Some(max) if n > max => {
-                advice.parallelism_basis.push_str(&format!("; capped at the max parallelism {max}"));
-                max
-            }
-            _ => n,
-        }
-    };
+    if stalled {
+        advice.parallelism_basis = format!(
+            "none: busy {} while taking {} rec/s: stalled (blocked on an external call, a lock or endless retries), not slow",
+            pct(v.busy),
+            rate(input)
+        );
+        return (advice, None, None);
+    }
     if !skewed.is_empty() {
-        advice.parallelism_basis =
-            "none: more parallelism does not help key skew, the hot keys stay on one subtask".into();
-        return (advice, None);
+        advice.parallelism_basis = if keyed(v) {
+            "none: more parallelism does not help key skew, the hot keys stay on one subtask".into()
+        } else {
+            "none: the load is uneven across subtasks; more parallelism leaves the hot one hot".into()
+        };
+        return (advice, None, None);
     }
     if b.kind == BottleneckKind::Unresolved {
         advice.parallelism_basis = "none: the cause is not confirmed".into();
-        return (advice, None);
+        return (advice, None, None);
     }
     let (Some(input), Some(true_rate)) = (input, true_rate) else {
         advice.parallelism_basis = "none: records-per-second or busy time is not measured".into();
-        return (advice, None);
+        return (advice, None, None);
     };
     let target = t.target_utilization;
-    // DS2: the demand is what the sources would emit if nothing held them back, scaled by the
-    // selectivity between them and this vertex. Measurable only when the sources spend
-    // enough time busy for rate ÷ busy to mean something.
+    let cap = |n: u32| v.vertex.max_parallelism.map_or(n, |m| n.min(m)).max(1);
+    let needed = |r: f64| (r / (true_rate * target)).ceil().max(1.0) as u32;
+    // DS2: the held-back sources could emit rate ÷ busy; scaled by the selectivity between them
+    // and this vertex that bounds the demand from above (a backlog drains at that speed).
     let sources = upstream_sources(b.vertex, graph);
     let held_back = sources.iter().any(|&s| views[s].backpressured.is_some_and(|bp| bp >= t.bp_low));
-    let demand = if b.kind == BottleneckKind::Source || !held_back {
-        Some(input)
+    let capacity_demand = if b.kind == BottleneckKind::Source || !held_back {
+        None
     } else {
         let mut observed = 0.0;
         let mut capacity = 0.0;
@@ -110,57 +125,68 @@ pub fn advise(
         }
         (measurable && observed > 0.0).then(|| input * capacity / observed)
     };
-    let needed = |rate: f64| (rate / (true_rate * target)).ceil().max(1.0) as u32;
-    let suggested = match demand {
-        Some(d) => {
-            advice.estimated_demand_rate = Some(d);
-            advice.parallelism_basis = if held_back {
-                format!(
-                    "absorbs the estimated demand of {} rec/s (what the held-back sources could emit) at {} utilization, {} rec/s per subtask",
-                    rate(Some(d)),
-                    pct(Some(target)),
-                    rate(Some(true_rate))
-                )
-            } else {
-                format!(
-                    "absorbs the observed {} rec/s at {} utilization, {} rec/s per subtask",
-                    rate(Some(d)),
-                    pct(Some(target)),
-                    rate(Some(true_rate))
-                )
-            };
-            needed(d)
-        }
-        None => {
-            advice.parallelism_basis = format!(
-                "lower bound: absorbs the observed {} rec/s at {} utilization ({} rec/s per subtask); the sources are held back and too little busy to measure their true rate, so the real demand is higher",
-                rate(Some(input)),
-                pct(Some(target)),
-                rate(Some(true_rate))
-            );
-            needed(input)
-        }
-    };
-    let suggested = cap(suggested.max(1), &mut advice);
-    (advice, Some(suggested))
+    let suggested = needed(input);
+    let capped = cap(suggested);
+    let mut basis = format!(
+        "absorbs the observed {} rec/s at {} utilization ({} rec/s per subtask)",
+        rate(Some(input)),
+        pct(Some(target)),
+        rate(Some(true_rate))
+    );
+    if held_back {
+        basis.push_str("; a lower bound: the sources are held back, so the real demand is higher");
+    }
+    let max = capacity_demand.map(|d| {
+        advice.estimated_demand_rate = Some(d);
+        basis.push_str(&format!(
+            "; up to {} for the {} rec/s the sources could read at full speed (their rate ÷ busy)",
+            cap(needed(d)),
+            rate(Some(d))
+        ));
+        cap(needed(d))
+    });
+    if held_back && capacity_demand.is_none() {
+        basis.push_str(" (their true rate cannot be measured: they are almost never busy)");
+    }
+    if let Some(m) = v.vertex.max_parallelism.filter(|m| suggested > *m) {
+        basis.push_str(&format!("; capped at the max parallelism {m}"));
+    }
+    advice.parallelism_basis = basis;
+    (advice, Some(capped), max)
 }
 
-fn hints(b: &BottleneckVerdict, v: &VertexView, views: &[VertexView], skewed: &[u32]) -> Vec<Hint> {
+fn hints(b: &BottleneckVerdict, v: &VertexView, views: &[VertexView], skewed: &[u32], stalled: bool) -> Vec<Hint> {
     let mut out = Vec::new();
     let name = &v.vertex.name;
-    if !skewed.is_empty() {
-        let list: Vec<String> = skewed.iter().map(|i| format!("#{i}")).collect();
+    if stalled {
         out.push(hint(
-            "skew",
-            format!(
-                "key skew: subtask {} does most of the work; rescaling will not help. Spread the hot keys (salting, local pre-aggregation) or check the key selector and partitioner",
-                list.join(", ")
-            ),
+            "stalled",
+            "busy but moving almost no records: take a thread dump of its TaskManager (or the Flink UI's flame graph) to see what it waits on".into(),
         ));
     }
+    if !skewed.is_empty() {
+        let list: Vec<String> = skewed.iter().map(|i| format!("#{i}")).collect();
+        out.push(if keyed(v) {
+            hint(
+                "skew",
+                format!(
+                    "key skew: subtask {} does most of the work; rescaling will not help. Spread the hot keys (salting, local pre-aggregation) or check the key selector",
+                    list.join(", ")
+                ),
+            )
+        } else {
+            hint(
+                "skew",
+                format!(
+                    "uneven load: subtask {} does most of the work without a keyed input; check how partitions or splits are spread over the subtasks, or rebalance()",
+                    list.join(", ")
+                ),
+            )
+        });
+    }
     match b.kind {
-        // Under skew the generic advice (more parallelism) would be wrong.
-        BottleneckKind::Sink | BottleneckKind::Operator | BottleneckKind::Source if !skewed.is_empty() => {}
+        // Under skew or a stall the generic advice (more parallelism) would be wrong.
+        _ if !skewed.is_empty() || stalled => {}
         BottleneckKind::Sink => out.push(hint(
             "sink",
             "the sink writes slower than records arrive: check the external system's latency and errors, batch / flush settings, and whether writes can be asynchronous or more parallel".into(),
@@ -173,17 +199,18 @@ fn hints(b: &BottleneckVerdict, v: &VertexView, views: &[VertexView], skewed: &[
             "source",
             "the source is at full capacity and nothing downstream pushes back: raise its parallelism (up to the number of partitions or splits) or make deserialization cheaper; watch consumer lag".into(),
         )),
+        BottleneckKind::Chain => {}
         BottleneckKind::Unresolved => {
-            let up_out = b.victims.iter().filter_map(|&i| views[i].out_pool).fold(0.0, f64::max);
-            if up_out >= 0.9 {
+            let full = b.victims.iter().any(|&i| views[i].out_pool.is_some_and(|p| p >= 0.9));
+            if full {
                 out.push(hint(
                     "network",
-                    "upstream output buffers are full but this vertex is not busy: look at the network between TaskManagers (taskmanager.network.memory.*, credit-based flow control) or at checkpoint barrier alignment".into(),
+                    "output buffers upstream are full but nothing below is busy: look at the network between TaskManagers (taskmanager.network.memory.*), checkpoint barrier alignment, or a two-input operator blocking one input".into(),
                 ));
             }
             out.push(hint(
                 "unresolved",
-                "the evidence disagrees: poll longer (--samples) or check checkpoint alignment, a blocked second input, or the TaskManager's GC and CPU".into(),
+                "the evidence disagrees: poll longer (--samples), and check checkpoint alignment, the TaskManagers' GC and CPU".into(),
             ));
         }
     }

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use super::window::VertexView;
 use super::Thresholds;
 use crate::diagnosis::{BottleneckKind, Class};
-use crate::units::pct;
+use crate::units::{pct, pool};
 
 /// The verdict on one vertex before advice and reporting.
 #[derive(Clone, Debug, PartialEq)]
@@ -72,8 +72,7 @@ impl Graph {
         let mut pending: Vec<usize> = self.inputs.iter().map(Vec::len).collect();
         let mut ready: BTreeSet<usize> = (0..n).filter(|&i| pending[i] == 0).collect();
         let mut order = Vec::with_capacity(n);
-        while let Some(&i) = ready.iter().next() {
-            ready.remove(&i);
+        while let Some(i) = ready.pop_first() {
             order.push(i);
             for &o in &self.outputs[i] {
                 pending[o] -= 1;
@@ -91,17 +90,38 @@ impl Graph {
     }
 }
 
-fn clamp01(x: f64) -> f64 {
-    x.clamp(0.0, 1.0)
+/// 0 at `lo`, 1 at `hi`, linear between; a step when the thresholds leave no room.
+pub fn ramp(x: f64, lo: f64, hi: f64) -> f64 {
+    if hi <= lo {
+        return if x >= lo { 1.0 } else { 0.0 };
+    }
+    ((x - lo) / (hi - lo)).clamp(0.0, 1.0)
 }
 
-/// Few polls make every verdict less certain.
+/// Few measurements make every verdict less certain.
 fn sample_factor(samples: usize) -> f64 {
     match samples {
         0 => 0.0,
         1 => 0.75,
         2 => 0.9,
         _ => 1.0,
+    }
+}
+
+fn measurements(v: &VertexView) -> String {
+    if v.polls > v.samples {
+        format!("{} measurement{} in {} polls", v.samples, if v.samples == 1 { "" } else { "s" }, v.polls)
+    } else {
+        format!("{} poll{}", v.samples, if v.samples == 1 { "" } else { "s" })
+    }
+}
+
+/// A vertex that spends more time busy than backpressured, and is busy enough to be a
+/// bottleneck, is one even when something further down pushes back on it a little.
+fn busy_dominant(v: &VertexView, t: &Thresholds) -> bool {
+    match (v.busy, v.backpressured) {
+        (Some(b), Some(p)) => b >= t.busy_bottleneck && b > p,
+        _ => false,
     }
 }
 
@@ -117,14 +137,14 @@ fn own_class(v: &VertexView, t: &Thresholds) -> (Class, Vec<String>) {
     }
     let nums = format!("busy {}, backpressured {}, idle {}", pct(v.busy), pct(v.backpressured), pct(v.idle));
     match (v.backpressured, v.busy) {
-        (Some(bp), _) if bp >= t.bp_low => {
+        (Some(bp), _) if bp >= t.bp_low && !busy_dominant(v, t) => {
             let level = v.level.map(|l| format!(", Flink level {l}")).unwrap_or_default();
             ev.push(format!(
-                "backpressured {} ({} of {} polls at or above {}){level}",
+                "backpressured {} (at or above {} in {} of {}){level}",
                 pct(Some(bp)),
+                pct(Some(t.bp_low)),
                 v.backpressured_samples,
-                v.samples,
-                pct(Some(t.bp_low))
+                measurements(v)
             ));
             (Class::Victim, ev)
         }
@@ -139,11 +159,17 @@ fn own_class(v: &VertexView, t: &Thresholds) -> (Class, Vec<String>) {
             (Class::Unknown, ev)
         }
         (Some(_), Some(busy)) if busy < t.idle_busy && v.idle.is_none_or(|i| i >= t.idle) => {
-            ev.push(nums);
+            ev.push(format!("{nums} ({})", measurements(v)));
             (Class::Idle, ev)
         }
-        _ => {
-            ev.push(nums);
+        (Some(bp), Some(_)) => {
+            ev.push(format!("{nums} ({})", measurements(v)));
+            if bp >= t.bp_low {
+                ev.push(format!(
+                    "also backpressured {}, but busy for longer: its own work is the larger limit",
+                    pct(Some(bp))
+                ));
+            }
             (Class::Healthy, ev)
         }
     }
@@ -167,7 +193,7 @@ pub fn hot_subtasks(v: &VertexView, t: &Thresholds) -> Vec<u32> {
         .collect()
 }
 
-pub fn classify(views: &[VertexView], t: &Thresholds) -> Classified {
+pub fn classify(views: &[VertexView], graph_known: bool, t: &Thresholds) -> Classified {
     let graph = Graph::of(views);
     let order = graph.topological();
     let mut verdicts: Vec<VertexVerdict> = views
@@ -186,23 +212,146 @@ pub fn classify(views: &[VertexView], t: &Thresholds) -> Classified {
     let own: Vec<Class> = verdicts.iter().map(|v| v.class).collect();
     let mut bottlenecks: Vec<BottleneckVerdict> = Vec::new();
     let mut findings = Vec::new();
+    let is_busy = |i: usize| {
+        matches!(own[i], Class::Healthy | Class::Idle) && views[i].busy.is_some_and(|b| b >= t.busy_bottleneck)
+    };
 
-    // Where does each victim's pressure come from? Walk downstream through victims.
+    if !graph_known {
+        findings.push("the job graph (plan) could not be read: no vertex can be called a source or sink, and backpressure cannot be traced to its cause".into());
+        // Without edges, the busy vertices are suspects at best.
+        if own.contains(&Class::Victim) {
+            let victims: Vec<usize> = (0..views.len()).filter(|&i| own[i] == Class::Victim).collect();
+            for i in (0..views.len()).filter(|&i| is_busy(i)) {
+                bottlenecks.push(BottleneckVerdict {
+                    vertex: i,
+                    kind: BottleneckKind::Unresolved,
+                    confidence: 0.0,
+                    evidence: Vec::new(),
+                    victims: victims.clone(),
+                });
+            }
+        }
+    } else {
+        walk_from_victims(views, &graph, &order, &own, t, &mut verdicts, &mut bottlenecks, &mut findings);
+        // A source at capacity that nothing pushes back on is itself the limit.
+        for (i, v) in views.iter().enumerate() {
+            if graph.inputs[i].is_empty()
+                && own[i] == Class::Healthy
+                && v.busy.is_some_and(|b| b >= t.busy_hot)
+                && !bottlenecks.iter().any(|b| b.vertex == i)
+            {
+                // A job that is one chained vertex from source to sink: the limit is somewhere
+                // in the chain, not necessarily in reading.
+                let kind = if graph.outputs[i].is_empty() && v.vertex.operators.len() > 1 {
+                    BottleneckKind::Chain
+                } else {
+                    BottleneckKind::Source
+                };
+                bottlenecks.push(BottleneckVerdict {
+                    vertex: i,
+                    kind,
+                    confidence: 0.0,
+                    evidence: Vec::new(),
+                    victims: Vec::new(),
+                });
+            }
+        }
+    }
+
+    for b in &mut bottlenecks {
+        let v = &views[b.vertex];
+        b.victims.sort_unstable();
+        b.victims.dedup();
+        let (confidence, mut evidence) = bottleneck_evidence(b, views, &graph, &own, t);
+        if !verdicts[b.vertex].skewed_subtasks.is_empty() {
+            evidence.push(skew_line(v, &verdicts[b.vertex].skewed_subtasks));
+        }
+        if v.vertex.operators.len() > 1 {
+            evidence.push(format!(
+                "the bottleneck is inside this chain of {} operators: {}",
+                v.vertex.operators.len(),
+                v.vertex.operators.join(" → ")
+            ));
+        }
+        b.confidence = confidence;
+        b.evidence = evidence.clone();
+        // A suspect keeps its own class: only a confirmed cause is called a bottleneck.
+        if b.kind != BottleneckKind::Unresolved {
+            verdicts[b.vertex].class = Class::Bottleneck;
+            verdicts[b.vertex].confidence = confidence;
+            verdicts[b.vertex].evidence = evidence;
+        } else {
+            verdicts[b.vertex]
+                .evidence
+                .push(format!("nearest suspect for the backpressure upstream (confidence {:.2})", confidence));
+        }
+    }
+
+    // Confidence of the other verdicts, and what else is worth saying.
+    for (i, v) in views.iter().enumerate() {
+        let factor = sample_factor(v.samples);
+        let verdict = &mut verdicts[i];
+        match verdict.class {
+            Class::Victim => {
+                let strength = ramp(v.backpressured.unwrap_or(0.0), t.bp_low, t.bp_high.max(t.bp_low + 0.05));
+                let consistency = v.backpressured_samples as f64 / v.samples.max(1) as f64;
+                let explained = if verdict.caused_by.is_empty() { 0.6 } else { 1.0 };
+                verdict.confidence = factor * explained * (0.5 * strength + 0.5 * consistency);
+            }
+            Class::Healthy | Class::Idle => {
+                if verdict.confidence == 0.0 {
+                    verdict.confidence = factor * 0.9;
+                }
+                if v.busy.is_some_and(|b| b >= t.busy_hot) && !bottlenecks.iter().any(|b| b.vertex == i) {
+                    findings.push(format!(
+                        "{} is {} busy with nothing backpressured yet: the first to saturate if the input grows",
+                        v.vertex.name,
+                        pct(v.busy)
+                    ));
+                }
+            }
+            Class::Unknown | Class::Bottleneck => {}
+        }
+        if verdict.class != Class::Bottleneck && !verdict.skewed_subtasks.is_empty() {
+            findings.push(format!("{}: {}", v.vertex.name, skew_line(v, &verdict.skewed_subtasks)));
+        }
+        if verdict.class == Class::Unknown {
+            findings.push(format!("{} is unknown: {}", v.vertex.name, verdict.evidence.join("; ")));
+        }
+    }
+    bottlenecks.sort_by_key(|b| order.iter().position(|&o| o == b.vertex));
+    Classified { vertices: verdicts, bottlenecks, findings, order }
+}
+
+/// For each victim, the vertices that hold it back: walking downstream through victims, the
+/// first vertices that are not backpressured, and the busy ones among them.
+#[allow(clippy::too_many_arguments)]
+fn walk_from_victims(
+    views: &[VertexView],
+    graph: &Graph,
+    order: &[usize],
+    own: &[Class],
+    t: &Thresholds,
+    verdicts: &mut [VertexVerdict],
+    bottlenecks: &mut Vec<BottleneckVerdict>,
+    findings: &mut Vec<String>,
+) {
+    let is_busy = |i: usize| {
+        matches!(own[i], Class::Healthy | Class::Idle) && views[i].busy.is_some_and(|b| b >= t.busy_bottleneck)
+    };
     for &victim in order.iter().filter(|&&i| own[i] == Class::Victim) {
-        let frontier = frontier(victim, &graph, &own);
-        let busy_ones: Vec<usize> = frontier
-            .iter()
-            .copied()
-            .filter(|&f| {
-                matches!(own[f], Class::Healthy | Class::Idle) && views[f].busy.is_some_and(|b| b >= t.busy_bottleneck)
-            })
-            .collect();
+        let frontier = frontier(victim, graph, own);
+        let mut busy_ones: Vec<usize> = frontier.iter().copied().filter(|&f| is_busy(f)).collect();
+        // Fan-out: when one branch is saturated, a moderately busy sibling is not the cause.
+        if busy_ones.iter().any(|&f| views[f].busy.is_some_and(|b| b >= t.busy_hot)) {
+            busy_ones.retain(|&f| views[f].busy.is_some_and(|b| b >= t.busy_hot));
+        }
         let strong = views[victim].backpressured.is_some_and(|b| b >= t.bp_high);
         let causes: Vec<usize> = if !busy_ones.is_empty() {
             busy_ones
         } else if strong {
-            // Signals disagree: backpressure with nothing busy below. Name the most likely
-            // vertex (unknown metrics first, then the busiest) but with a low confidence.
+            // Signals disagree: backpressure with nothing busy below. Name the nearest suspect
+            // (unknown metrics first, then the busiest), as a suspect.
             frontier
                 .iter()
                 .copied()
@@ -227,13 +376,10 @@ pub fn classify(views: &[VertexView], t: &Thresholds) -> Classified {
             match bottlenecks.iter_mut().find(|b| b.vertex == c) {
                 Some(b) => b.victims.push(victim),
                 None => {
-                    let busy = views[c].busy.is_some_and(|b| b >= t.busy_bottleneck) && own[c] != Class::Unknown;
-                    let kind = if !busy {
+                    let kind = if !is_busy(c) {
                         BottleneckKind::Unresolved
                     } else if graph.outputs[c].is_empty() {
                         BottleneckKind::Sink
-                    } else if graph.inputs[c].is_empty() {
-                        BottleneckKind::Source
                     } else {
                         BottleneckKind::Operator
                     };
@@ -256,88 +402,21 @@ pub fn classify(views: &[VertexView], t: &Thresholds) -> Classified {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        if !verdicts[victim].caused_by.is_empty() {
-            let mut line = format!("held back by {}", names(&verdicts[victim].caused_by));
+        let confirmed: Vec<usize> = verdicts[victim].caused_by.iter().copied().filter(|&c| is_busy(c)).collect();
+        if !confirmed.is_empty() {
+            let mut line = format!("held back by {}", names(&confirmed));
             if !innocent.is_empty() {
                 line.push_str(&format!("; not by {}", names(&innocent)));
             }
             verdicts[victim].evidence.push(line);
+        } else if !verdicts[victim].caused_by.is_empty() {
+            verdicts[victim]
+                .evidence
+                .push(format!("nothing busy below it; nearest suspect {}", names(&verdicts[victim].caused_by)));
         } else if !strong {
             verdicts[victim].evidence.push("mild backpressure with no busy vertex downstream: likely transient".into());
         }
     }
-
-    // A source at capacity that nothing pushes back on is itself the limit.
-    for (i, v) in views.iter().enumerate() {
-        if graph.inputs[i].is_empty()
-            && own[i] == Class::Healthy
-            && v.busy.is_some_and(|b| b >= t.busy_hot)
-            && !bottlenecks.iter().any(|b| b.vertex == i)
-        {
-            bottlenecks.push(BottleneckVerdict {
-                vertex: i,
-                kind: BottleneckKind::Source,
-                confidence: 0.0,
-                evidence: Vec::new(),
-                victims: Vec::new(),
-            });
-        }
-    }
-
-    for b in &mut bottlenecks {
-        let v = &views[b.vertex];
-        verdicts[b.vertex].class = Class::Bottleneck;
-        b.victims.sort_unstable();
-        b.victims.dedup();
-        let (confidence, evidence) = bottleneck_evidence(b, views, &graph, &own, t);
-        b.confidence = confidence;
-        b.evidence = evidence.clone();
-        verdicts[b.vertex].confidence = confidence;
-        verdicts[b.vertex].evidence = evidence;
-        if !verdicts[b.vertex].skewed_subtasks.is_empty() {
-            b.evidence.push(skew_line(v, &verdicts[b.vertex].skewed_subtasks));
-        }
-        if v.vertex.operators.len() > 1 {
-            b.evidence.push(format!(
-                "the bottleneck is inside this chain of {} operators: {}",
-                v.vertex.operators.len(),
-                v.vertex.operators.join(" → ")
-            ));
-        }
-    }
-
-    // Confidence of the other verdicts, and what else is worth saying.
-    for (i, v) in views.iter().enumerate() {
-        let factor = sample_factor(v.samples);
-        let verdict = &mut verdicts[i];
-        match verdict.class {
-            Class::Victim => {
-                let strength = clamp01((v.backpressured.unwrap_or(0.0) - t.bp_low) / (t.bp_high - t.bp_low));
-                let consistency = v.backpressured_samples as f64 / v.samples.max(1) as f64;
-                let explained = if verdict.caused_by.is_empty() { 0.6 } else { 1.0 };
-                verdict.confidence = factor * explained * (0.5 * strength + 0.5 * consistency);
-            }
-            Class::Healthy | Class::Idle => {
-                verdict.confidence = factor * 0.9;
-                if v.busy.is_some_and(|b| b >= t.busy_hot) {
-                    findings.push(format!(
-                        "{} is {} busy with nothing backpressured yet: the first to saturate if the input grows",
-                        v.vertex.name,
-                        pct(v.busy)
-                    ));
-                }
-            }
-            Class::Unknown | Class::Bottleneck => {}
-        }
-        if verdict.class != Class::Bottleneck && !verdict.skewed_subtasks.is_empty() {
-            findings.push(format!("{}: {}", v.vertex.name, skew_line(v, &verdict.skewed_subtasks)));
-        }
-        if verdict.class == Class::Unknown {
-            findings.push(format!("{} is unknown: {}", v.vertex.name, verdict.evidence.join("; ")));
-        }
-    }
-    bottlenecks.sort_by_key(|b| order.iter().position(|&o| o == b.vertex));
-    Classified { vertices: verdicts, bottlenecks, findings, order }
 }
 
 /// First vertices downstream of `start` that are not victims, walking through victims.
@@ -378,8 +457,9 @@ fn skew_line(v: &VertexView, hot: &[u32]) -> String {
 }
 
 /// Confidence (0..1) and the evidence of a bottleneck, from its own busy time, how hard its
-/// victims are pushed back, how steady that was, and whether Flink's sampled level and the
-/// buffer pools agree.
+/// victims are pushed back, how steady that was, and whether the output pools of its inputs
+/// agree (Flink's backpressure level is computed from the same backpressured time, so it is
+/// no second witness).
 fn bottleneck_evidence(
     b: &BottleneckVerdict,
     views: &[VertexView],
@@ -395,22 +475,30 @@ fn bottleneck_evidence(
         .iter()
         .filter_map(|&i| views[i].backpressured)
         .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+    let direct: Vec<usize> = graph.inputs[b.vertex].iter().copied().filter(|i| b.victims.contains(i)).collect();
+    let full_inputs = direct.iter().filter(|&&i| views[i].out_pool.is_some_and(|p| p >= 0.9)).count();
     match b.kind {
-        BottleneckKind::Source => {
+        BottleneckKind::Source | BottleneckKind::Chain => {
+            let what = if b.kind == BottleneckKind::Source {
+                "the source reads as fast as it can"
+            } else {
+                "the job is one chained vertex, and the work inside it is the limit"
+            };
             ev.push(format!(
-                "busy {} and not backpressured ({}): the source reads as fast as it can",
+                "busy {} and not backpressured ({}), over {}: {what}",
                 pct(v.busy),
-                pct(v.backpressured)
+                pct(v.backpressured),
+                measurements(v)
             ));
-            ev.push(
-                "nothing downstream is backpressured; consumer lag would confirm it (no lag source configured)".into(),
-            );
-            let strength = clamp01((v.busy.unwrap_or(0.0) - t.busy_hot) / (1.0 - t.busy_hot).max(1e-9));
+            ev.push("nothing is backpressured; consumer lag would confirm it (no lag source configured)".into());
+            let strength = ramp(v.busy.unwrap_or(0.0), t.busy_hot, 1.0);
             return (factor * (0.5 + 0.2 * strength), ev);
         }
         BottleneckKind::Unresolved => {
             if own[b.vertex] == Class::Unknown {
                 ev.push("its own metrics are missing, and it is the first vertex below backpressured ones".into());
+            } else if direct.is_empty() && !b.victims.is_empty() && graph.inputs.iter().all(Vec::is_empty) {
+                ev.push(format!("busy {}; backpressured vertices exist but the graph is unknown", pct(v.busy)));
             } else {
                 ev.push(format!(
                     "only {} busy and not backpressured ({}), yet its upstream is backpressured {}: the signals disagree",
@@ -419,12 +507,11 @@ fn bottleneck_evidence(
                     pct(victims_bp)
                 ));
             }
-            let up_out = b.victims.iter().filter_map(|&i| views[i].out_pool).fold(0.0, f64::max);
-            if up_out >= 0.9 && v.in_pool.is_some_and(|p| p <= 0.3) {
+            if full_inputs > 0 {
+                let up = direct.iter().filter_map(|&i| views[i].out_pool).fold(0.0, f64::max);
                 ev.push(format!(
-                    "upstream output pools are full ({}) while its input pool is low ({}): data is stuck between them",
-                    crate::units::pool(Some(up_out)),
-                    crate::units::pool(v.in_pool)
+                    "its input sends into a full output pool ({}) that it does not drain: network between TaskManagers, checkpoint alignment or a blocked second input?",
+                    pool(Some(up))
                 ));
             }
             return (factor * 0.3, ev);
@@ -432,14 +519,15 @@ fn bottleneck_evidence(
         BottleneckKind::Sink | BottleneckKind::Operator => {}
     }
     ev.push(format!(
-        "busy {} and not backpressured ({}){}",
+        "busy {} and not backpressured ({}){}, over {}",
         pct(v.busy),
         pct(v.backpressured),
         if v.vertex.parallelism > 1 {
             format!(" (busiest of {} subtasks; mean {})", v.vertex.parallelism, pct(v.busy_avg))
         } else {
             String::new()
-        }
+        },
+        measurements(v)
     ));
     let names: Vec<String> = b.victims.iter().map(|&i| views[i].vertex.name.clone()).collect();
     ev.push(format!(
@@ -449,24 +537,20 @@ fn bottleneck_evidence(
         pct(victims_bp),
         names.join(", ")
     ));
-    // Corroboration: Flink's sampled level on the direct inputs, and their full output pools.
-    let direct: Vec<usize> = graph.inputs[b.vertex].iter().copied().filter(|i| b.victims.contains(i)).collect();
-    let high = direct.iter().filter(|&&i| views[i].level == Some(crate::model::BackpressureLevel::High)).count();
-    let full = direct.iter().filter(|&&i| views[i].out_pool.is_some_and(|p| p >= 0.9)).count();
     let mut corroboration = 0.0;
     if !direct.is_empty() {
-        corroboration = (high + full) as f64 / (2 * direct.len()) as f64;
-        if full > 0 {
+        corroboration = full_inputs as f64 / direct.len() as f64;
+        if full_inputs > 0 {
             let which = if direct.len() == 1 {
-                "its input".to_string()
+                "its input sends".to_string()
             } else {
-                format!("{full} of its {} inputs", direct.len())
+                format!("{full_inputs} of its {} inputs send", direct.len())
             };
-            ev.push(format!("{which} sends into a full output pool (≥ 0.90): data waits for this vertex"));
+            ev.push(format!("{which} into a full output pool (≥ 0.90): data waits for this vertex"));
         }
     }
-    let strength_busy = clamp01((v.busy.unwrap_or(0.0) - t.busy_bottleneck) / (0.9 - t.busy_bottleneck));
-    let strength_bp = clamp01((victims_bp.unwrap_or(0.0) - t.bp_low) / (t.bp_high - t.bp_low));
+    let strength_busy = ramp(v.busy.unwrap_or(0.0), t.busy_bottleneck, t.busy_bottleneck.max(0.9));
+    let strength_bp = ramp(victims_bp.unwrap_or(0.0), t.bp_low, t.bp_high.max(t.bp_low + 0.05));
     let consistency = {
         let steady: usize = direct.iter().map(|&i| views[i].backpressured_samples).sum();
         let all: usize = direct.iter().map(|&i| views[i].samples).sum();

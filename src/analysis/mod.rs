@@ -104,7 +104,7 @@ pub fn source_reports(sources: &[SourceHealth]) -> Vec<SourceReport> {
 pub fn diagnose_job(job: &Job, history: &[&Job], t: &Thresholds) -> JobDiagnosis {
     let views: Vec<VertexView> = job.vertices.iter().map(|v| view(v, history, t.bp_low)).collect();
     let running = job.state == "RUNNING";
-    let classified = if running { classify(&views, t) } else { not_running(job, &views) };
+    let classified = if running { classify(&views, job.graph_known, t) } else { not_running(job, &views) };
     let graph = Graph::of(&views);
     let bottlenecks: Vec<Bottleneck> = classified
         .bottlenecks
@@ -112,7 +112,7 @@ pub fn diagnose_job(job: &Job, history: &[&Job], t: &Thresholds) -> JobDiagnosis
         .map(|b| {
             let v = &views[b.vertex];
             let skewed = &classified.vertices[b.vertex].skewed_subtasks;
-            let (advice, suggested) = advice::advise(b, &views, &graph, skewed, t);
+            let (advice, suggested, suggested_max) = advice::advise(b, &views, &graph, skewed, t);
             Bottleneck {
                 vertex_id: v.vertex.id.clone(),
                 name: v.vertex.name.clone(),
@@ -124,6 +124,7 @@ pub fn diagnose_job(job: &Job, history: &[&Job], t: &Thresholds) -> JobDiagnosis
                 evidence: b.evidence.clone(),
                 victims: b.victims.iter().map(|&i| views[i].vertex.id.clone()).collect(),
                 suggested_parallelism: suggested,
+                suggested_parallelism_max: suggested_max,
                 advice,
             }
         })
@@ -147,6 +148,7 @@ pub fn diagnose_job(job: &Job, history: &[&Job], t: &Thresholds) -> JobDiagnosis
                 operators: v.vertex.operators.clone(),
                 class: verdict.class,
                 confidence: round2(verdict.confidence),
+                measurements: v.samples,
                 busy: v.busy,
                 busy_avg: v.busy_avg,
                 backpressured: v.backpressured,
@@ -233,11 +235,10 @@ fn job_severity(
             .iter()
             .filter_map(|id| views.iter().find(|v| &v.vertex.id == id))
             .any(|v| v.backpressured.is_some_and(|bp| bp >= t.bp_high));
-        let s = if b.kind != BottleneckKind::Unresolved
-            && b.kind != BottleneckKind::Source
-            && pushed_hard
-            && b.confidence >= 0.5
-        {
+        // Throughput is held back hard: critical whether the cause is confirmed or only a
+        // suspect (a source at capacity pushes back on nothing, so it is a warning).
+        let confirmed = !matches!(b.kind, BottleneckKind::Unresolved | BottleneckKind::Source | BottleneckKind::Chain);
+        let s = if pushed_hard && (b.kind == BottleneckKind::Unresolved || (confirmed && b.confidence >= 0.5)) {
             Severity::Critical
         } else {
             Severity::Warning
@@ -280,12 +281,16 @@ fn summary(job: &Job, bottlenecks: &[Bottleneck], vertices: &[VertexDiagnosis]) 
         .iter()
         .map(|b| {
             let victims = b.victims.len();
-            let held = if victims > 0 {
-                format!(", holding back {victims} upstream vert{}", if victims == 1 { "ex" } else { "ices" })
+            let plural = if victims == 1 { "ex" } else { "ices" };
+            let held = if victims > 0 { format!(", holding back {victims} upstream vert{plural}") } else { String::new() };
+            if b.kind == BottleneckKind::Unresolved {
+                format!(
+                    "{victims} vert{plural} backpressured without a confirmed cause; nearest suspect: {} (confidence {})",
+                    b.name, b.confidence_label
+                )
             } else {
-                String::new()
-            };
-            format!("{} is the bottleneck ({}, confidence {}){held}", b.name, b.kind.label(), b.confidence_label)
+                format!("{} is the bottleneck ({}, confidence {}){held}", b.name, b.kind.label(), b.confidence_label)
+            }
         })
         .collect();
     format!("{}{tail}", parts.join("; "))

@@ -21,9 +21,12 @@ pub struct VertexView<'a> {
     pub records_in: Option<f64>,
     pub records_out: Option<f64>,
     pub level: Option<BackpressureLevel>,
-    /// Polls in the window that carried busy/backpressured/idle data for this vertex.
+    /// Distinct measurements in the window: Flink's JobManager refreshes its metric store only
+    /// every few polls (10 s by default), and a repeated answer is not new evidence.
     pub samples: usize,
-    /// Of those, polls in which the vertex was backpressured at or above the given threshold.
+    /// Polls in the window that carried busy/backpressured/idle data for this vertex.
+    pub polls: usize,
+    /// Of the measurements, those in which the vertex was backpressured at or above the threshold.
     pub backpressured_samples: usize,
     /// Per subtask (index, busy, backpressured, idle, records in), averaged over the window.
     pub subtasks: Vec<SubtaskView>,
@@ -60,8 +63,20 @@ pub fn job_in_window<'a>(window: &[&'a Snapshot], job_id: &str) -> Vec<&'a Job> 
 }
 
 pub fn view<'a>(vertex: &'a Vertex, history: &[&'a Job], bp_threshold: f64) -> VertexView<'a> {
-    let polls: Vec<&Vertex> =
+    let with_data: Vec<&Vertex> =
         history.iter().filter_map(|j| j.vertex(&vertex.id)).filter(|v| has_time_data(v)).collect();
+    // One entry per measurement: of consecutive polls that repeat the same refresh, the last.
+    let mut polls: Vec<&Vertex> = Vec::with_capacity(with_data.len());
+    for v in &with_data {
+        match (polls.last(), v.measured_at_ms) {
+            (Some(prev), Some(t)) if prev.measured_at_ms == Some(t) => {
+                if let Some(last) = polls.last_mut() {
+                    *last = v;
+                }
+            }
+            _ => polls.push(v),
+        }
+    }
     let stat =
         |m: Metric, pick: fn(&crate::model::Stat) -> Option<f64>| mean(polls.iter().map(|v| pick(&v.stats.get(m))));
     let backpressured_samples =
@@ -96,6 +111,7 @@ pub fn view<'a>(vertex: &'a Vertex, history: &[&'a Job], bp_threshold: f64) -> V
         records_out: stat(Metric::RecordsOut, |s| s.sum),
         level: polls.last().and_then(|v| v.backpressure_level).or(vertex.backpressure_level),
         samples: polls.len(),
+        polls: with_data.len(),
         backpressured_samples,
         subtasks,
     }

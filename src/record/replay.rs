@@ -24,7 +24,13 @@ impl Store {
         match self {
             Store::Dir(dir) => {
                 let p = dir.join(rel);
-                std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+                // A symbolic link inside the recording must not lead out of it.
+                let real = p.canonicalize().map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                let root = dir.canonicalize().map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+                if !real.starts_with(&root) {
+                    return Err(format!("{} points outside the recording", p.display()));
+                }
+                std::fs::read(&real).map_err(|e| format!("cannot read {}: {e}", p.display()))
             }
             Store::Embedded(files) => files
                 .iter()

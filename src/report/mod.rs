@@ -19,6 +19,8 @@ pub struct InputInfo {
     pub source: String,
     /// Polls taken.
     pub polls: usize,
+    /// Of those, polls that failed (the verdict rests on the others).
+    pub polls_failed: usize,
 }
 
 /// Cuts a name to `max` characters with an ellipsis.

@@ -7,9 +7,10 @@ use crate::units::{duration_s, pct, pool, rate};
 pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
     let mut out = String::new();
     let what = if input.mode == "replay" { "replay of" } else { "flink" };
+    let failed = if input.polls_failed > 0 { format!(" ({} failed)", input.polls_failed) } else { String::new() };
     let _ = writeln!(
         out,
-        "bptop · {what} {} · {} poll{} over {}",
+        "bptop · {what} {} · {} poll{}{failed}, verdict on the last {}",
         input.source,
         input.polls,
         if input.polls == 1 { "" } else { "s" },
@@ -61,7 +62,7 @@ fn job_block(out: &mut String, job: &JobDiagnosis) {
         "● {:<8} {}  ({}, {}, {} poll{})",
         job.severity.label().to_uppercase(),
         job.name,
-        &job.id[..job.id.len().min(8)],
+        crate::model::short_id(&job.id),
         job.state,
         job.samples,
         if job.samples == 1 { "" } else { "s" }

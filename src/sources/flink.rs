@@ -38,11 +38,21 @@ const WANTED: [(Metric, &[&str], f64); 9] = [
 
 /// Longest per-subtask query we send; gateways commonly cut URLs at 4–8 kB.
 const MAX_QUERY_LEN: usize = 3000;
+/// Up to this parallelism per-subtask values are always read; above it only when the
+/// aggregate hints at skew (busy max − min ≥ SKEW_HINT), to spare the JobManager.
+const PER_SUBTASK_ALWAYS: u32 = 64;
+const SKEW_HINT: f64 = 0.2;
+/// Flink's own upper limit of parallelism; anything above is a broken answer.
+const MAX_PARALLELISM: f64 = 32768.0;
+/// Job states after which a job never runs again.
+const TERMINAL_STATES: [&str; 4] = ["FINISHED", "CANCELED", "FAILED", "SUSPENDED"];
 
 /// Which jobs to look at.
 #[derive(Clone, Debug, PartialEq)]
 pub enum JobFilter {
-    AllRunning,
+    /// Every job that has not ended (RUNNING, RESTARTING, FAILING, …), so a crash-looping job
+    /// is never left out, plus any job selected earlier that has ended since (it failed).
+    Active,
     /// A job id (or its prefix) or a job name.
     Named(String),
 }
@@ -63,11 +73,13 @@ pub struct FlinkSource {
     /// Metric names each vertex registers, keyed by (job, vertex). Asked once: the list only
     /// grows when a job restarts, and then the vertex ids change too.
     metric_lists: MetricLists,
+    /// Jobs selected in earlier polls: one that fails stays in view as FAILED.
+    selected: Arc<Mutex<std::collections::HashSet<String>>>,
 }
 
 impl FlinkSource {
     pub fn new(fetcher: Fetcher, filter: JobFilter) -> FlinkSource {
-        FlinkSource { fetcher, filter, metric_lists: Arc::default() }
+        FlinkSource { fetcher, filter, metric_lists: Arc::default(), selected: Arc::default() }
     }
 
     pub fn fetcher(&self) -> &Fetcher {
@@ -103,6 +115,13 @@ impl FlinkSource {
 
     async fn poll_jobs(&self, partial: &mut Vec<String>) -> Result<Vec<Job>, String> {
         let ids = self.job_ids().await?;
+        if let Ok(mut sel) = self.selected.lock() {
+            sel.extend(ids.iter().cloned());
+        }
+        // Forget metric lists of jobs no longer looked at (bounded memory in `watch`).
+        if let Ok(mut lists) = self.metric_lists.lock() {
+            lists.retain(|(jid, _), _| ids.contains(jid));
+        }
         let mut set = JoinSet::new();
         for (n, id) in ids.iter().enumerate() {
             let me = self.clone();
@@ -142,7 +161,8 @@ impl FlinkSource {
         let overview = self.get_json("/jobs/overview").await.map_err(|e| e.to_string())?;
         let jobs = parse_overview(&overview)
             .ok_or_else(|| format!("GET {url}: answer has no \"jobs\" list; is this a Flink REST endpoint?"))?;
-        select_jobs(&jobs, &self.filter)
+        let previously = self.selected.lock().map(|s| s.clone()).unwrap_or_default();
+        select_jobs(&jobs, &self.filter, &previously)
     }
 
     async fn poll_job(&self, jid: &str) -> Result<(Job, Vec<String>), String> {
@@ -171,16 +191,26 @@ impl FlinkSource {
             let (jid, vid, p) = (job.id.clone(), v.id.clone(), v.parallelism);
             set.spawn(async move { (n, me.vertex_metrics(&jid, &vid, p).await) });
         }
+        let mut done = vec![false; job.vertices.len()];
         while let Some(joined) = set.join_next().await {
             let Ok((n, vm)) = joined else { continue };
+            done[n] = true;
             let v = &mut job.vertices[n];
             v.stats = vm.stats;
             v.subtasks = vm.subtasks;
             v.backpressure_level = vm.level;
-            for g in &vm.gaps {
-                gaps.push(format!("{}: {g}", v.name));
+            v.measured_at_ms = vm.measured_at;
+            // Only failed requests make the source's poll partial; notes explain gaps.
+            for f in &vm.failures {
+                gaps.push(format!("{}: {f}", v.name));
             }
-            v.gaps = vm.gaps;
+            v.gaps = vm.failures.into_iter().chain(vm.notes).collect();
+        }
+        for (v, done) in job.vertices.iter_mut().zip(done) {
+            if !done {
+                v.gaps.push("internal error while reading this vertex's metrics".into());
+                gaps.push(format!("{}: internal error while reading its metrics", v.name));
+            }
         }
         Ok((job, gaps))
     }
@@ -210,39 +240,59 @@ impl FlinkSource {
         let names = match self.metric_list(jid, vid).await {
             Ok(list) => resolve_names(&list),
             Err(e) => {
-                out.gaps.push(e.to_string());
+                out.failures.push(e.to_string());
                 Vec::new()
             }
         };
         let missing: Vec<&str> =
             WANTED.iter().filter(|(m, ..)| !names.iter().any(|(n, ..)| n == m)).map(|(m, ..)| m.label()).collect();
         if !names.is_empty() && !missing.is_empty() {
-            out.gaps.push(format!("not reported by this Flink: {}", missing.join(", ")));
+            out.notes.push(format!("not reported by this Flink: {}", missing.join(", ")));
         }
         let bp_path = format!("{base}/backpressure");
-        let (agg, bp, per_subtask) = tokio::join!(
-            self.aggregates(&base, &names),
-            self.get_json(&bp_path),
-            self.per_subtask(&base, &names, parallelism),
-        );
-        match agg {
-            Ok(Some(stats)) => out.stats = stats,
-            Ok(None) => out.gaps.push("no metric values yet (the JobManager's metric cache is cold)".into()),
-            Err(e) => out.gaps.push(e.to_string()),
-        }
-        let bp = match bp {
-            Ok(v) => parse_backpressure(&v),
-            Err(e) => {
-                out.gaps.push(e.to_string());
+        // Per-subtask values go out with the others unless the parallelism is large; then only
+        // when the aggregate suggests skew.
+        let eager = parallelism > 1 && parallelism <= PER_SUBTASK_ALWAYS;
+        let (agg, bp, eager_subtasks) = tokio::join!(self.aggregates(&base, &names), self.get_json(&bp_path), async {
+            if eager {
+                self.per_subtask(&base, &names, parallelism).await
+            } else {
+                Ok(Vec::new())
+            }
+        },);
+        let agg = match agg {
+            Ok(Some(stats)) => Some(stats),
+            Ok(None) => {
+                out.notes.push("no metric values yet (the JobManager's metric cache is cold)".into());
                 None
             }
+            Err(e) => {
+                out.failures.push(e.to_string());
+                None
+            }
+        };
+        let spread = agg.as_ref().and_then(|s| {
+            let b = s.get(Metric::Busy);
+            Some(b.max? - b.min?)
+        });
+        let per_subtask = if eager {
+            eager_subtasks
+        } else if parallelism > 1 && spread.is_none_or(|d| d >= SKEW_HINT) {
+            self.per_subtask(&base, &names, parallelism).await
+        } else {
+            Ok(Vec::new())
         };
         out.subtasks = match per_subtask {
             Ok(subtasks) => subtasks,
             Err(e) => {
-                out.gaps.push(e.to_string());
+                out.failures.push(e.to_string());
                 Vec::new()
             }
+        };
+        out.stats = match agg {
+            Some(stats) => stats,
+            // The aggregate was empty or failed, the subtasks answered: compute it ourselves.
+            None => VertexStats::from_subtasks(&out.subtasks),
         };
         if parallelism == 1 && out.subtasks.is_empty() {
             // With one subtask the aggregate is that subtask.
@@ -254,8 +304,14 @@ impl FlinkSource {
                 out.subtasks.push(Subtask { index: 0, metrics: m, backpressure_level: None });
             }
         }
-        if let Some(bp) = bp {
-            merge_backpressure(&mut out, bp);
+        match bp {
+            Ok(v) => {
+                if let Some(bp) = parse_backpressure(&v) {
+                    out.measured_at = bp.end_timestamp;
+                    merge_backpressure(&mut out, bp);
+                }
+            }
+            Err(e) => out.failures.push(e.to_string()),
         }
         out
     }
@@ -304,8 +360,18 @@ impl FlinkSource {
             })
             .collect();
         let mut values: HashMap<u32, MetricValues> = HashMap::new();
+        let mut set = JoinSet::new();
         for chunk in chunk_ids(&ids, MAX_QUERY_LEN) {
-            let v = self.get_json(&format!("{base}/metrics?get={chunk}")).await?;
+            let me = self.clone();
+            let path = format!("{base}/metrics?get={chunk}");
+            set.spawn(async move { me.get_json(&path).await });
+        }
+        while let Some(joined) = set.join_next().await {
+            let v = joined.map_err(|e| FetchError {
+                url: self.fetcher.url(base),
+                what: format!("internal error: {e}"),
+                status: None,
+            })??;
             parse_subtask_values(&v, names, &mut values);
         }
         let mut subtasks: Vec<Subtask> =
@@ -320,7 +386,11 @@ struct VertexMetrics {
     stats: VertexStats,
     subtasks: Vec<Subtask>,
     level: Option<BackpressureLevel>,
-    gaps: Vec<String>,
+    measured_at: Option<i64>,
+    /// Requests that failed.
+    failures: Vec<String>,
+    /// Why values are missing although every request went through.
+    notes: Vec<String>,
 }
 
 /// For each wanted metric, the first of its names that this vertex registers.
@@ -366,24 +436,33 @@ pub fn parse_overview(v: &Value) -> Option<Vec<(String, String, String)>> {
     )
 }
 
-/// The ids of the jobs the filter asks for, or why none matches.
-pub fn select_jobs(jobs: &[(String, String, String)], filter: &JobFilter) -> Result<Vec<String>, String> {
+/// The ids of the jobs the filter asks for, or why none matches. `previously`: jobs selected
+/// in earlier polls, kept when they end (a job that fails must not vanish from the verdict).
+pub fn select_jobs(
+    jobs: &[(String, String, String)],
+    filter: &JobFilter,
+    previously: &std::collections::HashSet<String>,
+) -> Result<Vec<String>, String> {
     let listing = || {
         if jobs.is_empty() {
             "the cluster has no jobs".to_string()
         } else {
             let names: Vec<String> =
-                jobs.iter().map(|(id, name, st)| format!("{name} ({}, {st})", &id[..id.len().min(8)])).collect();
+                jobs.iter().map(|(id, name, st)| format!("{name} ({}, {st})", crate::model::short_id(id))).collect();
             format!("jobs: {}", names.join(", "))
         }
     };
     match filter {
-        JobFilter::AllRunning => {
-            let running: Vec<String> = jobs.iter().filter(|j| j.2 == "RUNNING").map(|j| j.0.clone()).collect();
-            if running.is_empty() {
-                Err(format!("no RUNNING job to diagnose ({}); pick one with --job", listing()))
+        JobFilter::Active => {
+            let active: Vec<String> = jobs
+                .iter()
+                .filter(|j| !TERMINAL_STATES.contains(&j.2.as_str()) || previously.contains(&j.0))
+                .map(|j| j.0.clone())
+                .collect();
+            if active.is_empty() {
+                Err(format!("no active job to diagnose ({}); pick one with --job", listing()))
             } else {
-                Ok(running)
+                Ok(active)
             }
         }
         JobFilter::Named(wanted) => {
@@ -394,18 +473,16 @@ pub fn select_jobs(jobs: &[(String, String, String)], filter: &JobFilter) -> Res
                 .map(|j| j.0.clone())
                 .collect();
             let hits = if by_name.is_empty() { by_id } else { by_name };
-            match hits.len() {
-                0 => Err(format!("no job matches --job '{wanted}' ({})", listing())),
-                _ => {
-                    // Several jobs can share a name (resubmissions): prefer the running ones.
-                    let running: Vec<String> = hits
-                        .iter()
-                        .filter(|id| jobs.iter().any(|j| &j.0 == *id && j.2 == "RUNNING"))
-                        .cloned()
-                        .collect();
-                    Ok(if running.is_empty() { hits } else { running })
-                }
+            if hits.is_empty() {
+                return Err(format!("no job matches --job '{wanted}' ({})", listing()));
             }
+            // Several jobs can share a name (resubmissions): prefer the ones that have not ended.
+            let active: Vec<String> = hits
+                .iter()
+                .filter(|id| jobs.iter().any(|j| &j.0 == *id && !TERMINAL_STATES.contains(&j.2.as_str())))
+                .cloned()
+                .collect();
+            Ok(if active.is_empty() { hits } else { active })
         }
     }
 }
@@ -433,8 +510,9 @@ pub fn parse_job(details: &Value, plan: &Value) -> Option<Job> {
             .and_then(num)
             .or_else(|| node.and_then(|n| n.get("parallelism")).and_then(num))
             .unwrap_or(1.0);
-        let mut vertex = Vertex::new(vid, &vname, parallelism.max(1.0) as u32);
-        vertex.max_parallelism = v.get("maxParallelism").and_then(num).filter(|m| *m > 0.0).map(|m| m as u32);
+        let mut vertex = Vertex::new(vid, &vname, parallelism.clamp(1.0, MAX_PARALLELISM) as u32);
+        vertex.max_parallelism =
+            v.get("maxParallelism").and_then(num).filter(|m| *m > 0.0).map(|m| m.min(MAX_PARALLELISM) as u32);
         vertex.operators = split_chain(&vname);
         // Sources have no "inputs" key at all.
         if let Some(inputs) = node.and_then(|n| n.get("inputs")).and_then(Value::as_array) {
@@ -450,7 +528,7 @@ pub fn parse_job(details: &Value, plan: &Value) -> Option<Job> {
         }
         vertices.push(vertex);
     }
-    Some(Job { id, name, state, vertices })
+    Some(Job { id, name, state, vertices, graph_known: !nodes.is_empty() })
 }
 
 /// Aggregated `/subtasks/metrics` → per-metric statistics. `None` when Flink answered `[]`.
@@ -510,11 +588,17 @@ pub fn parse_backpressure(v: &Value) -> Option<Backpressure> {
                 .collect()
         })
         .unwrap_or_default();
-    Some(Backpressure { level: level(v), subtasks })
+    Some(Backpressure {
+        level: level(v),
+        end_timestamp: v.get("end-timestamp").and_then(num).map(|t| t as i64),
+        subtasks,
+    })
 }
 
 pub struct Backpressure {
     pub level: Option<BackpressureLevel>,
+    /// When the metric store computed these values.
+    pub end_timestamp: Option<i64>,
     pub subtasks: Vec<SubtaskBackpressure>,
 }
 
@@ -560,7 +644,7 @@ fn merge_backpressure(out: &mut VertexMetrics, bp: Backpressure) {
                 out.stats.set(m, from_subtasks.get(m));
             }
         }
-        out.gaps.push("busy/backpressured/idle taken from the /backpressure sample".into());
+        out.notes.push("busy/backpressured/idle taken from the /backpressure answer".into());
     }
 }
 
@@ -606,10 +690,25 @@ mod tests {
             ("6852c2b6ac1babbcd3c295f61e11f609".to_string(), "orders".to_string(), "RUNNING".to_string()),
             ("aaaa0000000000000000000000000000".to_string(), "old".to_string(), "FINISHED".to_string()),
         ];
-        assert_eq!(select_jobs(&jobs, &JobFilter::AllRunning).unwrap(), vec![jobs[0].0.clone()]);
-        assert_eq!(select_jobs(&jobs, &JobFilter::Named("old".into())).unwrap(), vec![jobs[1].0.clone()]);
-        assert_eq!(select_jobs(&jobs, &JobFilter::Named("6852c2b6".into())).unwrap(), vec![jobs[0].0.clone()]);
-        let e = select_jobs(&jobs, &JobFilter::Named("nope".into())).unwrap_err();
+        let none = Default::default();
+        assert_eq!(select_jobs(&jobs, &JobFilter::Active, &none).unwrap(), vec![jobs[0].0.clone()]);
+        assert_eq!(select_jobs(&jobs, &JobFilter::Named("old".into()), &none).unwrap(), vec![jobs[1].0.clone()]);
+        assert_eq!(select_jobs(&jobs, &JobFilter::Named("6852c2b6".into()), &none).unwrap(), vec![jobs[0].0.clone()]);
+        let e = select_jobs(&jobs, &JobFilter::Named("nope".into()), &none).unwrap_err();
         assert!(e.contains("orders (6852c2b6, RUNNING)"), "{e}");
+    }
+
+    #[test]
+    fn restarting_jobs_are_active_and_a_job_that_failed_stays_in_view() {
+        let mut jobs = vec![
+            ("a".repeat(32), "crashloop".to_string(), "RESTARTING".to_string()),
+            ("b".repeat(32), "done".to_string(), "FINISHED".to_string()),
+        ];
+        let none = Default::default();
+        assert_eq!(select_jobs(&jobs, &JobFilter::Active, &none).unwrap(), vec!["a".repeat(32)]);
+        jobs[0].2 = "FAILED".into();
+        assert!(select_jobs(&jobs, &JobFilter::Active, &none).is_err());
+        let seen: std::collections::HashSet<String> = [("a".repeat(32))].into_iter().collect();
+        assert_eq!(select_jobs(&jobs, &JobFilter::Active, &seen).unwrap(), vec!["a".repeat(32)]);
     }
 }

@@ -490,6 +490,7 @@ mod tests {
                 id: format!("job{j}"),
                 name: format!("job-{j}"),
                 state: "RUNNING".into(),
+                graph_known: true,
                 vertices: vec![
                     vertex("a", &[], 0.01, 0.98),
                     vertex("b", &["a"], 1.0, 0.0),

@@ -54,7 +54,7 @@ fn job_header<'a>(job: &'a JobDiagnosis, theme: &Theme) -> Vec<Line<'a>> {
             ),
             Span::styled(job.name.as_str(), theme.title()),
             Span::styled(
-                format!("  {} · {} · {} polls", &job.id[..job.id.len().min(8)], job.state, job.samples),
+                format!("  {} · {} · {} polls", crate::model::short_id(&job.id), job.state, job.samples),
                 theme.dim(),
             ),
         ]),
