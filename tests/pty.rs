@@ -1,0 +1,134 @@
+//! The real binary in a pseudo-terminal, read back through a terminal emulator (vt100): it
+//! starts, draws, answers keys, and leaves the terminal as it found it, also while every
+//! endpoint hangs.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+use support::serve;
+
+const ROWS: u16 = 30;
+const COLS: u16 = 110;
+
+struct Tui {
+    parser: vt100::Parser,
+    bytes: mpsc::Receiver<Vec<u8>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Tui {
+    fn start(args: &[&str]) -> Tui {
+        let pty = native_pty_system()
+            .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
+            .expect("a pseudo-terminal");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_bptop"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("NO_COLOR");
+        cmd.env_remove("BPTOP_FLINK_URL");
+        let child = pty.slave.spawn_command(cmd).expect("bptop starts");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("reader");
+        let writer = pty.master.take_writer().expect("writer");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        // The master must outlive the child; leak it into the reader's lifetime.
+        std::mem::forget(pty.master);
+        Tui { parser: vt100::Parser::new(ROWS, COLS, 0), bytes: rx, writer, child }
+    }
+
+    fn pump(&mut self, wait: Duration) {
+        if let Ok(b) = self.bytes.recv_timeout(wait) {
+            self.parser.process(&b);
+        }
+        while let Ok(b) = self.bytes.try_recv() {
+            self.parser.process(&b);
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    /// Waits until the screen shows `text` (the limit only guards against a hang).
+    fn wait_for(&mut self, text: &str, limit: Duration) {
+        let start = Instant::now();
+        while !self.screen().contains(text) {
+            assert!(start.elapsed() < limit, "'{text}' not on screen after {limit:?}:\n{}", self.screen());
+            self.pump(Duration::from_millis(50));
+        }
+    }
+
+    fn press(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).expect("key sent");
+        self.writer.flush().expect("flush");
+    }
+
+    /// Waits for the process to end; returns its success.
+    fn wait_exit(&mut self, limit: Duration) -> bool {
+        let start = Instant::now();
+        loop {
+            self.pump(Duration::from_millis(20));
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                // Whatever it printed last (terminal restore) must be processed too.
+                self.pump(Duration::from_millis(100));
+                return status.success();
+            }
+            if start.elapsed() > limit {
+                let _ = self.child.kill();
+                panic!("bptop did not exit within {limit:?}:\n{}", self.screen());
+            }
+        }
+    }
+}
+
+#[test]
+fn bptop_with_no_arguments_plays_the_bundled_recording_and_quits_cleanly() {
+    let mut tui = Tui::start(&[]);
+    tui.wait_for("slow-sink: Writer", Duration::from_secs(20));
+    tui.wait_for("BOTTLENECK", Duration::from_secs(5));
+    assert!(tui.parser.screen().alternate_screen(), "the dashboard draws on the alternate screen");
+    tui.press("?");
+    tui.wait_for("this help", Duration::from_secs(5));
+    tui.press("x");
+    tui.press("j");
+    tui.press("\r");
+    tui.wait_for("why", Duration::from_secs(5));
+    tui.press("q");
+    assert!(tui.wait_exit(Duration::from_secs(10)), "exit status");
+    let screen = tui.parser.screen();
+    assert!(!screen.alternate_screen(), "left on the alternate screen");
+    assert!(!screen.hide_cursor(), "cursor left hidden");
+}
+
+#[test]
+fn when_every_source_hangs_keys_still_work_and_sources_read_stale() {
+    let server = serve(axum::Router::new().fallback(|| async {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        "never"
+    }));
+    let url = server.url();
+    let mut tui = Tui::start(&["--flink", &url, "--interval", "200ms", "--timeout", "60s"]);
+    tui.wait_for("waiting for the first answer", Duration::from_secs(20));
+    tui.press("?");
+    tui.wait_for("this help", Duration::from_secs(5));
+    tui.press("S");
+    tui.press("S");
+    tui.wait_for("STALE: no answer in", Duration::from_secs(15));
+    assert!(tui.screen().contains(&url), "the endpoint is named:\n{}", tui.screen());
+    tui.press("q");
+    assert!(tui.wait_exit(Duration::from_secs(10)), "exit status");
+    assert!(!tui.parser.screen().alternate_screen());
+}
