@@ -3,12 +3,7 @@
 
 mod support;
 
-use std::sync::Arc;
-
-use bptop::collect::{Collector, PollEvent};
-use bptop::record::Replay;
-use bptop::sources::flink::{FlinkSource, JobFilter};
-use bptop::sources::http::{Fetcher, HttpOptions};
+use bptop::collect::PollEvent;
 use bptop::ui::app::{App, Msg};
 use bptop::ui::keymap::Key;
 use bptop::ui::theme::Theme;
@@ -25,20 +20,7 @@ const ASCII: Theme = Theme { color: true, ascii: true };
 
 /// The dashboard state after replaying `polls` polls of a recording (all when None).
 fn app_from(rel: &str, polls: Option<usize>) -> App {
-    let replay = Arc::new(Replay::open(&fixture(rel)).expect("recording"));
-    let fetcher = Fetcher::replay("flink", replay.clone(), &HttpOptions::default());
-    let collector = Collector::new(FlinkSource::new(fetcher, JobFilter::Active), Some(replay.clone()), None);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let mut app = App::new(rel, true, 2000, 0);
-    app.expect_source("flink", "flink", &replay.base_url("flink").unwrap_or_default());
-    let total = replay.poll_count();
-    let n = polls.unwrap_or(total).min(total);
-    for i in 0..n {
-        let snap = rt.block_on(collector.poll(i));
-        app.update(Msg::Poll(PollEvent::Snapshot(Box::new(snap))));
-        app.update(Msg::Poll(PollEvent::Replay { position: i + 1, total, speed: 1.0, paused: i + 1 == total }));
-    }
-    app
+    bptop::ui::demo::app_from_recording(&fixture(rel), rel, polls).expect("recording")
 }
 
 fn press(app: &mut App, keys: &[Key]) {

@@ -3,6 +3,7 @@
 //! event loop, generic over the ratatui backend so tests can drive it on a TestBackend.
 
 pub mod app;
+pub mod demo;
 pub mod keymap;
 pub mod theme;
 pub mod view;
