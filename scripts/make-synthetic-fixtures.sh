@@ -8,8 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet --release
 bin=target/release/bptop
-polls=${POLLS:-3}
-interval=${INTERVAL:-2s}
 
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
@@ -22,6 +20,8 @@ trap cleanup EXIT
 
 for name in "${names[@]}"; do
   scenario=fixtures/scenarios/$name.json
+  # A ramp needs a long enough history for a forecast: 50 polls a second apart.
+  if grep -q '"ramp"' "$scenario"; then polls=50; interval=1s; else polls=3; interval=2s; fi
   out=fixtures/synthetic/$name
   log=$(mktemp)
   "$bin" simulate --scenario "$scenario" --listen 127.0.0.1:0 >"$log" 2>&1 &
@@ -42,6 +42,8 @@ for name in "${names[@]}"; do
   "$bin" record --flink "$url" "${job_args[@]}" --interval "$interval" --duration "${seconds}s" \
     --out "$out" --note "synthetic: bptop simulate --scenario $scenario" 2>&1 | tail -1
   [ -n "$keep" ] && printf '%s\n' "$keep" >"$out/expected.json"
+  started=$(sed -n 's/^simulation clock started_ms=//p' "$log")
+  echo "$name: simulation clock started_ms=$started"
   kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true; sim_pid=""
   rm -f "$log"
 done

@@ -93,6 +93,18 @@ pub struct DiagnoseArgs {
     /// Busy ratio from which a vertex below victims is the bottleneck (0.05 – 0.95)
     #[arg(long, default_value_t = 0.50, value_parser = |s: &str| parse_ratio(s, 0.05, 0.95))]
     pub busy_threshold: f64,
+    /// Forecasts need at least this many distinct measurements
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(3..=10_000))]
+    pub min_samples: u32,
+    /// A forecast saturation within this raises the severity to warning
+    #[arg(long, default_value = "30m", value_parser = parse_duration)]
+    pub horizon: Duration,
+    /// The value counted as saturated for busy time and buffer pools (0.5 – 1)
+    #[arg(long, default_value_t = 1.0, value_parser = |s: &str| parse_ratio(s, 0.5, 1.0))]
+    pub saturation: f64,
+    /// How far back forecasts fit their line
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub forecast_window: Duration,
     /// Utilization the suggested parallelism aims for (0.1 – 1)
     #[arg(long, default_value_t = 0.70, value_parser = |s: &str| parse_ratio(s, 0.1, 1.0))]
     pub target_utilization: f64,

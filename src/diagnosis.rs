@@ -185,6 +185,57 @@ pub struct JobDiagnosis {
     pub findings: Vec<String>,
     /// Polls in the analysis window that saw this job.
     pub samples: usize,
+    /// The earliest credible saturation, in words; null when no forecast reaches the threshold.
+    pub outlook: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForecastStatus {
+    /// A credible line reaches the threshold: `eta_seconds` says when.
+    Eta,
+    /// Already at the threshold: `saturated_since_ms` says since when.
+    Saturated,
+    /// Flat or falling, or a slope not clearly above zero.
+    NoTrend,
+    /// The line explains too little of the variance.
+    PoorFit,
+    /// Pool usage flips between near-empty and near-full: a line means nothing.
+    Bimodal,
+    /// Too few samples or too short a window.
+    NotEnoughData,
+}
+
+/// When a metric of a vertex reaches the threshold, by least squares over the recent history.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Forecast {
+    pub job_id: String,
+    pub vertex_id: String,
+    /// The vertex name (and the hot subtask when skewed).
+    pub subject: String,
+    /// busy | out_pool | in_pool (ratios of the worst subtask).
+    pub metric: String,
+    pub current: Option<f64>,
+    pub threshold: f64,
+    pub status: ForecastStatus,
+    /// Change per second of the fitted line.
+    pub slope_per_s: Option<f64>,
+    /// The fitted line's value at the last sample (where the ETA is counted from).
+    pub fitted_last: Option<f64>,
+    /// Time of the last sample, ms.
+    pub last_ms: Option<i64>,
+    pub r2: Option<f64>,
+    pub samples: usize,
+    /// Seconds between the first and last sample fitted.
+    pub window_s: f64,
+    /// Seconds from the last sample until the line reaches the threshold; null with `reason`.
+    pub eta_seconds: Option<f64>,
+    /// The same for the slope ± two standard errors (high: null when the slope could be zero).
+    pub eta_low_seconds: Option<f64>,
+    pub eta_high_seconds: Option<f64>,
+    pub saturated_since_ms: Option<i64>,
+    /// Why there is no ETA, or what the ETA rests on.
+    pub reason: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -207,5 +258,9 @@ pub struct Diagnosis {
     /// Span covered by the analysis window, seconds.
     pub window_s: f64,
     pub jobs: Vec<JobDiagnosis>,
+    /// Every (vertex, metric) with history: ETA, or null and the reason.
+    pub forecasts: Vec<Forecast>,
+    /// How far back the forecasts look, seconds.
+    pub forecast_window_s: f64,
     pub sources: Vec<SourceReport>,
 }

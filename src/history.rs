@@ -51,17 +51,35 @@ pub struct History {
     window: usize,
     series: HashMap<SeriesKey, Series>,
     series_capacity: usize,
+    /// The last measurement time put into the series, per (job, vertex): polls that repeat
+    /// Flink's cached values add no point.
+    last_measured: HashMap<(String, String), i64>,
 }
 
 impl History {
     /// `window`: snapshots kept whole for classification; `series_capacity`: points per series.
     pub fn new(window: usize, series_capacity: usize) -> History {
-        History { snapshots: VecDeque::new(), window: window.max(1), series: HashMap::new(), series_capacity }
+        History {
+            snapshots: VecDeque::new(),
+            window: window.max(1),
+            series: HashMap::new(),
+            series_capacity,
+            last_measured: HashMap::new(),
+        }
     }
 
     pub fn push(&mut self, snap: Snapshot) {
         for job in &snap.jobs {
             for v in &job.vertices {
+                // A point per measurement, at the time Flink measured it (when known).
+                if let Some(t) = v.measured_at_ms {
+                    let key = (job.id.clone(), v.id.clone());
+                    if self.last_measured.get(&key) == Some(&t) {
+                        continue;
+                    }
+                    self.last_measured.insert(key, t);
+                }
+                let at = v.measured_at_ms.unwrap_or(snap.at_ms);
                 for m in Metric::ALL {
                     // Ratios: the worst subtask is what backpressure follows; rates: the total.
                     let s = v.stats.get(m);
@@ -69,7 +87,7 @@ impl History {
                     if let Some(x) = value {
                         let key = SeriesKey { job_id: job.id.clone(), vertex_id: v.id.clone(), metric: m };
                         let cap = self.series_capacity;
-                        self.series.entry(key).or_insert_with(|| Series::new(cap)).push(snap.at_ms, x);
+                        self.series.entry(key).or_insert_with(|| Series::new(cap)).push(at, x);
                     }
                 }
             }
@@ -84,6 +102,7 @@ impl History {
             let live: std::collections::HashSet<&str> =
                 self.snapshots.iter().flat_map(|s| s.jobs.iter().map(|j| j.id.as_str())).collect();
             self.series.retain(|k, _| live.contains(k.job_id.as_str()));
+            self.last_measured.retain(|k, _| live.contains(k.0.as_str()));
         }
     }
 

@@ -118,6 +118,13 @@ async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> 
         bp_low: args.bp_threshold,
         busy_bottleneck: args.busy_threshold,
         target_utilization: args.target_utilization.max(0.05),
+        forecast: crate::analysis::forecast::ForecastOptions {
+            min_samples: args.min_samples as usize,
+            threshold: args.saturation,
+            horizon_s: args.horizon.as_secs_f64(),
+            window_s: args.forecast_window.as_secs_f64(),
+            ..Default::default()
+        },
         ..Thresholds::default()
     };
     let mut diagnosis = analysis::diagnose(&history, &thresholds);

@@ -120,6 +120,18 @@ pub struct Vertex {
     /// Per-subtask overrides, merged field by field over `metrics`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub subtasks: BTreeMap<u32, Metrics>,
+    /// A load ramp: change per second since the server started, per metric (same units as
+    /// `metrics`); values are clamped to their range. Absent: constant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ramp: Option<Metrics>,
+    /// Amplitude of a deterministic wobble added to ramped metrics, so that a fitted line is
+    /// not exact (same units as the metric).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub wobble: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -315,6 +327,27 @@ impl Vertex {
             Some(over) => over.merged_over(&self.metrics),
             None => self.metrics,
         }
+    }
+
+    /// The values at `elapsed_s` seconds after the server started, ramp and wobble applied.
+    fn subtask_at(&self, index: u32, elapsed_s: f64) -> Metrics {
+        let mut m = self.subtask(index);
+        let Some(ramp) = &self.ramp else { return m };
+        let wobble = self.wobble * (elapsed_s * 1.37 + f64::from(index)).sin();
+        let step = |v: Option<MetricValue>, d: Option<MetricValue>, hi: f64| match (v, d) {
+            (Some(MetricValue(v)), Some(MetricValue(d))) if v.is_finite() => {
+                Some(MetricValue((v + d * elapsed_s + wobble).clamp(0.0, hi)))
+            }
+            (v, _) => v,
+        };
+        m.busy = step(m.busy, ramp.busy, 1000.0);
+        m.backpressured = step(m.backpressured, ramp.backpressured, 1000.0);
+        m.idle = step(m.idle, ramp.idle, 1000.0);
+        m.in_pool = step(m.in_pool, ramp.in_pool, 1.0);
+        m.out_pool = step(m.out_pool, ramp.out_pool, 1.0);
+        m.records_in = step(m.records_in, ramp.records_in, f64::MAX);
+        m.records_out = step(m.records_out, ramp.records_out, f64::MAX);
+        m
     }
 }
 
@@ -679,7 +712,9 @@ impl Sim {
     /// Registered metrics of every subtask of `vertex`, indexed by subtask.
     fn stores(&self, vertex: &Vertex) -> Vec<Vec<(&'static str, Gauge)>> {
         let elapsed = self.elapsed_s();
-        (0..vertex.parallelism).map(|i| subtask_gauges(self.version(), &vertex.subtask(i), elapsed)).collect()
+        (0..vertex.parallelism)
+            .map(|i| subtask_gauges(self.version(), &vertex.subtask_at(i, elapsed), elapsed))
+            .collect()
     }
 
     /// Jobs are pretended to have started a quarter of an hour (plus a bit per job) before the
@@ -1302,7 +1337,11 @@ pub fn router(scenario: Arc<Scenario>) -> Router {
 pub async fn serve(scenario: Scenario, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     // Scenarios built in code skip `from_json`; refuse invalid ones here as well.
     scenario.validate().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    axum::serve(listener, router(Arc::new(scenario))).await
+    let router = router(Arc::new(scenario));
+    // Ramps count from here: scripts that record a ramp derive its true saturation time from it.
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+    eprintln!("simulation clock started_ms={now}");
+    axum::serve(listener, router).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -35,7 +35,9 @@ pub fn duration_s(s: f64) -> String {
     let s = s.max(0.0).round() as u64;
     match s {
         0..=59 => format!("{s} s"),
+        60..=3599 if s % 60 == 0 => format!("{} min", s / 60),
         60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ if s % 3600 < 60 => format!("{} h", s / 3600),
         _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
     }
 }

@@ -160,3 +160,31 @@ fn a_recording_pointing_outside_its_directory_is_refused() {
     assert_eq!(run.code, 3);
     assert!(run.stderr.contains("points outside the recording"), "{}", run.stderr);
 }
+
+#[test]
+fn the_load_ramp_forecast_from_replay_lands_near_the_truth() {
+    let dir = fixture("synthetic/load-ramp");
+    let expected: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let run = bptop(&["diagnose", "--replay", dir.to_str().unwrap(), "--format", "json"], LIMIT);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let f = v["forecasts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["subject"] == "enrich-with-geo" && f["metric"] == "busy")
+        .unwrap();
+    assert_eq!(f["status"], "eta");
+    let truth =
+        (expected["forecast"]["saturation_at_ms"].as_i64().unwrap() - f["last_ms"].as_i64().unwrap()) as f64 / 1000.0;
+    let eta = f["eta_seconds"].as_f64().unwrap();
+    assert!((eta - truth).abs() <= 0.2 * truth, "eta {eta} truth {truth}");
+    assert!(f["r2"].as_f64().unwrap() >= 0.9);
+    assert_eq!(v["severity"], "warning", "a saturation within the 30 min horizon is a warning");
+    // The text report carries the line too.
+    let text = bptop(&["diagnose", "--replay", dir.to_str().unwrap()], LIMIT).stdout;
+    assert!(text.contains("busy of enrich-with-geo reaches 100% in ~"), "{text}");
+    // Outside a shorter horizon it is not.
+    let calm = bptop(&["diagnose", "--replay", dir.to_str().unwrap(), "--format", "json", "--horizon", "10s"], LIMIT);
+    let calm: Value = serde_json::from_str(&calm.stdout).unwrap();
+    assert_eq!(calm["severity"], "healthy");
+}

@@ -18,11 +18,17 @@ fn check(rel: &str) {
     // Recorded 2 s apart, polled 50 ms apart: 40× faster than real time.
     let server = serve_recording(&dir, 40.0);
     let url = server.url();
-    let mut args = vec!["diagnose", "--flink", &url, "--samples", "3", "--interval", "50ms", "--format", "json"];
     let extra: Vec<String> = expected["args"]
         .as_array()
         .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
         .unwrap_or_default();
+    let mut args = vec!["diagnose", "--flink", &url, "--format", "json"];
+    // Defaults unless the recording asks for its own.
+    for (flag, value) in [("--samples", "3"), ("--interval", "50ms")] {
+        if !extra.iter().any(|a| a == flag) {
+            args.extend([flag, value]);
+        }
+    }
     args.extend(extra.iter().map(String::as_str));
     let run = bptop(&args, Duration::from_secs(30));
     let out: Value = serde_json::from_str(&run.stdout)
@@ -112,7 +118,37 @@ fn check(rel: &str) {
             }
         }
     }
+    if let Some(want) = expected.get("forecast") {
+        check_forecast(&out, want, &mut problems);
+    }
     assert!(problems.is_empty(), "{rel}:\n  {}\n--- output ---\n{}", problems.join("\n  "), run.stdout);
+}
+
+/// The forecast for the subject must give an ETA within 20 % of the recording's true
+/// saturation time, counted from the same last sample.
+fn check_forecast(out: &Value, want: &Value, problems: &mut Vec<String>) {
+    let Some(f) = out["forecasts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["subject"] == want["subject"] && f["metric"] == want["metric"])
+    else {
+        problems.push(format!("no forecast for {} {}", want["subject"], want["metric"]));
+        return;
+    };
+    let (Some(eta), Some(last)) = (f["eta_seconds"].as_f64(), f["last_ms"].as_i64()) else {
+        problems.push(format!("no ETA: {}", f["reason"]));
+        return;
+    };
+    let truth = (want["saturation_at_ms"].as_i64().unwrap() - last) as f64 / 1000.0;
+    if (eta - truth).abs() > 0.2 * truth {
+        problems.push(format!("ETA {eta:.1} s, truth {truth:.1} s: off by more than 20 %"));
+    }
+    for key in ["subject", "metric", "current", "slope_per_s", "r2", "samples", "eta_seconds", "reason"] {
+        if f.get(key).is_none() {
+            problems.push(format!("forecast lacks {key}"));
+        }
+    }
 }
 
 macro_rules! recordings {
@@ -138,6 +174,7 @@ recordings! {
     skew => "synthetic/skew",
     source_bottleneck => "synthetic/source-bottleneck",
     two_jobs => "synthetic/two-jobs",
+    load_ramp => "synthetic/load-ramp",
 }
 
 #[test]
@@ -152,5 +189,5 @@ fn every_recording_has_a_test() {
             }
         }
     }
-    assert_eq!(found.len(), 13, "a new recording needs a line in recordings!{{}}");
+    assert_eq!(found.len(), 14, "a new recording needs a line in recordings!{{}}");
 }

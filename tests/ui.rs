@@ -210,3 +210,18 @@ fn too_small_a_terminal_says_so() {
     insta::assert_snapshot!("too_small", screen);
     assert!(screen.contains("terminal too small"));
 }
+
+#[test]
+fn forecast_panel_draws_the_ramp_and_its_eta() {
+    let app = app_from("synthetic/load-ramp", None);
+    let (screen, buf) = render(&app, COLOR, 120, 34);
+    insta::assert_snapshot!("forecast_load_ramp", screen);
+    assert!(screen.contains("busy of enrich-with-geo reaches 100% in ~"), "{screen}");
+    // The headline of an ETA is a warning, in yellow.
+    let (x, y) = find(&buf, "busy of enrich-with-geo").unwrap();
+    assert_eq!(buf[(x, y)].fg, Color::Yellow);
+    // The threshold line and the data are drawn (braille dots), not only described.
+    assert!(
+        screen.contains('⣀') || screen.contains('⠉') || screen.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c))
+    );
+}

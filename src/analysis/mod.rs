@@ -2,11 +2,13 @@
 
 pub mod advice;
 pub mod classify;
+pub mod forecast;
+pub mod regression;
 pub mod window;
 
 use crate::diagnosis::{
-    Bottleneck, BottleneckKind, Class, Diagnosis, InputEdge, JobDiagnosis, Severity, SourceReport, SubtaskRow,
-    VertexDiagnosis, SCHEMA_VERSION,
+    Bottleneck, BottleneckKind, Class, Diagnosis, Forecast, InputEdge, JobDiagnosis, Severity, SourceReport,
+    SubtaskRow, VertexDiagnosis, SCHEMA_VERSION,
 };
 use crate::history::History;
 use crate::model::{Job, Snapshot, SourceHealth};
@@ -34,6 +36,8 @@ pub struct Thresholds {
     pub skew_gap: f64,
     /// Utilization the suggested parallelism aims for.
     pub target_utilization: f64,
+    /// Gates and target of the saturation forecasts.
+    pub forecast: forecast::ForecastOptions,
 }
 
 impl Default for Thresholds {
@@ -48,6 +52,7 @@ impl Default for Thresholds {
             skew_hot: 0.70,
             skew_gap: 0.40,
             target_utilization: 0.70,
+            forecast: forecast::ForecastOptions::default(),
         }
     }
 }
@@ -72,18 +77,34 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
             at_ms: 0,
             window_s: 0.0,
             jobs: Vec::new(),
+            forecasts: Vec::new(),
+            forecast_window_s: t.forecast.window_s,
             sources: Vec::new(),
         };
     };
     let window_s = (latest.at_ms - window[0].at_ms) as f64 / 1000.0;
-    let jobs: Vec<JobDiagnosis> =
-        latest.jobs.iter().map(|job| diagnose_job(job, &job_in_window(&window, &job.id), t)).collect();
+    let mut jobs = Vec::new();
+    let mut forecasts = Vec::new();
+    for job in &latest.jobs {
+        let (d, f) = diagnose_job(job, &job_in_window(&window, &job.id), history, t);
+        jobs.push(d);
+        forecasts.extend(f);
+    }
     let sources = source_reports(&latest.sources);
     let mut severity = jobs.iter().map(|j| j.severity).max().unwrap_or(Severity::Healthy);
     if sources.iter().any(|s| !s.ok || !s.partial_errors.is_empty()) {
         severity = severity.max(Severity::Warning);
     }
-    Diagnosis { schema_version: SCHEMA_VERSION, severity, at_ms: latest.at_ms, window_s, jobs, sources }
+    Diagnosis {
+        schema_version: SCHEMA_VERSION,
+        severity,
+        at_ms: latest.at_ms,
+        window_s,
+        jobs,
+        forecasts,
+        forecast_window_s: t.forecast.window_s,
+        sources,
+    }
 }
 
 pub fn source_reports(sources: &[SourceHealth]) -> Vec<SourceReport> {
@@ -101,7 +122,9 @@ pub fn source_reports(sources: &[SourceHealth]) -> Vec<SourceReport> {
         .collect()
 }
 
-pub fn diagnose_job(job: &Job, history: &[&Job], t: &Thresholds) -> JobDiagnosis {
+/// The verdict on one job, and its forecasts. `history`: the job in each poll of the window;
+/// `series`: the long history the forecasts are fitted on.
+pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Thresholds) -> (JobDiagnosis, Vec<Forecast>) {
     let views: Vec<VertexView> = job.vertices.iter().map(|v| view(v, history, t.bp_low)).collect();
     let running = job.state == "RUNNING";
     let classified = if running { classify(&views, job.graph_known, t) } else { not_running(job, &views) };
@@ -175,9 +198,28 @@ pub fn diagnose_job(job: &Job, history: &[&Job], t: &Thresholds) -> JobDiagnosis
             }
         })
         .collect();
-    let severity = job_severity(job, &classified, &bottlenecks, &views, t);
+    let mut severity = job_severity(job, &classified, &bottlenecks, &views, t);
     let summary = summary(job, &bottlenecks, &vertices);
-    JobDiagnosis {
+    let (forecasts, outlook) = if running {
+        let skewed =
+            |id: &str| vertices.iter().find(|v| v.id == id).map(|v| v.skewed_subtasks.clone()).unwrap_or_default();
+        let f = forecast::forecasts(job, series, &skewed, &t.forecast);
+        let confirmed: Vec<String> =
+            bottlenecks.iter().filter(|b| b.kind != BottleneckKind::Unresolved).map(|b| b.vertex_id.clone()).collect();
+        let o = forecast::outlook(&f, &confirmed);
+        (f, o)
+    } else {
+        (Vec::new(), None)
+    };
+    let mut findings = classified.findings;
+    if forecasts.iter().any(|f| f.eta_seconds.is_some_and(|e| e <= t.forecast.horizon_s)) {
+        severity = severity.max(Severity::Warning);
+        findings.push(format!(
+            "a saturation is forecast within the horizon of {}",
+            crate::units::duration_s(t.forecast.horizon_s)
+        ));
+    }
+    let job_diagnosis = JobDiagnosis {
         id: job.id.clone(),
         name: job.name.clone(),
         state: job.state.clone(),
@@ -185,9 +227,11 @@ pub fn diagnose_job(job: &Job, history: &[&Job], t: &Thresholds) -> JobDiagnosis
         summary,
         bottlenecks,
         vertices,
-        findings: classified.findings,
+        findings,
         samples: history.len(),
-    }
+        outlook,
+    };
+    (job_diagnosis, forecasts)
 }
 
 fn round2(x: f64) -> f64 {

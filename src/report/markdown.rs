@@ -74,6 +74,17 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
                 let _ = writeln!(out, "- _{}_: {}", h.kind, cell(&h.text));
             }
         }
+        let forecast = super::forecast_lines(d, &job.id);
+        if !forecast.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n**Forecast**{}\n",
+                job.outlook.as_ref().map(|o| format!(": {}", cell(o))).unwrap_or_default()
+            );
+            for l in forecast {
+                let _ = writeln!(out, "- {}", cell(l.trim()));
+            }
+        }
         if !job.findings.is_empty() {
             let _ = writeln!(out);
             for f in &job.findings {

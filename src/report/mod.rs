@@ -33,3 +33,65 @@ fn fit(s: &str, max: usize) -> String {
         out
     }
 }
+
+/// The forecast lines of one job, shared by text and markdown: every ETA, the saturated
+/// series grouped, and how many have no ETA and why (the most common reason).
+pub fn forecast_lines(d: &crate::diagnosis::Diagnosis, job_id: &str) -> Vec<String> {
+    use crate::diagnosis::ForecastStatus;
+    use crate::units::{duration_s, pct};
+    let fs: Vec<&crate::diagnosis::Forecast> = d.forecasts.iter().filter(|f| f.job_id == job_id).collect();
+    if fs.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = Vec::new();
+    let mut etas: Vec<&&crate::diagnosis::Forecast> = fs.iter().filter(|f| f.status == ForecastStatus::Eta).collect();
+    etas.sort_by(|a, b| a.eta_seconds.unwrap_or(f64::MAX).total_cmp(&b.eta_seconds.unwrap_or(f64::MAX)));
+    for f in etas {
+        let range = match (f.eta_low_seconds, f.eta_high_seconds) {
+            (Some(lo), Some(hi)) => format!("{} – {}", duration_s(lo), duration_s(hi)),
+            (Some(lo), None) => format!("at the earliest {}", duration_s(lo)),
+            _ => String::new(),
+        };
+        lines.push(format!(
+            "{} of {} reaches {} in ~{} ({range}; {})",
+            f.metric,
+            f.subject,
+            pct(Some(f.threshold)),
+            duration_s(f.eta_seconds.unwrap_or(0.0)),
+            f.reason.as_deref().unwrap_or("")
+        ));
+    }
+    let saturated: Vec<String> = fs
+        .iter()
+        .filter(|f| f.status == ForecastStatus::Saturated)
+        .map(|f| format!("{} of {}", f.metric, f.subject))
+        .collect();
+    if !saturated.is_empty() {
+        lines.push(format!("already saturated: {}", saturated.join(", ")));
+    }
+    let none: Vec<&&crate::diagnosis::Forecast> =
+        fs.iter().filter(|f| !matches!(f.status, ForecastStatus::Eta | ForecastStatus::Saturated)).collect();
+    if let Some(first) = none.first() {
+        let label = |s: ForecastStatus| match s {
+            ForecastStatus::NotEnoughData => "not enough data",
+            ForecastStatus::NoTrend => "no upward trend",
+            ForecastStatus::PoorFit => "poor fit",
+            ForecastStatus::Bimodal => "bimodal",
+            ForecastStatus::Eta | ForecastStatus::Saturated => "",
+        };
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for f in &none {
+            match counts.iter_mut().find(|(k, _)| *k == label(f.status)) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((label(f.status), 1)),
+            }
+        }
+        lines.push(format!(
+            "no ETA for {} series: {}; e.g. {}",
+            none.len(),
+            counts.iter().map(|(k, n)| format!("{k} ({n})")).collect::<Vec<_>>().join(", "),
+            first.reason.as_deref().unwrap_or("")
+        ));
+    }
+    lines
+}

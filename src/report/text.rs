@@ -21,7 +21,7 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
     }
     for job in &d.jobs {
         out.push('\n');
-        job_block(&mut out, job);
+        job_block(&mut out, job, d);
     }
     out.push('\n');
     for s in &d.sources {
@@ -56,7 +56,7 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
     out
 }
 
-fn job_block(out: &mut String, job: &JobDiagnosis) {
+fn job_block(out: &mut String, job: &JobDiagnosis, d: &Diagnosis) {
     let _ = writeln!(
         out,
         "● {:<8} {}  ({}, {}, {} poll{})",
@@ -130,6 +130,16 @@ fn job_block(out: &mut String, job: &JobDiagnosis) {
         job.vertices.iter().filter(|v| v.class == Class::Victim).map(|v| v.name.as_str()).collect();
     if !victims.is_empty() && !job.bottlenecks.is_empty() {
         let _ = writeln!(out, "\n  Victims (backpressured, not the cause): {}", victims.join(", "));
+    }
+    let forecast = super::forecast_lines(d, &job.id);
+    if !forecast.is_empty() {
+        let _ = writeln!(out, "\n  Forecast (least squares over the last {}):", duration_s(d.forecast_window_s));
+        if let Some(o) = job.outlook.as_ref().filter(|o| o.contains("not today's bottleneck")) {
+            let _ = writeln!(out, "    ▸ {o}");
+        }
+        for l in forecast {
+            let _ = writeln!(out, "    · {l}");
+        }
     }
     if !job.findings.is_empty() {
         let _ = writeln!(out, "\n  Also:");

@@ -11,12 +11,12 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
 use super::parts::{bar, block, bullet, sparkline, story_metric};
-use crate::diagnosis::{Class, JobDiagnosis, VertexDiagnosis};
+use crate::diagnosis::{Class, Forecast, ForecastStatus, JobDiagnosis, VertexDiagnosis};
 use crate::history::SeriesKey;
 use crate::model::Metric;
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
-use crate::units::{pct, pool, rate};
+use crate::units::{duration_s, pct, pool, rate};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(job) = app.job() else { return };
@@ -35,7 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     vertex_table(frame, table_area, app, job, theme);
     if wide {
-        let [card, trend] = Layout::vertical([Constraint::Min(8), Constraint::Length(9)]).areas(side);
+        let [card, trend] = Layout::vertical([Constraint::Min(8), Constraint::Length(16)]).areas(side);
         bottleneck_card(frame, card, job, theme);
         trend_panel(frame, trend, app, job, theme);
     } else {
@@ -311,47 +311,120 @@ fn bottleneck_card(frame: &mut Frame, area: Rect, job: &JobDiagnosis, theme: &Th
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block(title, theme)), area);
 }
 
-/// What exists today: the recent trend of the vertex that matters; and what does not yet.
+/// The forecast that matters most (the earliest saturation, else the bottleneck's busy time,
+/// else the busiest vertex's), its history with the fitted line run on to the threshold, and
+/// what is not available.
 fn trend_panel(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, theme: &Theme) {
-    let subject =
-        job.bottlenecks.first().and_then(|b| job.vertices.iter().find(|v| v.id == b.vertex_id)).or_else(|| {
-            job.vertices
-                .iter()
-                .filter(|v| v.busy.is_some())
-                .max_by(|a, b| a.busy.unwrap_or(0.0).total_cmp(&b.busy.unwrap_or(0.0)))
-        });
+    use ratatui::symbols::Marker;
+    use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
+
+    let Some(d) = &app.diagnosis else { return };
+    let fs: Vec<&Forecast> = d.forecasts.iter().filter(|f| f.job_id == job.id).collect();
+    let earliest = fs
+        .iter()
+        .filter(|f| f.status == ForecastStatus::Eta)
+        .min_by(|a, b| a.eta_seconds.unwrap_or(f64::MAX).total_cmp(&b.eta_seconds.unwrap_or(f64::MAX)));
+    let subject_id = job.bottlenecks.first().map(|b| b.vertex_id.clone()).or_else(|| {
+        job.vertices
+            .iter()
+            .filter(|v| v.busy.is_some())
+            .max_by(|a, b| a.busy.unwrap_or(0.0).total_cmp(&b.busy.unwrap_or(0.0)))
+            .map(|v| v.id.clone())
+    });
+    let chosen = earliest
+        .copied()
+        .or_else(|| fs.iter().find(|f| Some(&f.vertex_id) == subject_id.as_ref() && f.metric == "busy").copied());
+    let block = block(" forecast · history and fitted line, to the right of now ", theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
     let mut lines = Vec::new();
-    if let Some(v) = subject {
-        let key = SeriesKey { job_id: job.id.clone(), vertex_id: v.id.clone(), metric: Metric::Busy };
-        match app.history.series(&key) {
-            Some(s) if !s.is_empty() => {
-                let vals: Vec<f64> = s.points().map(|p| p.1).collect();
-                let (lo, hi) = vals.iter().fold((f64::MAX, f64::MIN), |(l, h), x| (l.min(*x), h.max(*x)));
-                let span =
-                    s.points().last().zip(s.points().next()).map(|(b, a)| (b.0 - a.0) as f64 / 1000.0).unwrap_or(0.0);
-                lines.push(Line::from(Span::styled(v.name.clone(), theme.title())));
-                lines.push(Line::from(format!(
-                    "busy {} (min {} max {}), {} polls over {}",
-                    pct(vals.last().copied()),
-                    pct(Some(lo)),
-                    pct(Some(hi)),
-                    vals.len(),
-                    crate::units::duration_s(span)
-                )));
-                let w = area.width.saturating_sub(4) as usize;
-                lines.push(Line::from(Span::styled(
-                    sparkline(&app.history, &job.id, &v.id, Metric::Busy, w.min(60), theme),
-                    theme.class(v.class),
-                )));
-            }
-            _ => lines.push(Line::from("no busy-time history yet")),
-        }
-    }
-    lines
-        .push(Line::from(Span::styled("forecast: not computed yet (saturation forecasts are not built)", theme.dim())));
+    let Some(f) = chosen else {
+        lines.push(Line::from("no history yet to forecast from"));
+        lines.push(Line::from(Span::styled(
+            "kafka lag: no lag source (Prometheus / Burrow not supported yet)",
+            theme.dim(),
+        )));
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+        return;
+    };
+    let headline = match f.status {
+        ForecastStatus::Eta => format!(
+            "{} of {} reaches {} in ~{}",
+            f.metric,
+            f.subject,
+            pct(Some(f.threshold)),
+            duration_s(f.eta_seconds.unwrap_or(0.0))
+        ),
+        ForecastStatus::Saturated => format!("{} of {}: saturated", f.metric, f.subject),
+        _ => format!("{} of {}: no ETA", f.metric, f.subject),
+    };
+    let style = if f.status == ForecastStatus::Eta { theme.warn() } else { theme.title() };
+    lines.push(Line::from(Span::styled(headline, style)));
+    lines.push(Line::from(Span::styled(f.reason.clone().unwrap_or_default(), theme.dim())));
     lines.push(Line::from(Span::styled(
         "kafka lag: no lag source (Prometheus / Burrow not supported yet)",
         theme.dim(),
     )));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block(" trend ", theme)), area);
+    let text_h = 4.min(inner.height);
+    let [text_area, chart_area] = Layout::vertical([Constraint::Length(text_h), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), text_area);
+    if chart_area.height < 4 {
+        return;
+    }
+    // Seconds relative to the last sample; the line runs on to the threshold (or a quarter of
+    // the window when there is no ETA to draw).
+    let metric = match f.metric.as_str() {
+        "out_pool" => Metric::OutPool,
+        "in_pool" => Metric::InPool,
+        _ => Metric::Busy,
+    };
+    let key = SeriesKey { job_id: job.id.clone(), vertex_id: f.vertex_id.clone(), metric };
+    let Some(series) = app.history.series(&key) else { return };
+    let last = f.last_ms.unwrap_or(0);
+    let points: Vec<(f64, f64)> = series
+        .points()
+        .filter(|p| (last - p.0) as f64 <= d.forecast_window_s * 1000.0)
+        .map(|p| ((p.0 - last) as f64 / 1000.0, p.1))
+        .collect();
+    let x_min = points.first().map(|p| p.0).unwrap_or(-1.0).min(-1.0);
+    let ahead = f.eta_seconds.unwrap_or(-x_min / 4.0).max(1.0);
+    let x_max = ahead.min(-x_min * 4.0).max(1.0);
+    let mut fitted = Vec::new();
+    if let (Some(slope), Some(y_last)) = (f.slope_per_s, f.fitted_last) {
+        fitted.push((x_min, y_last + slope * x_min));
+        fitted.push((x_max, y_last + slope * x_max));
+    }
+    let threshold = vec![(x_min, f.threshold), (x_max, f.threshold)];
+    let marker = if theme.ascii { Marker::Dot } else { Marker::Braille };
+    let datasets = vec![
+        Dataset::default()
+            .name("threshold")
+            .marker(marker)
+            .graph_type(GraphType::Line)
+            .style(theme.bad())
+            .data(&threshold),
+        Dataset::default().name("fit").marker(marker).graph_type(GraphType::Line).style(theme.warn()).data(&fitted),
+        Dataset::default()
+            .name(f.metric.as_str())
+            .marker(marker)
+            .graph_type(GraphType::Scatter)
+            .style(theme.title())
+            .data(&points),
+    ];
+    let chart = Chart::new(datasets)
+        .x_axis(
+            Axis::default()
+                .bounds([x_min, x_max])
+                // Two labels only: a middle one would sit at the centre, not at "now".
+                .labels([Line::from(format!("-{}", duration_s(-x_min))), Line::from(format!("+{}", duration_s(x_max)))])
+                .style(theme.dim()),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, 1.05])
+                .labels([Line::from("0"), Line::from("50%"), Line::from("100%")])
+                .style(theme.dim()),
+        )
+        .hidden_legend_constraints((Constraint::Ratio(0, 1), Constraint::Ratio(0, 1)));
+    frame.render_widget(chart, chart_area);
 }

@@ -1,0 +1,365 @@
+//! How long until buffers or busy time saturate: a least-squares line over the recent history
+//! of each vertex, with gates that refuse to give a number the data cannot carry.
+
+use super::regression::{fit, Fit};
+use crate::diagnosis::{Forecast, ForecastStatus};
+use crate::history::{History, SeriesKey};
+use crate::model::{Job, Metric};
+use crate::units::{duration_s, pct};
+
+/// The gates and the target of the forecasts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForecastOptions {
+    /// Fewer points than this: no ETA.
+    pub min_samples: usize,
+    /// A window shorter than this: no ETA (seconds).
+    pub min_span_s: f64,
+    /// A worse fit than this: no ETA.
+    pub min_r2: f64,
+    /// The slope must be this many standard errors above zero.
+    pub min_t: f64,
+    /// The value counted as saturated (ratios).
+    pub threshold: f64,
+    /// Only points this recent are fitted (seconds).
+    pub window_s: f64,
+    /// An ETA within this raises the severity to warning (seconds).
+    pub horizon_s: f64,
+}
+
+impl Default for ForecastOptions {
+    fn default() -> Self {
+        ForecastOptions {
+            min_samples: 6,
+            min_span_s: 30.0,
+            min_r2: 0.6,
+            min_t: 3.0,
+            threshold: 1.0,
+            window_s: 600.0,
+            horizon_s: 1800.0,
+        }
+    }
+}
+
+/// Counted as at the threshold: Flink reports pools like 0.998 for full.
+const AT_THRESHOLD: f64 = 0.005;
+/// Pool usage at or below / at or above these is "empty" / "full" for the bimodality test.
+const NEAR_EMPTY: f64 = 0.1;
+const NEAR_FULL: f64 = 0.9;
+/// A series whose values stay within this range is flat: no line is fitted to rounding noise.
+const FLAT_RANGE: f64 = 0.005;
+
+/// What is forecast, and how it is named in reports.
+pub const FORECAST_METRICS: [(Metric, &str); 3] =
+    [(Metric::Busy, "busy"), (Metric::OutPool, "out_pool"), (Metric::InPool, "in_pool")];
+
+/// Forecasts for every vertex of `job` and metric that has history.
+pub fn forecasts(
+    job: &Job,
+    history: &History,
+    skewed: &dyn Fn(&str) -> Vec<u32>,
+    o: &ForecastOptions,
+) -> Vec<Forecast> {
+    let mut out = Vec::new();
+    for v in &job.vertices {
+        for (metric, label) in FORECAST_METRICS {
+            let key = SeriesKey { job_id: job.id.clone(), vertex_id: v.id.clone(), metric };
+            let Some(series) = history.series(&key) else { continue };
+            let points: Vec<(i64, f64)> = series.points().copied().collect();
+            let Some(&(last_ms, _)) = points.last() else { continue };
+            let recent: Vec<(i64, f64)> =
+                points.into_iter().filter(|(t, _)| (last_ms - t) as f64 <= o.window_s * 1000.0).collect();
+            // The vertex series is the max over subtasks: under skew, that is the hot subtask.
+            let hot = skewed(&v.id);
+            let subject = match hot.as_slice() {
+                [] => v.name.clone(),
+                [one] => format!("{} (subtask #{one})", v.name),
+                many => format!(
+                    "{} (subtasks {})",
+                    v.name,
+                    many.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(" ")
+                ),
+            };
+            let mut f = forecast(&recent, metric, o);
+            f.subject = subject;
+            f.job_id = job.id.clone();
+            f.vertex_id = v.id.clone();
+            f.metric = label.to_string();
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// One series' forecast. Subject fields are left for the caller.
+pub fn forecast(points: &[(i64, f64)], metric: Metric, o: &ForecastOptions) -> Forecast {
+    let pts: Vec<(i64, f64)> = points.iter().copied().filter(|p| p.1.is_finite()).collect();
+    let span_s = match (pts.first(), pts.last()) {
+        (Some(a), Some(b)) => (b.0 - a.0) as f64 / 1000.0,
+        _ => 0.0,
+    };
+    let mut f = Forecast {
+        job_id: String::new(),
+        vertex_id: String::new(),
+        subject: String::new(),
+        metric: String::new(),
+        current: pts.last().map(|p| p.1),
+        threshold: o.threshold,
+        status: ForecastStatus::NotEnoughData,
+        slope_per_s: None,
+        fitted_last: None,
+        last_ms: pts.last().map(|p| p.0),
+        r2: None,
+        samples: pts.len(),
+        window_s: span_s,
+        eta_seconds: None,
+        eta_low_seconds: None,
+        eta_high_seconds: None,
+        saturated_since_ms: None,
+        reason: None,
+    };
+    // Already there: say since when, no line needed.
+    if let Some(&(_, last)) = pts.last() {
+        if last >= o.threshold - AT_THRESHOLD {
+            let run_start = pts.iter().rev().take_while(|p| p.1 >= o.threshold - AT_THRESHOLD).last().map(|p| p.0);
+            let whole = pts.iter().all(|p| p.1 >= o.threshold - AT_THRESHOLD);
+            f.status = ForecastStatus::Saturated;
+            f.saturated_since_ms = run_start;
+            f.reason = Some(format!(
+                "at {} of the threshold {}for {}",
+                pct(Some(last)),
+                if whole { "in every sample of the window, " } else { "" },
+                duration_s(span_of(&pts, run_start))
+            ));
+            return f;
+        }
+    }
+    if pts.len() < o.min_samples {
+        f.reason = Some(format!(
+            "only {} sample{} (needs {})",
+            pts.len(),
+            if pts.len() == 1 { "" } else { "s" },
+            o.min_samples
+        ));
+        return f;
+    }
+    if span_s < o.min_span_s {
+        f.reason = Some(format!("the samples span only {} (needs {})", duration_s(span_s), duration_s(o.min_span_s)));
+        return f;
+    }
+    if matches!(metric, Metric::InPool | Metric::OutPool) {
+        let low = pts.iter().filter(|p| p.1 <= NEAR_EMPTY).count();
+        let high = pts.iter().filter(|p| p.1 >= NEAR_FULL).count();
+        if low >= 2 && high >= 2 && (low + high) as f64 >= 0.8 * pts.len() as f64 {
+            f.status = ForecastStatus::Bimodal;
+            f.reason = Some(format!(
+                "bimodal, no trend: the pool flips between near-empty ({low} samples) and near-full ({high} samples), as Flink's buffers do"
+            ));
+            return f;
+        }
+    }
+    let (lo, hi) = pts.iter().fold((f64::MAX, f64::MIN), |(l, h), p| (l.min(p.1), h.max(p.1)));
+    if hi - lo < FLAT_RANGE {
+        f.status = ForecastStatus::NoTrend;
+        f.reason = Some(format!("flat at {} over {} samples", pct(f.current), pts.len()));
+        return f;
+    }
+    let Some(line) = fit(&pts) else {
+        f.reason = Some("the samples share one timestamp".into());
+        return f;
+    };
+    f.slope_per_s = Some(line.slope);
+    f.fitted_last = Some(line.at(line.last_ms as f64));
+    f.r2 = Some(line.r2);
+    let basis = basis(&line);
+    if line.slope <= 0.0 || line.t_stat() < o.min_t {
+        f.status = ForecastStatus::NoTrend;
+        f.reason = Some(if line.t_stat() <= -o.min_t {
+            format!("falling ({}/s), no saturation ahead; {basis}", signed_pct(line.slope))
+        } else {
+            format!("no clear upward trend (slope {}/s, t = {:.1}); {basis}", signed_pct(line.slope), line.t_stat())
+        });
+        return f;
+    }
+    if line.r2 < o.min_r2 {
+        f.status = ForecastStatus::PoorFit;
+        f.reason = Some(format!("poor fit (R² {:.2} < {:.2}): too noisy for a line; {basis}", line.r2, o.min_r2));
+        return f;
+    }
+    let now = line.last_ms as f64;
+    let gap = o.threshold - line.at(now);
+    let eta = (gap / line.slope).max(0.0);
+    f.status = ForecastStatus::Eta;
+    f.eta_seconds = Some(eta);
+    // About 95 % of slopes within two standard errors; a slope that could be zero leaves the
+    // far end open.
+    f.eta_low_seconds = Some((gap / (line.slope + 2.0 * line.slope_se)).max(0.0));
+    f.eta_high_seconds =
+        (line.slope - 2.0 * line.slope_se > 0.0).then(|| (gap / (line.slope - 2.0 * line.slope_se)).max(0.0));
+    f.reason = Some(basis);
+    f
+}
+
+fn span_of(pts: &[(i64, f64)], since: Option<i64>) -> f64 {
+    match (since, pts.last()) {
+        (Some(s), Some(l)) => (l.0 - s) as f64 / 1000.0,
+        _ => 0.0,
+    }
+}
+
+fn signed_pct(slope: f64) -> String {
+    format!("{}{:.3}%", if slope >= 0.0 { "+" } else { "−" }, slope.abs() * 100.0)
+}
+
+fn basis(line: &Fit) -> String {
+    format!(
+        "slope {}/s, R² {:.2}, {} samples over {}",
+        signed_pct(line.slope),
+        line.r2,
+        line.samples,
+        duration_s(line.span_s)
+    )
+}
+
+/// The job's outlook: the earliest credible saturation, and whether it is today's bottleneck.
+pub fn outlook(forecasts: &[Forecast], bottleneck_ids: &[String]) -> Option<String> {
+    let earliest = forecasts
+        .iter()
+        .filter(|f| f.status == ForecastStatus::Eta)
+        .min_by(|a, b| a.eta_seconds.unwrap_or(f64::MAX).total_cmp(&b.eta_seconds.unwrap_or(f64::MAX)))?;
+    let eta = earliest.eta_seconds?;
+    let range = match (earliest.eta_low_seconds, earliest.eta_high_seconds) {
+        (Some(lo), Some(hi)) => format!(" ({} – {})", duration_s(lo), duration_s(hi)),
+        (Some(lo), None) => format!(" (at the earliest {})", duration_s(lo)),
+        _ => String::new(),
+    };
+    let which = if bottleneck_ids.is_empty() || bottleneck_ids.contains(&earliest.vertex_id) {
+        String::new()
+    } else {
+        "; that is not today's bottleneck".to_string()
+    };
+    Some(format!(
+        "{} of {} reaches {} in ~{}{range}{which}",
+        earliest.metric,
+        earliest.subject,
+        pct(Some(earliest.threshold)),
+        duration_s(eta)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_795_431_482_342;
+
+    fn series(n: i64, step_ms: i64, f: impl Fn(i64) -> f64) -> Vec<(i64, f64)> {
+        (0..n).map(|i| (T0 + i * step_ms, f(i))).collect()
+    }
+
+    /// Deterministic noise in [-1, 1].
+    fn noise(i: i64) -> f64 {
+        ((i * 7919 + 13) % 201) as f64 / 100.0 - 1.0
+    }
+
+    #[test]
+    fn a_perfect_line_gives_the_exact_eta() {
+        // 0.40 rising 0.01 per second, sampled every 2 s for 60 s: at the last sample 0.98.
+        let pts = series(30, 2000, |i| 0.40 + 0.01 * (2 * i) as f64);
+        let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::Eta);
+        let eta = f.eta_seconds.unwrap();
+        assert!((eta - 2.0).abs() < 1e-6, "{eta}");
+        assert!((f.r2.unwrap() - 1.0).abs() < 1e-12);
+        assert!((f.eta_low_seconds.unwrap() - eta).abs() < 1e-6, "a noiseless line has no spread");
+    }
+
+    #[test]
+    fn noisy_but_clear_trends_land_within_ten_percent() {
+        // Truth: 0.20 + 0.002/s reaches 1.0 at t = 400 s; 120 s observed, noise ±0.01.
+        for (step_ms, n) in [(2000, 61), (1000, 121), (5000, 25)] {
+            let pts = series(n, step_ms, |i| 0.20 + 0.002 * (i * step_ms) as f64 / 1000.0 + 0.01 * noise(i));
+            let f = forecast(&pts, Metric::OutPool, &ForecastOptions::default());
+            assert_eq!(f.status, ForecastStatus::Eta, "{:?}", f.reason);
+            assert!(f.r2.unwrap() >= 0.9, "{:?}", f.r2);
+            let last_s = ((n - 1) * step_ms) as f64 / 1000.0;
+            let truth = 400.0 - last_s;
+            let eta = f.eta_seconds.unwrap();
+            assert!((eta - truth).abs() <= 0.1 * truth, "eta {eta} truth {truth}");
+            assert!(f.eta_low_seconds.unwrap() <= eta && eta <= f.eta_high_seconds.unwrap());
+        }
+    }
+
+    #[test]
+    fn flat_noise_gives_no_eta() {
+        let pts = series(60, 2000, |i| 0.5 + 0.05 * noise(i));
+        let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
+        assert_eq!(f.eta_seconds, None);
+        assert!(matches!(f.status, ForecastStatus::NoTrend | ForecastStatus::PoorFit), "{:?}", f.status);
+        assert!(f.reason.is_some());
+    }
+
+    #[test]
+    fn a_pool_flipping_between_empty_and_full_is_bimodal() {
+        // Rising share of "full" samples would fool a line: it is not a trend.
+        let pts = series(40, 2000, |i| if i % 3 == 0 || i > 30 { 1.0 } else { 0.0 });
+        let pts: Vec<(i64, f64)> = pts.into_iter().map(|(t, v)| (t, if v >= 1.0 { 0.97 } else { 0.02 })).collect();
+        let f = forecast(&pts, Metric::OutPool, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::Bimodal);
+        assert_eq!(f.eta_seconds, None);
+    }
+
+    #[test]
+    fn too_few_samples_or_too_short_a_window_give_no_eta() {
+        let few = series(5, 10_000, |i| 0.1 * i as f64);
+        let f = forecast(&few, Metric::Busy, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::NotEnoughData);
+        assert_eq!(f.reason.as_deref(), Some("only 5 samples (needs 6)"));
+        let short = series(20, 1000, |i| 0.1 + 0.01 * i as f64);
+        let f = forecast(&short, Metric::Busy, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::NotEnoughData);
+        assert!(f.reason.unwrap().contains("span only 19 s"));
+    }
+
+    #[test]
+    fn a_falling_series_has_no_saturation_ahead() {
+        let pts = series(30, 2000, |i| 0.9 - 0.01 * i as f64);
+        let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::NoTrend);
+        assert!(f.reason.unwrap().starts_with("falling"));
+    }
+
+    #[test]
+    fn a_value_at_the_threshold_is_saturated_since_when_it_got_there() {
+        let pts = series(20, 2000, |i| if i >= 12 { 0.998 } else { 0.5 + 0.04 * i as f64 });
+        let f = forecast(&pts, Metric::OutPool, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::Saturated);
+        assert_eq!(f.saturated_since_ms, Some(T0 + 12 * 2000));
+        assert!(f.reason.unwrap().contains("for 14 s"));
+    }
+
+    #[test]
+    fn nan_duplicates_and_a_single_time_do_not_panic() {
+        let o = ForecastOptions::default();
+        let f = forecast(&[], Metric::Busy, &o);
+        assert_eq!(f.status, ForecastStatus::NotEnoughData);
+        let nan = series(10, 5000, |i| if i % 2 == 0 { f64::NAN } else { 0.1 * i as f64 });
+        let _ = forecast(&nan, Metric::Busy, &o);
+        let same_time: Vec<(i64, f64)> = (0..10).map(|i| (T0, 0.1 * i as f64 / 10.0)).collect();
+        let f = forecast(&same_time, Metric::Busy, &ForecastOptions { min_span_s: 0.0, ..o.clone() });
+        assert_eq!(f.eta_seconds, None);
+        let dup: Vec<(i64, f64)> =
+            series(20, 4000, |i| 0.3 + 0.005 * i as f64).into_iter().flat_map(|p| [p, p]).collect();
+        let f = forecast(&dup, Metric::Busy, &o);
+        assert_eq!(f.status, ForecastStatus::Eta);
+    }
+
+    #[test]
+    fn thresholds_other_than_full_are_honoured() {
+        let pts = series(31, 2000, |i| 0.40 + 0.01 * (2 * i) as f64);
+        let f = forecast(&pts, Metric::Busy, &ForecastOptions { threshold: 0.9, ..ForecastOptions::default() });
+        assert_eq!(f.status, ForecastStatus::Saturated);
+        let f = forecast(&pts[..20], Metric::Busy, &ForecastOptions { threshold: 0.9, ..ForecastOptions::default() });
+        // At the last sample 0.78: 12 s to 0.9.
+        assert!((f.eta_seconds.unwrap() - 12.0).abs() < 1e-6);
+    }
+}
