@@ -49,6 +49,7 @@ const SHOTS: &[Shot] = &[
         theme: COLOR,
         size: (120, 28),
     },
+    Shot { name: "forecast-ramp", recording: "synthetic/load-ramp", keys: &[], theme: COLOR, size: (120, 34) },
     Shot { name: "help", recording: "real/slow-sink", keys: &[Key::Char('?')], theme: COLOR, size: (120, 40) },
     Shot { name: "no-color", recording: "real/slow-sink", keys: &[], theme: MONO, size: (120, 32) },
 ];

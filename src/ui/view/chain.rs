@@ -334,7 +334,7 @@ fn trend_panel(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, the
     let chosen = earliest
         .copied()
         .or_else(|| fs.iter().find(|f| Some(&f.vertex_id) == subject_id.as_ref() && f.metric == "busy").copied());
-    let block = block(" forecast · history and fitted line, to the right of now ", theme);
+    let block = block(" forecast ", theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines = Vec::new();
