@@ -45,7 +45,7 @@ impl Collector {
             rec.set_poll(n as u32);
         }
         let flink = self.flink.poll().await;
-        Snapshot { at_ms, jobs: flink.jobs, sources: vec![flink.health] }
+        Snapshot { at_ms, jobs: flink.jobs, lag: Vec::new(), sources: vec![flink.health] }
     }
 }
 

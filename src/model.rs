@@ -278,11 +278,39 @@ pub struct SourceHealth {
     pub requests: u32,
 }
 
+/// Consumer lag of one partition for one consumer group, as an exporter or Burrow reports it.
+/// Every number is optional: exporters differ in what they expose, and `-1`/NaN mean unknown.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LagRow {
+    /// Name of the bptop source that reported it ("kafka-lag-exporter", "burrow", …).
+    pub source: String,
+    pub cluster: Option<String>,
+    pub group: String,
+    pub topic: String,
+    pub partition: i32,
+    /// Messages behind (log end − committed offset).
+    pub lag: Option<f64>,
+    /// Time behind, when the exporter estimates it.
+    pub lag_seconds: Option<f64>,
+    pub log_end_offset: Option<f64>,
+    pub committed_offset: Option<f64>,
+    /// Oldest offset still in the log (retention deletes below it).
+    pub log_start_offset: Option<f64>,
+    /// Client id / member of the group owning the partition, when exposed.
+    pub client_id: Option<String>,
+    /// Burrow's own evaluation (OK, WARN, STALL, STOP, ERR, REWIND), kept as it is.
+    pub status: Option<String>,
+    /// True when the exporter says the topic is compacted (no retention-based data loss).
+    pub compacted: Option<bool>,
+}
+
 /// Everything bptop learned in one poll.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
     /// When the poll started (wall clock live, recorded time in replay), ms since the epoch.
     pub at_ms: i64,
     pub jobs: Vec<Job>,
+    /// Consumer lag rows from every lag source.
+    pub lag: Vec<LagRow>,
     pub sources: Vec<SourceHealth>,
 }

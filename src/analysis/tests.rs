@@ -46,7 +46,12 @@ fn job(id: &str, state: &str, vertices: Vec<Vertex>) -> Job {
 fn history_of(jobs: Vec<Job>, polls: usize) -> History {
     let mut h = History::new(10, 100);
     for i in 0..polls {
-        h.push(Snapshot { at_ms: 1_000_000 + 2000 * i as i64, jobs: jobs.clone(), sources: Vec::new() });
+        h.push(Snapshot {
+            at_ms: 1_000_000 + 2000 * i as i64,
+            jobs: jobs.clone(),
+            lag: Vec::new(),
+            sources: Vec::new(),
+        });
     }
     h
 }
@@ -334,7 +339,7 @@ fn a_cold_cache_poll_of_zeros_does_not_dilute_the_verdict() {
     let cold = job("a", "RUNNING", vec![one("s", "src", &[], BP), one("k", "sink", &["s"], (0.0, 0.0, 0.0))]);
     let mut h = History::new(10, 100);
     for (i, j) in [good.clone(), cold, good].into_iter().enumerate() {
-        h.push(Snapshot { at_ms: 2000 * i as i64, jobs: vec![j], sources: Vec::new() });
+        h.push(Snapshot { at_ms: 2000 * i as i64, jobs: vec![j], lag: Vec::new(), sources: Vec::new() });
     }
     let d = diagnose(&h, &Thresholds::default());
     let sink = d.jobs[0].vertices.iter().find(|v| v.id == "k").unwrap();
@@ -498,7 +503,7 @@ fn repeated_answers_from_flinks_metric_cache_count_as_one_measurement() {
         for v in &mut jb.vertices {
             v.measured_at_ms = Some(if i < 3 { 10_000 } else { 20_000 });
         }
-        h.push(Snapshot { at_ms: 2000 * i, jobs: vec![jb], sources: Vec::new() });
+        h.push(Snapshot { at_ms: 2000 * i, jobs: vec![jb], lag: Vec::new(), sources: Vec::new() });
     }
     let d = diagnose(&h, &Thresholds::default());
     let j = &d.jobs[0];

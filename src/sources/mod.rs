@@ -1,5 +1,6 @@
 //! Sources turn endpoint responses into the normalized model. They know nothing of analysis or UI.
 
+pub mod exposition;
 pub mod flink;
 pub mod http;
-mod json;
+pub(crate) mod json;

@@ -498,11 +498,16 @@ mod tests {
                 ],
             })
             .collect();
-        PollEvent::Snapshot(Box::new(Snapshot { at_ms, jobs, sources: vec![health(true)] }))
+        PollEvent::Snapshot(Box::new(Snapshot { at_ms, jobs, lag: Vec::new(), sources: vec![health(true)] }))
     }
 
     fn failed(at_ms: i64) -> PollEvent {
-        PollEvent::Snapshot(Box::new(Snapshot { at_ms, jobs: Vec::new(), sources: vec![health(false)] }))
+        PollEvent::Snapshot(Box::new(Snapshot {
+            at_ms,
+            jobs: Vec::new(),
+            lag: Vec::new(),
+            sources: vec![health(false)],
+        }))
     }
 
     fn app_with(jobs: usize) -> App {
