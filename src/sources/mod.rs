@@ -2,5 +2,6 @@
 
 pub mod exposition;
 pub mod flink;
+pub mod flink_prom;
 pub mod http;
 pub(crate) mod json;
