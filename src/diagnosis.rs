@@ -238,6 +238,76 @@ pub struct Forecast {
     pub reason: Option<String>,
 }
 
+/// Burrow-like state of a partition's consumption.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LagTrend {
+    /// Keeping up: lag flat or shrinking.
+    Ok,
+    /// Lag clearly rising while the group commits.
+    Growing,
+    /// No commits, lag above zero, but nothing new is produced either.
+    Stalled,
+    /// No commits while new data arrives.
+    Stopped,
+    /// The committed offset went backwards (a reset or a replay).
+    Rewinding,
+    /// Too little history to tell.
+    Unknown,
+}
+
+/// One partition's consumer lag with its trend and the time left before retention deletes
+/// unread data.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LagPartition {
+    pub source: String,
+    pub cluster: Option<String>,
+    pub group: String,
+    pub topic: String,
+    pub partition: i32,
+    pub lag: Option<f64>,
+    /// Seconds behind: the exporter's, or estimated from the log-end history (`lag_seconds_estimated`).
+    pub lag_seconds: Option<f64>,
+    pub lag_seconds_estimated: bool,
+    pub log_end_offset: Option<f64>,
+    pub committed_offset: Option<f64>,
+    pub log_start_offset: Option<f64>,
+    /// Least-squares change of the lag per second over the forecast window.
+    pub growth_per_s: Option<f64>,
+    pub trend: LagTrend,
+    /// Seconds until the lag is gone at the current rate, when it shrinks.
+    pub time_to_drain_s: Option<f64>,
+    /// Seconds until retention deletes data the group has not read, when the margin
+    /// (committed − log start) closes credibly; null with `loss_reason`.
+    pub time_to_data_loss_s: Option<f64>,
+    pub loss_reason: Option<String>,
+    /// Burrow's own status, as it says it.
+    pub status: Option<String>,
+    /// Far more lag than the group's other partitions.
+    pub hot: bool,
+}
+
+/// A consumer group over all its partitions, tied to the Flink source that reads it when known.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LagGroup {
+    pub cluster: Option<String>,
+    pub group: String,
+    pub topics: Vec<String>,
+    pub partitions: usize,
+    pub total_lag: Option<f64>,
+    pub growth_per_s: Option<f64>,
+    pub max_lag_seconds: Option<f64>,
+    /// The worst partition trend.
+    pub trend: LagTrend,
+    pub time_to_data_loss_s: Option<f64>,
+    pub hot_partitions: Vec<String>,
+    /// The Flink job and source vertex that consume this group, when matched.
+    pub job_id: Option<String>,
+    pub source_vertex: Option<String>,
+    /// One sentence for a person.
+    pub summary: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceReport {
     pub name: String,
@@ -262,5 +332,9 @@ pub struct Diagnosis {
     pub forecasts: Vec<Forecast>,
     /// How far back the forecasts look, seconds.
     pub forecast_window_s: f64,
+    /// Consumer lag per partition, from every lag source.
+    pub lag: Vec<LagPartition>,
+    /// Consumer lag per group.
+    pub lag_groups: Vec<LagGroup>,
     pub sources: Vec<SourceReport>,
 }

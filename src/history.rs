@@ -13,6 +13,25 @@ pub struct SeriesKey {
     pub metric: Metric,
 }
 
+/// Which number of a consumer-lag row a series holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LagField {
+    Lag,
+    Committed,
+    LogEnd,
+    LogStart,
+}
+
+/// Key of a consumer-lag series: one partition of one topic for one group.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LagKey {
+    pub cluster: String,
+    pub group: String,
+    pub topic: String,
+    pub partition: i32,
+    pub field: LagField,
+}
+
 /// A fixed-capacity ring of (ms since epoch, value).
 #[derive(Clone, Debug)]
 pub struct Series {
@@ -54,6 +73,7 @@ pub struct History {
     /// The last measurement time put into the series, per (job, vertex): polls that repeat
     /// Flink's cached values add no point.
     last_measured: HashMap<(String, String), i64>,
+    lag_series: HashMap<LagKey, Series>,
 }
 
 impl History {
@@ -65,6 +85,7 @@ impl History {
             series: HashMap::new(),
             series_capacity,
             last_measured: HashMap::new(),
+            lag_series: HashMap::new(),
         }
     }
 
@@ -92,6 +113,25 @@ impl History {
                 }
             }
         }
+        for row in &snap.lag {
+            for (field, value) in [
+                (LagField::Lag, row.lag),
+                (LagField::Committed, row.committed_offset),
+                (LagField::LogEnd, row.log_end_offset),
+                (LagField::LogStart, row.log_start_offset),
+            ] {
+                let Some(v) = value.filter(|v| v.is_finite()) else { continue };
+                let key = LagKey {
+                    cluster: row.cluster.clone().unwrap_or_default(),
+                    group: row.group.clone(),
+                    topic: row.topic.clone(),
+                    partition: row.partition,
+                    field,
+                };
+                let cap = self.series_capacity;
+                self.lag_series.entry(key).or_insert_with(|| Series::new(cap)).push(snap.at_ms, v);
+            }
+        }
         if self.snapshots.len() == self.window {
             self.snapshots.pop_front();
         }
@@ -103,6 +143,12 @@ impl History {
                 self.snapshots.iter().flat_map(|s| s.jobs.iter().map(|j| j.id.as_str())).collect();
             self.series.retain(|k, _| live.contains(k.job_id.as_str()));
             self.last_measured.retain(|k, _| live.contains(k.0.as_str()));
+            let groups: std::collections::HashSet<(&str, &str)> = self
+                .snapshots
+                .iter()
+                .flat_map(|s| s.lag.iter().map(|r| (r.group.as_str(), r.topic.as_str())))
+                .collect();
+            self.lag_series.retain(|k, _| groups.contains(&(k.group.as_str(), k.topic.as_str())));
         }
     }
 
@@ -117,6 +163,10 @@ impl History {
 
     pub fn series(&self, key: &SeriesKey) -> Option<&Series> {
         self.series.get(key)
+    }
+
+    pub fn lag_series(&self, key: &LagKey) -> Option<&Series> {
+        self.lag_series.get(key)
     }
 
     pub fn len(&self) -> usize {

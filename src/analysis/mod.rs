@@ -3,6 +3,7 @@
 pub mod advice;
 pub mod classify;
 pub mod forecast;
+pub mod lag;
 pub mod regression;
 pub mod window;
 
@@ -38,6 +39,10 @@ pub struct Thresholds {
     pub target_utilization: f64,
     /// Gates and target of the saturation forecasts.
     pub forecast: forecast::ForecastOptions,
+    /// A data loss forecast within this many seconds is critical.
+    pub loss_horizon_s: f64,
+    /// `--lag-group JOB=GROUP` mappings.
+    pub lag_groups: lag::GroupMap,
 }
 
 impl Default for Thresholds {
@@ -53,6 +58,8 @@ impl Default for Thresholds {
             skew_gap: 0.40,
             target_utilization: 0.70,
             forecast: forecast::ForecastOptions::default(),
+            loss_horizon_s: 6.0 * 3600.0,
+            lag_groups: Vec::new(),
         }
     }
 }
@@ -79,6 +86,8 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
             jobs: Vec::new(),
             forecasts: Vec::new(),
             forecast_window_s: t.forecast.window_s,
+            lag: Vec::new(),
+            lag_groups: Vec::new(),
             sources: Vec::new(),
         };
     };
@@ -91,7 +100,22 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
         forecasts.extend(f);
     }
     let sources = source_reports(&latest.sources);
+    let lag = lag::partitions(&latest.lag, history, latest.at_ms, &t.forecast);
+    let lag_groups = lag::groups(&lag, &jobs, &t.lag_groups);
     let mut severity = jobs.iter().map(|j| j.severity).max().unwrap_or(Severity::Healthy);
+    for g in &lag_groups {
+        let s = if g.time_to_data_loss_s.is_some_and(|s| s <= t.loss_horizon_s) {
+            Severity::Critical
+        } else if g.trend != crate::diagnosis::LagTrend::Ok {
+            Severity::Warning
+        } else {
+            Severity::Healthy
+        };
+        severity = severity.max(s);
+    }
+    if lag.iter().any(|p| p.lag.is_some_and(|l| l < 0.0)) {
+        severity = severity.max(Severity::Warning);
+    }
     if sources.iter().any(|s| !s.ok || !s.partial_errors.is_empty()) {
         severity = severity.max(Severity::Warning);
     }
@@ -103,6 +127,8 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
         jobs,
         forecasts,
         forecast_window_s: t.forecast.window_s,
+        lag,
+        lag_groups,
         sources,
     }
 }

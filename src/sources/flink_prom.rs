@@ -45,8 +45,13 @@ pub fn jobs(samples: &[Sample]) -> Vec<Job> {
         else {
             continue;
         };
-        let job = by_job.entry(jid.to_string()).or_insert_with(|| (s.label("job_name").unwrap_or(jid).to_string(), Tasks::new()));
-        let task = job.1.entry(tid.to_string()).or_insert_with(|| (s.label("task_name").unwrap_or(tid).to_string(), BTreeMap::new()));
+        let job = by_job
+            .entry(jid.to_string())
+            .or_insert_with(|| (s.label("job_name").unwrap_or(jid).to_string(), Tasks::new()));
+        let task = job
+            .1
+            .entry(tid.to_string())
+            .or_insert_with(|| (s.label("task_name").unwrap_or(tid).to_string(), BTreeMap::new()));
         let values = task.1.entry(idx).or_default();
         // Flink 2 and 1.x names can both appear (a mixed fleet): the newer one wins.
         if rank == 0 || values.get(metric).is_none() {
@@ -90,7 +95,11 @@ pub fn fill_gaps(rest: &mut [Job], reporter: &[Job]) {
                 let pos = match v.subtasks.iter().position(|s| s.index == rs.index) {
                     Some(p) => p,
                     None => {
-                        v.subtasks.push(Subtask { index: rs.index, metrics: MetricValues::default(), backpressure_level: None });
+                        v.subtasks.push(Subtask {
+                            index: rs.index,
+                            metrics: MetricValues::default(),
+                            backpressure_level: None,
+                        });
                         v.subtasks.len() - 1
                     }
                 };

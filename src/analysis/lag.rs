@@ -1,0 +1,412 @@
+//! Consumer lag over time: growth by least squares, a Burrow-like trend, seconds behind, time to
+//! drain, and time until retention deletes what the group has not read yet. Then each group is
+//! tied to the Flink source that consumes it, so the verdict can say why it falls behind.
+
+use std::collections::BTreeMap;
+
+use super::forecast::ForecastOptions;
+use super::regression::fit;
+use crate::diagnosis::{BottleneckKind, JobDiagnosis, LagGroup, LagPartition, LagTrend};
+use crate::history::{History, LagField, LagKey};
+use crate::model::LagRow;
+use crate::units::{duration_s, rate};
+
+/// Transactional topics keep 1–2 offsets of lag for commit markers: that is not lag.
+const NOISE_LAG: f64 = 2.0;
+
+/// Explicit group → job mappings from `--lag-group JOB=GROUP`.
+pub type GroupMap = Vec<(String, String)>;
+
+fn points(history: &History, row: &LagRow, field: LagField, since_ms: i64) -> Vec<(i64, f64)> {
+    let key = LagKey {
+        cluster: row.cluster.clone().unwrap_or_default(),
+        group: row.group.clone(),
+        topic: row.topic.clone(),
+        partition: row.partition,
+        field,
+    };
+    history.lag_series(&key).map(|s| s.points().copied().filter(|p| p.0 >= since_ms).collect()).unwrap_or_default()
+}
+
+/// Enough history for a rate: the forecast gates (samples and span).
+fn enough(pts: &[(i64, f64)], o: &ForecastOptions) -> bool {
+    pts.len() >= o.min_samples
+        && pts.last().zip(pts.first()).is_some_and(|(b, a)| (b.0 - a.0) as f64 / 1000.0 >= o.min_span_s)
+}
+
+/// The partitions of the newest poll, analysed over the history.
+pub fn partitions(rows: &[LagRow], history: &History, now_ms: i64, o: &ForecastOptions) -> Vec<LagPartition> {
+    let since = now_ms - (o.window_s * 1000.0) as i64;
+    let mut out: Vec<LagPartition> = rows.iter().map(|row| partition(row, history, since, now_ms, o)).collect();
+    // Hot partitions: far above the median lag of their group's other partitions.
+    let mut by_group: BTreeMap<(Option<String>, String, String), Vec<usize>> = BTreeMap::new();
+    for (i, p) in out.iter().enumerate() {
+        by_group.entry((p.cluster.clone(), p.group.clone(), p.topic.clone())).or_default().push(i);
+    }
+    for ix in by_group.values() {
+        if ix.len() < 2 {
+            continue;
+        }
+        for &i in ix {
+            let Some(l) = out[i].lag else { continue };
+            let mut others: Vec<f64> = ix.iter().filter(|&&j| j != i).filter_map(|&j| out[j].lag).collect();
+            if others.is_empty() {
+                continue;
+            }
+            others.sort_by(f64::total_cmp);
+            let median = others[others.len() / 2];
+            out[i].hot = l > 1000.0 && l > 3.0 * median.max(1.0);
+        }
+    }
+    out
+}
+
+fn partition(row: &LagRow, history: &History, since: i64, now_ms: i64, o: &ForecastOptions) -> LagPartition {
+    let lag_pts = points(history, row, LagField::Lag, since);
+    let committed = points(history, row, LagField::Committed, since);
+    let log_end = points(history, row, LagField::LogEnd, since);
+    let log_start = points(history, row, LagField::LogStart, since);
+    let growth = if enough(&lag_pts, o) { fit(&lag_pts) } else { None };
+    let commit_fit = if enough(&committed, o) { fit(&committed) } else { None };
+    let end_fit = if enough(&log_end, o) { fit(&log_end) } else { None };
+    let lag = row.lag;
+    let rewound = committed.windows(2).any(|w| w[1].1 < w[0].1);
+    let commits_move = commit_fit.is_some_and(|f| f.slope > 0.0)
+        || committed.first().zip(committed.last()).is_some_and(|(a, b)| b.1 > a.1);
+    let produced =
+        end_fit.is_some_and(|f| f.slope > 0.0) || log_end.first().zip(log_end.last()).is_some_and(|(a, b)| b.1 > a.1);
+    let lagging = lag.is_some_and(|l| l > NOISE_LAG);
+    let trend = if rewound {
+        LagTrend::Rewinding
+    } else if committed.len() < 2 && lag_pts.len() < 2 {
+        LagTrend::Unknown
+    } else if lagging && committed.len() >= 2 && !commits_move {
+        if produced {
+            LagTrend::Stopped
+        } else {
+            LagTrend::Stalled
+        }
+    } else if growth.is_some_and(|g| g.slope > 0.0 && g.t_stat() >= o.min_t && lagging) {
+        LagTrend::Growing
+    } else if growth.is_none() && lag_pts.len() < o.min_samples {
+        // Not enough history for a slope: say so unless nothing is behind.
+        if lagging {
+            LagTrend::Unknown
+        } else {
+            LagTrend::Ok
+        }
+    } else {
+        LagTrend::Ok
+    };
+    let (lag_seconds, estimated) = match (row.lag_seconds, row.committed_offset) {
+        (Some(s), _) => (Some(s), false),
+        (None, Some(c)) => (seconds_behind(&points(history, row, LagField::LogEnd, i64::MIN), c, now_ms), true),
+        _ => (None, false),
+    };
+    let time_to_drain_s = match (lag, growth) {
+        (Some(l), Some(g)) if l > NOISE_LAG && g.slope < 0.0 && g.t_stat() <= -o.min_t => Some(l / -g.slope),
+        _ => None,
+    };
+    let (time_to_data_loss_s, loss_reason) = data_loss(row, &committed, &log_start, o);
+    LagPartition {
+        source: row.source.clone(),
+        cluster: row.cluster.clone(),
+        group: row.group.clone(),
+        topic: row.topic.clone(),
+        partition: row.partition,
+        lag,
+        lag_seconds: lag_seconds
+            .filter(|_| lag.is_none_or(|l| l > NOISE_LAG))
+            .or(lag.filter(|l| *l <= NOISE_LAG).map(|_| 0.0)),
+        lag_seconds_estimated: estimated && lag.is_none_or(|l| l > NOISE_LAG),
+        log_end_offset: row.log_end_offset,
+        committed_offset: row.committed_offset,
+        log_start_offset: row.log_start_offset,
+        growth_per_s: growth.map(|g| g.slope),
+        trend,
+        time_to_drain_s,
+        time_to_data_loss_s,
+        loss_reason,
+        status: row.status.clone(),
+        hot: false,
+    }
+}
+
+/// When the log end passed the committed offset, from our own log-end history: how long ago
+/// the oldest unread record was written. `None` when the history does not reach back that far.
+fn seconds_behind(log_end: &[(i64, f64)], committed: f64, now_ms: i64) -> Option<f64> {
+    let last = log_end.last()?;
+    if committed >= last.1 {
+        return Some(0.0);
+    }
+    for w in log_end.windows(2).rev() {
+        let ((t0, v0), (t1, v1)) = (w[0], w[1]);
+        if v0 <= committed && committed <= v1 && v1 > v0 {
+            let t = t0 as f64 + (committed - v0) / (v1 - v0) * (t1 - t0) as f64;
+            return Some((now_ms as f64 - t).max(0.0) / 1000.0);
+        }
+    }
+    None
+}
+
+/// Time until the committed offset falls below the log start (retention deleted unread data):
+/// the margin committed − log start, fitted over time, must close credibly.
+fn data_loss(
+    row: &LagRow,
+    committed: &[(i64, f64)],
+    log_start: &[(i64, f64)],
+    o: &ForecastOptions,
+) -> (Option<f64>, Option<String>) {
+    if row.compacted == Some(true) {
+        return (None, Some("compacted topic: retention does not delete unread records".into()));
+    }
+    if log_start.is_empty() {
+        return (None, Some("unknown: the source does not expose the log start offset".into()));
+    }
+    // Margin at each time both are known.
+    let margin: Vec<(i64, f64)> = committed
+        .iter()
+        .filter_map(|(t, c)| {
+            // The latest log start at or before t.
+            let s = log_start.iter().rev().find(|(ts, _)| ts <= t)?;
+            Some((*t, c - s.1))
+        })
+        .collect();
+    if let Some(&(_, m)) = margin.last() {
+        if m < 0.0 {
+            return (Some(0.0), Some("data already lost: the committed offset is below the log start".into()));
+        }
+    }
+    if !enough(&margin, o) {
+        return (None, Some(format!("not enough history: {} samples (needs {})", margin.len(), o.min_samples)));
+    }
+    let Some(f) = fit(&margin) else { return (None, Some("the samples share one timestamp".into())) };
+    if f.slope >= 0.0 || f.t_stat() > -o.min_t {
+        return (None, Some("the margin to the log start is not shrinking".into()));
+    }
+    if f.r2 < o.min_r2 {
+        return (None, Some(format!("the margin shrinks but too unevenly for a forecast (R² {:.2})", f.r2)));
+    }
+    let now_margin = f.at(f.last_ms as f64);
+    (
+        Some((now_margin / -f.slope).max(0.0)),
+        Some(format!(
+            "margin {} offsets closing at {}/s (R² {:.2}, {} samples over {})",
+            rate(Some(now_margin)),
+            rate(Some(-f.slope)),
+            f.r2,
+            f.samples,
+            duration_s(f.span_s)
+        )),
+    )
+}
+
+/// Groups, tied to a Flink source vertex when the mapping or the names allow.
+pub fn groups(parts: &[LagPartition], jobs: &[JobDiagnosis], explicit: &GroupMap) -> Vec<LagGroup> {
+    let mut by: BTreeMap<(Option<String>, String), Vec<&LagPartition>> = BTreeMap::new();
+    for p in parts {
+        by.entry((p.cluster.clone(), p.group.clone())).or_default().push(p);
+    }
+    by.into_iter()
+        .map(|((cluster, group), ps)| {
+            let mut topics: Vec<String> = ps.iter().map(|p| p.topic.clone()).collect();
+            topics.sort();
+            topics.dedup();
+            let sum = |f: fn(&LagPartition) -> Option<f64>| {
+                let vals: Vec<f64> = ps.iter().filter_map(|p| f(p)).collect();
+                (!vals.is_empty()).then(|| vals.iter().sum::<f64>())
+            };
+            let trend = ps.iter().map(|p| p.trend).max_by_key(|t| trend_rank(*t)).unwrap_or(LagTrend::Unknown);
+            let hot: Vec<String> =
+                ps.iter().filter(|p| p.hot).map(|p| format!("{}-{}", p.topic, p.partition)).collect();
+            let loss = ps.iter().filter_map(|p| p.time_to_data_loss_s).reduce(f64::min);
+            let max_secs = ps.iter().filter_map(|p| p.lag_seconds).reduce(f64::max);
+            let (job, vertex) = match_source(&group, &topics, jobs, explicit);
+            let mut g = LagGroup {
+                cluster,
+                group,
+                topics,
+                partitions: ps.len(),
+                total_lag: sum(|p| p.lag),
+                growth_per_s: sum(|p| p.growth_per_s),
+                max_lag_seconds: max_secs,
+                trend,
+                time_to_data_loss_s: loss,
+                hot_partitions: hot,
+                job_id: job.map(|j| j.id.clone()),
+                source_vertex: vertex.map(|v| v.to_string()),
+                summary: String::new(),
+            };
+            g.summary = sentence(&g, job);
+            g
+        })
+        .collect()
+}
+
+fn trend_rank(t: LagTrend) -> u8 {
+    match t {
+        LagTrend::Ok => 0,
+        LagTrend::Unknown => 1,
+        LagTrend::Growing => 2,
+        LagTrend::Stalled => 3,
+        LagTrend::Rewinding => 4,
+        LagTrend::Stopped => 5,
+    }
+}
+
+/// The job and source vertex reading `group`: an explicit `--lag-group`, else a source vertex
+/// whose name mentions the group or one of its topics.
+fn match_source<'a>(
+    group: &str,
+    topics: &[String],
+    jobs: &'a [JobDiagnosis],
+    explicit: &GroupMap,
+) -> (Option<&'a JobDiagnosis>, Option<&'a str>) {
+    let sources = |j: &'a JobDiagnosis| j.vertices.iter().filter(|v| v.inputs.is_empty());
+    if let Some((job_ref, _)) = explicit.iter().find(|(_, g)| g == group) {
+        let job = jobs.iter().find(|j| &j.id == job_ref || &j.name == job_ref || j.id.starts_with(job_ref.as_str()));
+        let vertex = job.and_then(|j| {
+            let all: Vec<_> = sources(j).collect();
+            all.iter()
+                .find(|v| topics.iter().any(|t| v.name.contains(t.as_str())))
+                .or(all.first())
+                .map(|v| v.name.as_str())
+        });
+        return (job, vertex);
+    }
+    for j in jobs {
+        if let Some(v) =
+            sources(j).find(|v| v.name.contains(group) || topics.iter().any(|t| v.name.contains(t.as_str())))
+        {
+            return (Some(j), Some(v.name.as_str()));
+        }
+    }
+    (None, None)
+}
+
+fn sentence(g: &LagGroup, job: Option<&JobDiagnosis>) -> String {
+    let who = g.source_vertex.clone().unwrap_or_else(|| format!("group {}", g.group));
+    let behind = match (g.total_lag, g.max_lag_seconds) {
+        (Some(l), Some(s)) => format!("{} records ({}) behind", rate(Some(l)), duration_s(s)),
+        (Some(l), None) => format!("{} records behind", rate(Some(l))),
+        _ => "lag unknown".into(),
+    };
+    let pace = match (g.trend, g.growth_per_s) {
+        (LagTrend::Growing, Some(r)) => format!(" and losing ground at {}/s", rate(Some(r))),
+        (LagTrend::Stopped, _) => " and not consuming at all (no commits while data arrives)".into(),
+        (LagTrend::Stalled, _) => " with commits stuck".into(),
+        (LagTrend::Rewinding, _) => " after its offsets went backwards".into(),
+        (LagTrend::Ok, Some(r)) if r < 0.0 => format!(" and catching up at {}/s", rate(Some(-r))),
+        _ => String::new(),
+    };
+    let because = job
+        .and_then(|j| j.bottlenecks.iter().find(|b| b.kind != BottleneckKind::Unresolved))
+        .map(|b| format!(" because {} {} is the bottleneck", b.kind.label(), b.name))
+        .unwrap_or_default();
+    let loss =
+        g.time_to_data_loss_s.map(|s| format!("; data loss in ~{} at this rate", duration_s(s))).unwrap_or_default();
+    let hot = if g.hot_partitions.is_empty() {
+        String::new()
+    } else {
+        format!("; hot partitions: {}", g.hot_partitions.join(", "))
+    };
+    format!("{who} is {behind}{pace}{because}{loss}{hot}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Snapshot;
+
+    const T0: i64 = 1_795_431_482_342;
+
+    fn row(lag: f64, committed: f64, log_end: f64, log_start: Option<f64>) -> LagRow {
+        LagRow {
+            source: "test".into(),
+            cluster: Some("prod".into()),
+            group: "orders-enrichment".into(),
+            topic: "orders".into(),
+            partition: 0,
+            lag: Some(lag),
+            committed_offset: Some(committed),
+            log_end_offset: Some(log_end),
+            log_start_offset: log_start,
+            ..LagRow::default()
+        }
+    }
+
+    /// 60 polls 5 s apart of a partition where producers write `produce`/s, the group commits
+    /// `consume`/s and retention advances the log start by `retention`/s.
+    fn run(produce: f64, consume: f64, retention: Option<f64>, margin0: f64) -> Vec<LagPartition> {
+        let mut h = History::new(10, 1000);
+        let mut last = Vec::new();
+        for i in 0..60i64 {
+            let t = i as f64 * 5.0;
+            let start = retention.map(|r| 1_000_000.0 + r * t);
+            let committed = 1_000_000.0 + margin0 + consume * t;
+            let end = committed + 100_000.0 + (produce - consume) * t;
+            last = vec![row(end - committed, committed, end, start)];
+            h.push(Snapshot { at_ms: T0 + i * 5000, jobs: Vec::new(), lag: last.clone(), sources: Vec::new() });
+        }
+        partitions(&last, &h, T0 + 59 * 5000, &ForecastOptions::default())
+    }
+
+    #[test]
+    fn time_to_data_loss_has_the_known_answer() {
+        // Margin 1 M offsets, log start advancing 300/s, commits 100/s: closing at 200/s.
+        // After 295 s the margin is 1 M − 59 000 = 941 000 → 4705 s left.
+        let p = &run(400.0, 100.0, Some(300.0), 1_000_000.0)[0];
+        let loss = p.time_to_data_loss_s.unwrap_or_else(|| panic!("{:?}", p.loss_reason));
+        assert!((loss - 4705.0).abs() / 4705.0 < 0.01, "{loss}");
+        assert_eq!(p.trend, LagTrend::Growing);
+        assert!((p.growth_per_s.unwrap() - 300.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn no_loss_when_the_group_outruns_retention_or_log_start_is_hidden() {
+        let p = &run(400.0, 350.0, Some(100.0), 1_000_000.0)[0];
+        assert_eq!(p.time_to_data_loss_s, None);
+        assert!(p.loss_reason.as_deref().unwrap().contains("not shrinking"));
+        let p = &run(400.0, 100.0, None, 1_000_000.0)[0];
+        assert_eq!(p.time_to_data_loss_s, None);
+        assert!(p.loss_reason.as_deref().unwrap().starts_with("unknown"));
+    }
+
+    #[test]
+    fn a_shrinking_lag_drains() {
+        let p = &run(100.0, 300.0, Some(10.0), 1_000_000.0)[0];
+        assert_eq!(p.trend, LagTrend::Ok);
+        // Lag 100 000 − 200 × 295 = 41 000 left, shrinking 200/s: 205 s.
+        let drain = p.time_to_drain_s.unwrap();
+        assert!((drain - 205.0).abs() < 1e-6, "{drain}");
+    }
+
+    #[test]
+    fn no_commits_while_data_arrives_is_stopped() {
+        let p = &run(100.0, 0.0, Some(0.0), 1_000_000.0)[0];
+        assert_eq!(p.trend, LagTrend::Stopped);
+        let p = &run(0.0, 0.0, Some(0.0), 1_000_000.0)[0];
+        assert_eq!(p.trend, LagTrend::Stalled);
+    }
+
+    #[test]
+    fn seconds_behind_come_from_our_log_end_history() {
+        let log_end: Vec<(i64, f64)> = (0..10).map(|i| (T0 + i * 1000, 1000.0 * i as f64)).collect();
+        // Committed 4500: the log end passed it at T0 + 4.5 s; now is T0 + 9 s.
+        assert_eq!(seconds_behind(&log_end, 4500.0, T0 + 9000), Some(4.5));
+        assert_eq!(seconds_behind(&log_end, 9000.0, T0 + 9000), Some(0.0));
+        assert_eq!(seconds_behind(&log_end, -5.0, T0 + 9000), None, "older than the history");
+    }
+
+    #[test]
+    fn a_hot_partition_is_named() {
+        let mut rows: Vec<LagRow> = (0..4).map(|p| LagRow { partition: p, ..row(1000.0, 0.0, 1000.0, None) }).collect();
+        rows[2].lag = Some(900_000.0);
+        let h = History::new(3, 10);
+        let parts = partitions(&rows, &h, T0, &ForecastOptions::default());
+        assert_eq!(parts.iter().filter(|p| p.hot).map(|p| p.partition).collect::<Vec<_>>(), [2]);
+        let g = groups(&parts, &[], &Vec::new());
+        assert_eq!(g[0].hot_partitions, ["orders-2"]);
+        assert!(g[0].summary.contains("hot partitions: orders-2"), "{}", g[0].summary);
+    }
+}
