@@ -26,7 +26,10 @@ pub struct SourceArgs {
     /// Flink REST base URL, may carry a path prefix (https://gw.example/flink/)
     #[arg(long, global = true, env = "BPTOP_FLINK_URL", value_name = "URL")]
     pub flink: Option<String>,
-    /// Job id (or 4+ leading hex digits) or exact job name [default: every RUNNING job]
+    /// Prometheus exposition endpoint to scrape (a Flink reporter, a Kafka lag exporter); repeatable
+    #[arg(long, global = true, env = "BPTOP_SCRAPE", value_name = "URL", value_delimiter = ',')]
+    pub scrape: Vec<String>,
+    /// Job id (or 4+ leading hex digits) or exact job name [default: every active job]
     #[arg(long, global = true, env = "BPTOP_JOB", value_name = "ID|NAME")]
     pub job: Option<String>,
     /// Read everything from a recording made by `bptop record` instead of the network

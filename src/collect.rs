@@ -4,23 +4,32 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::model::Job;
 use crate::model::Snapshot;
 use crate::record::{Recorder, Replay};
 use crate::sources::flink::FlinkSource;
+use crate::sources::scrape::ScrapeSource;
 
 pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
+/// Every configured source, polled together.
+#[derive(Default)]
+pub struct Sources {
+    pub flink: Option<FlinkSource>,
+    pub scrapes: Vec<ScrapeSource>,
+}
+
 pub struct Collector {
-    flink: FlinkSource,
+    sources: Sources,
     replay: Option<Arc<Replay>>,
     recorder: Option<Arc<Recorder>>,
 }
 
 impl Collector {
-    pub fn new(flink: FlinkSource, replay: Option<Arc<Replay>>, recorder: Option<Arc<Recorder>>) -> Collector {
-        Collector { flink, replay, recorder }
+    pub fn new(sources: Sources, replay: Option<Arc<Replay>>, recorder: Option<Arc<Recorder>>) -> Collector {
+        Collector { sources, replay, recorder }
     }
 
     pub fn replay(&self) -> Option<&Arc<Replay>> {
@@ -44,8 +53,51 @@ impl Collector {
         if let Some(rec) = &self.recorder {
             rec.set_poll(n as u32);
         }
-        let flink = self.flink.poll().await;
-        Snapshot { at_ms, jobs: flink.jobs, lag: Vec::new(), sources: vec![flink.health] }
+        // Every source at once: a slow one never delays the others more than its own timeout.
+        let flink = async {
+            match &self.sources.flink {
+                Some(f) => Some(f.poll().await),
+                None => None,
+            }
+        };
+        let mut set = tokio::task::JoinSet::new();
+        for (i, s) in self.sources.scrapes.iter().enumerate() {
+            let s = s.clone();
+            set.spawn(async move { (i, s.poll().await) });
+        }
+        let scrapes = async {
+            let mut out = Vec::new();
+            while let Some(joined) = set.join_next().await {
+                if let Ok(r) = joined {
+                    out.push(r);
+                }
+            }
+            out.sort_by_key(|(i, _)| *i);
+            out.into_iter().map(|(_, p)| p).collect::<Vec<_>>()
+        };
+        let (flink, scrapes) = tokio::join!(flink, scrapes);
+        let reporter_jobs: Vec<Job> = scrapes.iter().flat_map(|s| s.jobs.iter().cloned()).collect();
+        let mut sources = Vec::new();
+        // REST gives the graph; the reporter fills its gaps, or stands in when REST failed.
+        let jobs = match flink {
+            Some(f) => {
+                sources.push(f.health.clone());
+                if f.health.ok {
+                    let mut jobs = f.jobs;
+                    crate::sources::flink_prom::fill_gaps(&mut jobs, &reporter_jobs);
+                    jobs
+                } else {
+                    reporter_jobs
+                }
+            }
+            None => reporter_jobs,
+        };
+        let mut lag = Vec::new();
+        for s in scrapes {
+            lag.extend(s.lag);
+            sources.push(s.health);
+        }
+        Snapshot { at_ms, jobs, lag, sources }
     }
 }
 

@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use crate::analysis::{self, Thresholds};
 use crate::cli::{Cli, Command, DiagnoseArgs, FailOn, Format, RecordArgs, ServeArgs, SimulateArgs, SourceArgs};
-use crate::collect::{now_ms, Collector};
+use crate::collect::{now_ms, Collector, Sources};
 use crate::diagnosis::Severity;
 use crate::history::History;
 use crate::record::{Recorder, Replay, SourceInfo};
 use crate::report::{self, InputInfo};
 use crate::sources::flink::{FlinkSource, JobFilter};
 use crate::sources::http::{Fetcher, HttpOptions};
+use crate::sources::scrape::ScrapeSource;
 
 /// Exit codes of `diagnose` (DESIGN.md). 2 is clap's own usage error.
 pub const EXIT_OK: i32 = 0;
@@ -57,33 +58,93 @@ fn job_filter(src: &SourceArgs) -> JobFilter {
     }
 }
 
-/// The Flink fetcher and, in replay, the recording behind it.
-fn open_flink(src: &SourceArgs) -> Result<(Fetcher, Option<Arc<Replay>>, String), String> {
+/// The configured sources, live or from a recording.
+struct Inputs {
+    flink: Option<Fetcher>,
+    scrapes: Vec<Fetcher>,
+    replay: Option<Arc<Replay>>,
+    /// What the reports call the input.
+    label: String,
+}
+
+impl Inputs {
+    fn collector(&self, src: &SourceArgs, recorder: Option<Arc<Recorder>>) -> Collector {
+        let with_rec = |f: &Fetcher| match &recorder {
+            Some(r) => f.clone().with_recorder(r.clone()),
+            None => f.clone(),
+        };
+        let sources = Sources {
+            flink: self.flink.as_ref().map(|f| FlinkSource::new(with_rec(f), job_filter(src))),
+            scrapes: self.scrapes.iter().map(|f| ScrapeSource::new(with_rec(f))).collect(),
+        };
+        Collector::new(sources, self.replay.clone(), recorder)
+    }
+
+    /// (name, kind, endpoint) of every source, for the dashboard and recordings.
+    fn list(&self) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        if let Some(f) = &self.flink {
+            out.push((f.source().to_string(), "flink".to_string(), f.endpoint()));
+        }
+        for f in &self.scrapes {
+            out.push((f.source().to_string(), "prometheus-text".to_string(), f.endpoint()));
+        }
+        out
+    }
+}
+
+fn open_inputs(src: &SourceArgs) -> Result<Inputs, String> {
     let opts = http_options(src);
     if let Some(dir) = &src.replay {
         let replay = Arc::new(Replay::open(dir)?);
-        if !replay.has_source("flink") {
-            return Err(format!("recording {} has no Flink responses", dir.display()));
-        }
-        let label = dir.display().to_string();
-        return Ok((Fetcher::replay("flink", replay.clone(), &opts), Some(replay), label));
+        return from_recording(replay, dir.display().to_string(), &opts);
     }
-    if let Some(url) = &src.flink {
-        let f = Fetcher::http("flink", url, &opts)?;
-        let label = f.endpoint();
-        return Ok((f, None, label));
+    if src.flink.is_some() || !src.scrape.is_empty() {
+        let flink = src.flink.as_ref().map(|url| Fetcher::http("flink", url, &opts)).transpose()?;
+        let scrapes = src
+            .scrape
+            .iter()
+            .enumerate()
+            .map(|(i, url)| Fetcher::http(&format!("scrape-{}", i + 1), url, &opts))
+            .collect::<Result<Vec<_>, _>>()?;
+        let label = flink
+            .as_ref()
+            .map(|f| f.endpoint())
+            .unwrap_or_else(|| scrapes.iter().map(|s| s.endpoint()).collect::<Vec<_>>().join(", "));
+        return Ok(Inputs { flink, scrapes, replay: None, label });
     }
     let replay = Arc::new(Replay::bundled()?);
     eprintln!(
         "bptop: no --flink given: replaying the {} (use --flink URL for your cluster)",
         crate::record::BUNDLED_NAME
     );
-    Ok((Fetcher::replay("flink", replay.clone(), &opts), Some(replay), crate::record::BUNDLED_SHORT.to_string()))
+    from_recording(replay, crate::record::BUNDLED_SHORT.to_string(), &opts)
+}
+
+/// Every source of the recording that bptop can read, by its kind in the manifest.
+fn from_recording(replay: Arc<Replay>, label: String, opts: &HttpOptions) -> Result<Inputs, String> {
+    let mut inputs = Inputs { flink: None, scrapes: Vec::new(), replay: Some(replay.clone()), label };
+    for s in &replay.manifest().sources {
+        if !replay.has_source(&s.name) {
+            continue;
+        }
+        match s.kind.as_str() {
+            "flink" => inputs.flink = Some(Fetcher::replay(&s.name, replay.clone(), opts)),
+            "prometheus-text" => inputs.scrapes.push(Fetcher::replay(&s.name, replay.clone(), opts)),
+            _ => {}
+        }
+    }
+    if inputs.flink.is_none() && inputs.scrapes.is_empty() {
+        return Err(format!("recording {} has no responses of a source bptop reads", replay.name()));
+    }
+    Ok(inputs)
 }
 
 async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> {
-    let (fetcher, replay, label) = open_flink(src)?;
-    let collector = Collector::new(FlinkSource::new(fetcher, job_filter(src)), replay.clone(), None);
+    let inputs = open_inputs(src)?;
+    let replay = inputs.replay.clone();
+    let label = inputs.label.clone();
+    let collector = inputs.collector(src, None);
     let samples = match (args.samples, collector.replay_polls()) {
         (Some(n), Some(polls)) => (n as usize).min(polls),
         (Some(n), None) => n as usize,
@@ -99,7 +160,12 @@ async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> 
             tokio::time::sleep(src.interval).await;
         }
         let snap = collector.poll(i).await;
-        let failed = snap.sources.iter().find(|s| !s.ok).and_then(|s| s.error.clone());
+        // A poll fails when no source answered; one failing source among several is partial.
+        let failed = if snap.sources.iter().all(|s| !s.ok) {
+            snap.sources.iter().find_map(|s| s.error.clone()).or_else(|| Some("no source answered".into()))
+        } else {
+            None
+        };
         latest_sources = snap.sources.clone();
         match failed {
             // A failed poll adds nothing: the verdict rests on the polls that answered, and
@@ -169,12 +235,11 @@ async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> 
 }
 
 async fn watch(src: &SourceArgs) -> Result<i32, String> {
-    let (fetcher, replay, label) = open_flink(src)?;
-    let sources = vec![(fetcher.source().to_string(), "flink".to_string(), fetcher.endpoint())];
-    let collector = Collector::new(FlinkSource::new(fetcher, job_filter(src)), replay, None);
+    let inputs = open_inputs(src)?;
+    let collector = inputs.collector(src, None);
     let opts = crate::ui::WatchOptions {
-        label,
-        sources,
+        label: inputs.label.clone(),
+        sources: inputs.list(),
         interval: src.interval,
         theme: crate::ui::theme::Theme::from_env(src.ascii),
     };
@@ -183,19 +248,17 @@ async fn watch(src: &SourceArgs) -> Result<i32, String> {
 }
 
 async fn record(src: &SourceArgs, args: &RecordArgs) -> Result<i32, String> {
-    let Some(url) = &src.flink else {
-        return Err("record needs --flink URL (or BPTOP_FLINK_URL)".into());
-    };
-    let opts = http_options(src);
-    let fetcher = Fetcher::http("flink", url, &opts)?;
-    let sources = vec![SourceInfo { name: "flink".into(), kind: "flink".into(), base_url: fetcher.endpoint() }];
+    if src.replay.is_some() {
+        return Err("record reads live endpoints: give --flink URL and/or --scrape URL, not --replay".into());
+    }
+    if src.flink.is_none() && src.scrape.is_empty() {
+        return Err("record needs --flink URL (or BPTOP_FLINK_URL) and/or --scrape URL".into());
+    }
+    let inputs = open_inputs(src)?;
+    let sources = inputs.list().into_iter().map(|(name, kind, base_url)| SourceInfo { name, kind, base_url }).collect();
     let interval_ms = src.interval.as_millis() as u64;
     let recorder = Arc::new(Recorder::create(&args.out, sources, &args.note, interval_ms, now_ms(), now_ms)?);
-    let collector = Collector::new(
-        FlinkSource::new(fetcher.with_recorder(recorder.clone()), job_filter(src)),
-        None,
-        Some(recorder.clone()),
-    );
+    let collector = inputs.collector(src, Some(recorder.clone()));
     let polls = (args.duration.as_secs_f64() / src.interval.as_secs_f64()).round().max(1.0) as usize;
     let mut ticker = tokio::time::interval(src.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -218,13 +218,20 @@ pub fn classify(views: &[VertexView], graph_known: bool, t: &Thresholds) -> Clas
 
     if !graph_known {
         findings.push("the job graph (plan) could not be read: no vertex can be called a source or sink, and backpressure cannot be traced to its cause".into());
-        // Without edges, the busy vertices are suspects at best.
+        // Without edges, one busy vertex among backpressured ones is still the only place the
+        // pressure can come from; several are suspects at best.
         if own.contains(&Class::Victim) {
             let victims: Vec<usize> = (0..views.len()).filter(|&i| own[i] == Class::Victim).collect();
-            for i in (0..views.len()).filter(|&i| is_busy(i)) {
+            let busy: Vec<usize> = (0..views.len()).filter(|&i| is_busy(i)).collect();
+            let kind = |i: usize| match busy.len() {
+                1 if looks_like_sink(&views[i]) => BottleneckKind::Sink,
+                1 => BottleneckKind::Operator,
+                _ => BottleneckKind::Unresolved,
+            };
+            for &i in &busy {
                 bottlenecks.push(BottleneckVerdict {
                     vertex: i,
-                    kind: BottleneckKind::Unresolved,
+                    kind: kind(i),
                     confidence: 0.0,
                     evidence: Vec::new(),
                     victims: victims.clone(),
@@ -419,6 +426,16 @@ fn walk_from_victims(
     }
 }
 
+/// Without a plan: Flink names Sink-V2 writers "<name>: Writer" (the reporter: "<name>:_Writer")
+/// and legacy sinks "Sink: <name>"; a sink emits nothing and its output pool stays empty.
+fn looks_like_sink(v: &VertexView) -> bool {
+    let n = v.vertex.name.as_str();
+    let named =
+        n.starts_with("Sink") || n.ends_with(": Writer") || n.ends_with(":_Writer") || n.ends_with(": Committer");
+    let silent = v.records_out.is_some_and(|r| r == 0.0) && v.out_pool.is_some_and(|p| p <= 0.01);
+    named || silent
+}
+
 /// First vertices downstream of `start` that are not victims, walking through victims.
 fn frontier(start: usize, graph: &Graph, own: &[Class]) -> Vec<usize> {
     let mut seen = vec![false; own.len()];
@@ -498,7 +515,10 @@ fn bottleneck_evidence(
             if own[b.vertex] == Class::Unknown {
                 ev.push("its own metrics are missing, and it is the first vertex below backpressured ones".into());
             } else if direct.is_empty() && !b.victims.is_empty() && graph.inputs.iter().all(Vec::is_empty) {
-                ev.push(format!("busy {}; backpressured vertices exist but the graph is unknown", pct(v.busy)));
+                ev.push(format!(
+                    "busy {}; several vertices are busy and the graph is unknown, so which one holds the backpressured ones back cannot be told",
+                    pct(v.busy)
+                ));
             } else {
                 ev.push(format!(
                     "only {} busy and not backpressured ({}), yet its upstream is backpressured {}: the signals disagree",
@@ -518,6 +538,7 @@ fn bottleneck_evidence(
         }
         BottleneckKind::Sink | BottleneckKind::Operator => {}
     }
+
     ev.push(format!(
         "busy {} and not backpressured ({}){}, over {}",
         pct(v.busy),
@@ -560,6 +581,13 @@ fn bottleneck_evidence(
             steady as f64 / all as f64
         }
     };
+    if graph.inputs.iter().all(Vec::is_empty) {
+        ev.push(format!(
+            "the job graph is unknown: it is the only busy vertex that is not backpressured while {} {} backpressured",
+            b.victims.len(),
+            if b.victims.len() == 1 { "is" } else { "are" }
+        ));
+    }
     let confidence = factor * (0.35 * strength_busy + 0.35 * strength_bp + 0.15 * consistency + 0.15 * corroboration);
     (confidence, ev)
 }

@@ -475,13 +475,31 @@ fn a_moderately_busy_sibling_branch_is_not_blamed() {
 
 #[test]
 fn without_the_graph_nothing_is_called_a_source_or_a_sink() {
-    let mut jb = job("a", "RUNNING", vec![one("s", "src", &[], BP), one("k", "sink: Writer", &[], SATURATED)]);
+    // Two busy vertices among backpressured ones, no edges: suspects only.
+    let mut jb = job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], BP), one("m", "map", &[], SATURATED), one("k", "sink: Writer", &[], SATURATED)],
+    );
     jb.graph_known = false;
-    let d = run(vec![jb]);
+    for v in &mut jb.vertices {
+        v.inputs.clear();
+    }
+    let d = run(vec![jb.clone()]);
     let j = &d.jobs[0];
+    assert_eq!(j.bottlenecks.len(), 2);
     assert!(j.bottlenecks.iter().all(|b| b.kind == BottleneckKind::Unresolved), "{:?}", j.bottlenecks);
     assert!(j.findings.iter().any(|f| f.contains("job graph (plan) could not be read")));
     assert_ne!(class(j, "sink: Writer"), Class::Bottleneck);
+    // One busy vertex: it is the only place the pressure can come from (the Prometheus
+    // reporter alone gives no plan), named with less than high confidence.
+    jb.vertices.remove(1);
+    let d = run(vec![jb]);
+    let b = &d.jobs[0].bottlenecks[0];
+    assert_eq!(b.name, "sink: Writer");
+    assert_eq!(b.kind, BottleneckKind::Sink);
+    assert_eq!(b.confidence_label, "medium");
+    assert!(b.evidence.iter().any(|e| e.contains("the job graph is unknown")));
 }
 
 #[test]

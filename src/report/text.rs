@@ -6,7 +6,7 @@ use crate::units::{duration_s, pct, pool, rate};
 
 pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
     let mut out = String::new();
-    let what = if input.mode == "replay" { "replay of" } else { "flink" };
+    let what = if input.mode == "replay" { "replay of" } else { "live" };
     let failed = if input.polls_failed > 0 { format!(" ({} failed)", input.polls_failed) } else { String::new() };
     let _ = writeln!(
         out,

@@ -5,3 +5,4 @@ pub mod flink;
 pub mod flink_prom;
 pub mod http;
 pub(crate) mod json;
+pub mod scrape;

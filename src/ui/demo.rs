@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::app::{App, Msg};
-use crate::collect::{Collector, PollEvent};
+use crate::collect::{Collector, PollEvent, Sources};
 use crate::record::Replay;
 use crate::sources::flink::{FlinkSource, JobFilter};
 use crate::sources::http::{Fetcher, HttpOptions};
@@ -14,7 +14,8 @@ use crate::sources::http::{Fetcher, HttpOptions};
 pub fn app_from_recording(dir: &Path, label: &str, polls: Option<usize>) -> Result<App, String> {
     let replay = Arc::new(Replay::open(dir)?);
     let fetcher = Fetcher::replay("flink", replay.clone(), &HttpOptions::default());
-    let collector = Collector::new(FlinkSource::new(fetcher, JobFilter::Active), Some(replay.clone()), None);
+    let sources = Sources { flink: Some(FlinkSource::new(fetcher, JobFilter::Active)), scrapes: Vec::new() };
+    let collector = Collector::new(sources, Some(replay.clone()), None);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let mut app = App::new(label, true, replay.manifest().interval_ms.unwrap_or(2000), 0);
     app.expect_source("flink", "flink", &replay.base_url("flink").unwrap_or_default());
