@@ -29,6 +29,15 @@ pub struct SourceArgs {
     /// Prometheus exposition endpoint to scrape (a Flink reporter, a Kafka lag exporter); repeatable
     #[arg(long, global = true, env = "BPTOP_SCRAPE", value_name = "URL", value_delimiter = ',')]
     pub scrape: Vec<String>,
+    /// Prometheus server whose HTTP API holds the Flink and lag metrics (history is backfilled)
+    #[arg(long, global = true, env = "BPTOP_PROMETHEUS_URL", value_name = "URL")]
+    pub prometheus: Option<String>,
+    /// Burrow (v3 API) for consumer lag
+    #[arg(long, global = true, env = "BPTOP_BURROW_URL", value_name = "URL")]
+    pub burrow: Option<String>,
+    /// Tie a consumer group to a Flink job when names do not tell: JOB=GROUP (job id, prefix or name); repeatable
+    #[arg(long, global = true, value_name = "JOB=GROUP", value_parser = parse_pair)]
+    pub lag_group: Vec<(String, String)>,
     /// Job id (or 4+ leading hex digits) or exact job name [default: every active job]
     #[arg(long, global = true, env = "BPTOP_JOB", value_name = "ID|NAME")]
     pub job: Option<String>,
@@ -96,6 +105,12 @@ pub struct DiagnoseArgs {
     /// Busy ratio from which a vertex below victims is the bottleneck (0.05 – 0.95)
     #[arg(long, default_value_t = 0.50, value_parser = |s: &str| parse_ratio(s, 0.05, 0.95))]
     pub busy_threshold: f64,
+    /// A data loss forecast within this is critical
+    #[arg(long, default_value = "6h", value_parser = parse_duration)]
+    pub loss_horizon: Duration,
+    /// How much history to read from --prometheus before the first poll (0 for none)
+    #[arg(long, default_value = "10m", value_parser = parse_duration_or_zero)]
+    pub backfill: Duration,
     /// Forecasts need at least this many distinct measurements
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(3..=10_000))]
     pub min_samples: u32,
@@ -165,6 +180,23 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err(format!("'{s}' is out of range"));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+            Ok((a.trim().to_string(), b.trim().to_string()))
+        }
+        _ => Err(format!("'{s}' is not JOB=GROUP")),
+    }
+}
+
+fn parse_duration_or_zero(s: &str) -> Result<Duration, String> {
+    if s.trim() == "0" {
+        Ok(Duration::ZERO)
+    } else {
+        parse_duration(s)
+    }
 }
 
 fn parse_ratio(s: &str, lo: f64, hi: f64) -> Result<f64, String> {

@@ -7,7 +7,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::model::Job;
 use crate::model::Snapshot;
 use crate::record::{Recorder, Replay};
+use crate::sources::burrow::BurrowSource;
 use crate::sources::flink::FlinkSource;
+use crate::sources::prometheus::PromSource;
 use crate::sources::scrape::ScrapeSource;
 
 pub fn now_ms() -> i64 {
@@ -19,6 +21,8 @@ pub fn now_ms() -> i64 {
 pub struct Sources {
     pub flink: Option<FlinkSource>,
     pub scrapes: Vec<ScrapeSource>,
+    pub prometheus: Option<PromSource>,
+    pub burrow: Option<BurrowSource>,
 }
 
 pub struct Collector {
@@ -75,8 +79,34 @@ impl Collector {
             out.sort_by_key(|(i, _)| *i);
             out.into_iter().map(|(_, p)| p).collect::<Vec<_>>()
         };
-        let (flink, scrapes) = tokio::join!(flink, scrapes);
-        let reporter_jobs: Vec<Job> = scrapes.iter().flat_map(|s| s.jobs.iter().cloned()).collect();
+        let prometheus = async {
+            match &self.sources.prometheus {
+                Some(p) => Some(p.poll().await),
+                None => None,
+            }
+        };
+        let burrow = async {
+            match &self.sources.burrow {
+                Some(b) => Some(b.poll().await),
+                None => None,
+            }
+        };
+        let (flink, scrapes, prometheus, burrow) = tokio::join!(flink, scrapes, prometheus, burrow);
+        let mut reporter_jobs: Vec<Job> = scrapes.iter().flat_map(|s| s.jobs.iter().cloned()).collect();
+        let mut lag = Vec::new();
+        let mut others = Vec::new();
+        if let Some((jobs, rows, health)) = prometheus {
+            // A direct scrape is fresher than the server's copy of it.
+            if reporter_jobs.is_empty() {
+                reporter_jobs = jobs;
+            }
+            lag.extend(rows);
+            others.push(health);
+        }
+        if let Some((rows, health)) = burrow {
+            lag.extend(rows);
+            others.push(health);
+        }
         let mut sources = Vec::new();
         // REST gives the graph; the reporter fills its gaps, or stands in when REST failed.
         let jobs = match flink {
@@ -92,12 +122,33 @@ impl Collector {
             }
             None => reporter_jobs,
         };
-        let mut lag = Vec::new();
         for s in scrapes {
             lag.extend(s.lag);
             sources.push(s.health);
         }
+        sources.extend(others);
         Snapshot { at_ms, jobs, lag, sources }
+    }
+
+    /// History from the Prometheus server before the first poll (empty without one): a
+    /// snapshot per step over `window_s`, so trends exist from the start.
+    pub async fn backfill(&self, window_s: f64, step_s: f64) -> Result<Vec<Snapshot>, String> {
+        let Some(p) = &self.sources.prometheus else { return Ok(Vec::new()) };
+        if window_s <= 0.0 {
+            return Ok(Vec::new());
+        }
+        let end = match &self.replay {
+            Some(r) => r.poll_time(0).unwrap_or(0),
+            None => now_ms(),
+        };
+        if let Some(r) = &self.replay {
+            r.set_cursor(0);
+        }
+        let points = p.backfill(end, window_s, step_s).await?;
+        Ok(points
+            .into_iter()
+            .map(|pt| Snapshot { at_ms: pt.at_ms, jobs: pt.jobs, lag: pt.lag, sources: Vec::new() })
+            .collect())
     }
 }
 
@@ -132,6 +183,9 @@ pub enum Control {
     Speed(f64),
 }
 
+/// History the dashboard reads from a Prometheus server before its first poll, seconds.
+const DASHBOARD_BACKFILL_S: f64 = 600.0;
+
 /// Polls this many earlier polls again after a jump back, so the analysis window is full.
 const REPLAY_REFILL: usize = 9;
 
@@ -144,6 +198,29 @@ pub async fn run_polling(
     tx: tokio::sync::mpsc::Sender<PollEvent>,
 ) {
     let total = collector.replay_polls();
+    match collector.backfill(DASHBOARD_BACKFILL_S, interval.as_secs_f64()).await {
+        Ok(snaps) => {
+            for s in snaps {
+                if tx.send(PollEvent::Snapshot(Box::new(s))).await.is_err() {
+                    return;
+                }
+            }
+        }
+        Err(e) => {
+            // Shown like any other source failure: in the sources view.
+            let health = crate::model::SourceHealth {
+                name: "prometheus".into(),
+                kind: "prometheus".into(),
+                endpoint: String::new(),
+                ok: true,
+                error: None,
+                partial_errors: vec![format!("no backfill: {e}")],
+                requests: 0,
+            };
+            let snap = Snapshot { at_ms: now_ms(), jobs: Vec::new(), lag: Vec::new(), sources: vec![health] };
+            let _ = tx.send(PollEvent::Snapshot(Box::new(snap))).await;
+        }
+    }
     let mut paused = false;
     let mut speed = 1.0f64;
     // Live: count of polls so far; replay: index of the next recorded poll to play.

@@ -11,8 +11,10 @@ use crate::diagnosis::Severity;
 use crate::history::History;
 use crate::record::{Recorder, Replay, SourceInfo};
 use crate::report::{self, InputInfo};
+use crate::sources::burrow::BurrowSource;
 use crate::sources::flink::{FlinkSource, JobFilter};
 use crate::sources::http::{Fetcher, HttpOptions};
+use crate::sources::prometheus::PromSource;
 use crate::sources::scrape::ScrapeSource;
 
 /// Exit codes of `diagnose` (DESIGN.md). 2 is clap's own usage error.
@@ -62,6 +64,8 @@ fn job_filter(src: &SourceArgs) -> JobFilter {
 struct Inputs {
     flink: Option<Fetcher>,
     scrapes: Vec<Fetcher>,
+    prometheus: Option<Fetcher>,
+    burrow: Option<Fetcher>,
     replay: Option<Arc<Replay>>,
     /// What the reports call the input.
     label: String,
@@ -76,6 +80,8 @@ impl Inputs {
         let sources = Sources {
             flink: self.flink.as_ref().map(|f| FlinkSource::new(with_rec(f), job_filter(src))),
             scrapes: self.scrapes.iter().map(|f| ScrapeSource::new(with_rec(f))).collect(),
+            prometheus: self.prometheus.as_ref().map(|f| PromSource::new(with_rec(f))),
+            burrow: self.burrow.as_ref().map(|f| BurrowSource::new(with_rec(f))),
         };
         Collector::new(sources, self.replay.clone(), recorder)
     }
@@ -89,6 +95,12 @@ impl Inputs {
         for f in &self.scrapes {
             out.push((f.source().to_string(), "prometheus-text".to_string(), f.endpoint()));
         }
+        if let Some(f) = &self.prometheus {
+            out.push((f.source().to_string(), "prometheus".to_string(), f.endpoint()));
+        }
+        if let Some(f) = &self.burrow {
+            out.push((f.source().to_string(), "burrow".to_string(), f.endpoint()));
+        }
         out
     }
 }
@@ -99,19 +111,24 @@ fn open_inputs(src: &SourceArgs) -> Result<Inputs, String> {
         let replay = Arc::new(Replay::open(dir)?);
         return from_recording(replay, dir.display().to_string(), &opts);
     }
-    if src.flink.is_some() || !src.scrape.is_empty() {
+    if src.flink.is_some() || !src.scrape.is_empty() || src.prometheus.is_some() || src.burrow.is_some() {
         let flink = src.flink.as_ref().map(|url| Fetcher::http("flink", url, &opts)).transpose()?;
+        let prometheus = src.prometheus.as_ref().map(|url| Fetcher::http("prometheus", url, &opts)).transpose()?;
+        let burrow = src.burrow.as_ref().map(|url| Fetcher::http("burrow", url, &opts)).transpose()?;
         let scrapes = src
             .scrape
             .iter()
             .enumerate()
             .map(|(i, url)| Fetcher::http(&format!("scrape-{}", i + 1), url, &opts))
             .collect::<Result<Vec<_>, _>>()?;
-        let label = flink
-            .as_ref()
+        let label = [&flink, &prometheus, &burrow]
+            .into_iter()
+            .flatten()
+            .chain(scrapes.iter())
             .map(|f| f.endpoint())
-            .unwrap_or_else(|| scrapes.iter().map(|s| s.endpoint()).collect::<Vec<_>>().join(", "));
-        return Ok(Inputs { flink, scrapes, replay: None, label });
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Ok(Inputs { flink, scrapes, prometheus, burrow, replay: None, label });
     }
     let replay = Arc::new(Replay::bundled()?);
     eprintln!(
@@ -123,7 +140,14 @@ fn open_inputs(src: &SourceArgs) -> Result<Inputs, String> {
 
 /// Every source of the recording that bptop can read, by its kind in the manifest.
 fn from_recording(replay: Arc<Replay>, label: String, opts: &HttpOptions) -> Result<Inputs, String> {
-    let mut inputs = Inputs { flink: None, scrapes: Vec::new(), replay: Some(replay.clone()), label };
+    let mut inputs = Inputs {
+        flink: None,
+        scrapes: Vec::new(),
+        prometheus: None,
+        burrow: None,
+        replay: Some(replay.clone()),
+        label,
+    };
     for s in &replay.manifest().sources {
         if !replay.has_source(&s.name) {
             continue;
@@ -131,10 +155,12 @@ fn from_recording(replay: Arc<Replay>, label: String, opts: &HttpOptions) -> Res
         match s.kind.as_str() {
             "flink" => inputs.flink = Some(Fetcher::replay(&s.name, replay.clone(), opts)),
             "prometheus-text" => inputs.scrapes.push(Fetcher::replay(&s.name, replay.clone(), opts)),
+            "prometheus" => inputs.prometheus = Some(Fetcher::replay(&s.name, replay.clone(), opts)),
+            "burrow" => inputs.burrow = Some(Fetcher::replay(&s.name, replay.clone(), opts)),
             _ => {}
         }
     }
-    if inputs.flink.is_none() && inputs.scrapes.is_empty() {
+    if inputs.flink.is_none() && inputs.scrapes.is_empty() && inputs.prometheus.is_none() && inputs.burrow.is_none() {
         return Err(format!("recording {} has no responses of a source bptop reads", replay.name()));
     }
     Ok(inputs)
@@ -152,6 +178,15 @@ async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> 
         (None, None) => 3,
     };
     let mut history = History::new(CLASSIFY_WINDOW, SERIES_CAPACITY);
+    // History from the Prometheus server first, so trends exist from the first poll.
+    match collector.backfill(args.backfill.as_secs_f64(), src.interval.as_secs_f64()).await {
+        Ok(snaps) => {
+            for s in snaps {
+                history.push(s);
+            }
+        }
+        Err(e) => eprintln!("bptop: no backfill from Prometheus: {e}"),
+    }
     let mut last_error = None;
     let mut failed_polls = 0;
     let mut latest_sources = Vec::new();
@@ -184,6 +219,8 @@ async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> 
         bp_low: args.bp_threshold,
         busy_bottleneck: args.busy_threshold,
         target_utilization: args.target_utilization.max(0.05),
+        loss_horizon_s: args.loss_horizon.as_secs_f64(),
+        lag_groups: src.lag_group.clone(),
         forecast: crate::analysis::forecast::ForecastOptions {
             min_samples: args.min_samples as usize,
             threshold: args.saturation,
@@ -251,8 +288,8 @@ async fn record(src: &SourceArgs, args: &RecordArgs) -> Result<i32, String> {
     if src.replay.is_some() {
         return Err("record reads live endpoints: give --flink URL and/or --scrape URL, not --replay".into());
     }
-    if src.flink.is_none() && src.scrape.is_empty() {
-        return Err("record needs --flink URL (or BPTOP_FLINK_URL) and/or --scrape URL".into());
+    if src.flink.is_none() && src.scrape.is_empty() && src.prometheus.is_none() && src.burrow.is_none() {
+        return Err("record needs an endpoint: --flink, --scrape, --prometheus or --burrow".into());
     }
     let inputs = open_inputs(src)?;
     let sources = inputs.list().into_iter().map(|(name, kind, base_url)| SourceInfo { name, kind, base_url }).collect();

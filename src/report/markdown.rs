@@ -93,6 +93,15 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
         }
         out.push('\n');
     }
+    let lag = super::lag_lines(d);
+    if !lag.is_empty() {
+        let _ = writeln!(out, "### Consumer lag\n");
+        for l in lag {
+            let indent = if l.starts_with("  ") { "  " } else { "" };
+            let _ = writeln!(out, "{indent}- {}", cell(l.trim()));
+        }
+        out.push('\n');
+    }
     for s in d.sources.iter().filter(|s| !s.ok || !s.partial_errors.is_empty()) {
         let _ = writeln!(out, "> source `{}`: {}", s.name, cell(s.error.as_deref().unwrap_or("partial data")));
     }

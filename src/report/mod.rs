@@ -95,3 +95,40 @@ pub fn forecast_lines(d: &crate::diagnosis::Diagnosis, job_id: &str) -> Vec<Stri
     }
     lines
 }
+
+/// The consumer-lag lines: one per group, then its hot or dangerous partitions.
+pub fn lag_lines(d: &crate::diagnosis::Diagnosis) -> Vec<String> {
+    use crate::units::{duration_s, rate};
+    let mut out = Vec::new();
+    for g in &d.lag_groups {
+        let trend = format!("{:?}", g.trend).to_lowercase();
+        out.push(format!(
+            "{}{} [{}]: {}",
+            g.cluster.as_ref().map(|c| format!("{c}/")).unwrap_or_default(),
+            g.group,
+            trend,
+            g.summary
+        ));
+        for p in d.lag.iter().filter(|p| p.group == g.group && p.cluster == g.cluster) {
+            let negative = p.lag.is_some_and(|l| l < 0.0);
+            if !(p.hot || negative || p.time_to_data_loss_s.is_some()) {
+                continue;
+            }
+            let mut what = vec![format!("lag {}", rate(p.lag))];
+            if let Some(s) = p.lag_seconds {
+                what.push(format!("{}{} behind", if p.lag_seconds_estimated { "~" } else { "" }, duration_s(s)));
+            }
+            if let Some(l) = p.time_to_data_loss_s {
+                what.push(format!("data loss in ~{}", duration_s(l)));
+            }
+            if negative {
+                what.push("negative lag: the exporter's offsets are out of step, not a healthy 0".into());
+            }
+            if p.hot {
+                what.push("hot partition".into());
+            }
+            out.push(format!("  {}-{}: {}", p.topic, p.partition, what.join(", ")));
+        }
+    }
+    out
+}

@@ -23,6 +23,13 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
         out.push('\n');
         job_block(&mut out, job, d);
     }
+    let lag = super::lag_lines(d);
+    if !lag.is_empty() {
+        let _ = writeln!(out, "\nConsumer lag:");
+        for l in lag {
+            let _ = writeln!(out, "  {l}");
+        }
+    }
     out.push('\n');
     for s in &d.sources {
         let state = if s.ok { "ok" } else { "FAILED" };

@@ -1,8 +1,11 @@
 //! Sources turn endpoint responses into the normalized model. They know nothing of analysis or UI.
 
+pub mod burrow;
 pub mod exposition;
 pub mod flink;
 pub mod flink_prom;
 pub mod http;
 pub(crate) mod json;
+pub mod kafka_lag;
+pub mod prometheus;
 pub mod scrape;

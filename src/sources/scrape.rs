@@ -2,12 +2,6 @@
 //! a lag exporter). What the text holds is recognized by its metric names, not by flags.
 
 use super::exposition::{parse, Sample};
-
-/// Lag rows of the exporters this build knows.
-fn lag_rows(source: &str, samples: &[Sample]) -> Vec<LagRow> {
-    let _ = (source, samples);
-    Vec::new()
-}
 use super::http::Fetcher;
 use crate::model::{Job, LagRow, SourceHealth};
 
@@ -46,7 +40,7 @@ impl ScrapeSource {
         match self.samples().await {
             Ok(samples) => {
                 out.jobs = super::flink_prom::jobs(&samples);
-                out.lag = lag_rows(&health.name, &samples);
+                out.lag = super::kafka_lag::lag_rows(&health.name, &samples);
                 if out.jobs.is_empty() && out.lag.is_empty() {
                     health.partial_errors.push(format!(
                         "{}: {} samples, none from a Flink reporter or a known lag exporter",

@@ -14,7 +14,7 @@ use crate::sources::http::{Fetcher, HttpOptions};
 pub fn app_from_recording(dir: &Path, label: &str, polls: Option<usize>) -> Result<App, String> {
     let replay = Arc::new(Replay::open(dir)?);
     let fetcher = Fetcher::replay("flink", replay.clone(), &HttpOptions::default());
-    let sources = Sources { flink: Some(FlinkSource::new(fetcher, JobFilter::Active)), scrapes: Vec::new() };
+    let sources = Sources { flink: Some(FlinkSource::new(fetcher, JobFilter::Active)), ..Sources::default() };
     let collector = Collector::new(sources, Some(replay.clone()), None);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let mut app = App::new(label, true, replay.manifest().interval_ms.unwrap_or(2000), 0);

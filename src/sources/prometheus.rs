@@ -1,0 +1,195 @@
+//! `--prometheus URL`: a Prometheus server's HTTP API. One instant query per poll fetches the
+//! Flink task metrics and the lag exporters' metrics that server scrapes; at start, one range
+//! query backfills history, so trends and forecasts exist on the first screen.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::exposition::Sample;
+use super::http::Fetcher;
+use super::json::{num, parse_json, str_field};
+use crate::model::{Job, LagRow, SourceHealth};
+
+/// Every series bptop reads, as one selector: Flink's task metrics (both buffer name sets) and
+/// the consumer-lag exporters' families.
+pub const SELECTOR: &str = concat!(
+    r#"{__name__=~"flink_taskmanager_job_task_(busyTimeMsPerSecond|backPressuredTimeMsPerSecond|idleTimeMsPerSecond"#,
+    r#"|softBackPressuredTimeMsPerSecond|hardBackPressuredTimeMsPerSecond"#,
+    r#"|Shuffle_Netty_Input_Buffers_inPoolUsage|Shuffle_Netty_Output_Buffers_outPoolUsage"#,
+    r#"|Shuffle_Netty_Input_Buffers_inputQueueLength|Shuffle_Netty_Output_Buffers_outputQueueLength"#,
+    r#"|buffers_inPoolUsage|buffers_outPoolUsage|buffers_inputQueueLength|buffers_outputQueueLength"#,
+    r#"|numRecordsInPerSecond|numRecordsOutPerSecond)"#,
+    r#"|kafka_consumergroup_.+|kafka_partition_.+|kafka_topic_partition_.+|kminion_kafka_.+"}"#
+);
+
+/// `path?query=…` with the parameters URL-encoded.
+fn path_with(path: &str, params: &[(&str, String)]) -> String {
+    let mut url = reqwest::Url::parse("http://x").expect("a constant URL parses");
+    url.set_path(path);
+    {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in params {
+            q.append_pair(k, v);
+        }
+    }
+    format!("{}?{}", url.path(), url.query().unwrap_or(""))
+}
+
+/// One moment of the server's data, read like a scrape.
+pub struct PromPoint {
+    pub at_ms: i64,
+    pub jobs: Vec<Job>,
+    pub lag: Vec<LagRow>,
+}
+
+#[derive(Clone)]
+pub struct PromSource {
+    fetcher: Fetcher,
+}
+
+impl PromSource {
+    pub fn new(fetcher: Fetcher) -> PromSource {
+        PromSource { fetcher }
+    }
+
+    fn health(&self) -> SourceHealth {
+        SourceHealth {
+            name: self.fetcher.source().to_string(),
+            kind: "prometheus".into(),
+            endpoint: self.fetcher.endpoint(),
+            ok: true,
+            error: None,
+            partial_errors: Vec::new(),
+            requests: 0,
+        }
+    }
+
+    /// The newest values (an instant query at the server's now).
+    pub async fn poll(&self) -> (Vec<Job>, Vec<LagRow>, SourceHealth) {
+        let mut health = self.health();
+        let path = path_with("/api/v1/query", &[("query", SELECTOR.to_string())]);
+        let result = async {
+            let resp = self.fetcher.get(&path).await.map_err(|e| e.to_string())?;
+            let v = parse_json(&self.fetcher.url(&path), &resp).map_err(|e| e.to_string())?;
+            vector(&v).ok_or_else(|| format!("GET {}: not a Prometheus query answer", self.fetcher.url(&path)))
+        }
+        .await;
+        let (jobs, lag) = match result {
+            Ok(samples) => (super::flink_prom::jobs(&samples), super::kafka_lag::lag_rows(&health.name, &samples)),
+            Err(e) => {
+                health.ok = false;
+                health.error = Some(e);
+                (Vec::new(), Vec::new())
+            }
+        };
+        health.requests = self.fetcher.take_request_count();
+        (jobs, lag, health)
+    }
+
+    /// History before `end_ms`: one point per `step_s` over `window_s`. The end is rounded down
+    /// to ten seconds so that a replay asks the very request the recording holds.
+    pub async fn backfill(&self, end_ms: i64, window_s: f64, step_s: f64) -> Result<Vec<PromPoint>, String> {
+        let end = (end_ms / 10_000) * 10;
+        let start = end - window_s as i64;
+        let path = path_with(
+            "/api/v1/query_range",
+            &[
+                ("query", SELECTOR.to_string()),
+                ("start", start.to_string()),
+                ("end", end.to_string()),
+                ("step", format!("{}s", step_s.max(1.0).round() as i64)),
+            ],
+        );
+        let resp = self.fetcher.get(&path).await.map_err(|e| e.to_string())?;
+        let v = parse_json(&self.fetcher.url(&path), &resp).map_err(|e| e.to_string())?;
+        let by_time =
+            matrix(&v).ok_or_else(|| format!("GET {}: not a Prometheus range answer", self.fetcher.url(&path)))?;
+        let name = self.fetcher.source().to_string();
+        Ok(by_time
+            .into_iter()
+            .map(|(at_ms, samples)| PromPoint {
+                at_ms,
+                jobs: super::flink_prom::jobs(&samples),
+                lag: super::kafka_lag::lag_rows(&name, &samples),
+            })
+            .collect())
+    }
+}
+
+fn sample(metric: &Value, value: f64) -> Option<Sample> {
+    let labels: BTreeMap<String, String> =
+        metric.as_object()?.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect();
+    Some(Sample { name: labels.get("__name__")?.clone(), labels, value })
+}
+
+fn success_data(v: &Value) -> Option<&Value> {
+    (str_field(v, "status") == Some("success")).then(|| v.get("data")).flatten()
+}
+
+/// An instant query's vector as samples (NaN kept as NaN, like the exposition text).
+pub fn vector(v: &Value) -> Option<Vec<Sample>> {
+    let result = success_data(v)?.get("result")?.as_array()?;
+    Some(
+        result
+            .iter()
+            .filter_map(|r| {
+                let value = r.get("value")?.as_array()?.get(1)?;
+                sample(r.get("metric")?, num(value).unwrap_or(f64::NAN))
+            })
+            .collect(),
+    )
+}
+
+/// A range query's matrix regrouped by time: one sample set per step.
+pub fn matrix(v: &Value) -> Option<BTreeMap<i64, Vec<Sample>>> {
+    let result = success_data(v)?.get("result")?.as_array()?;
+    let mut by_time: BTreeMap<i64, Vec<Sample>> = BTreeMap::new();
+    for r in result {
+        let Some(metric) = r.get("metric") else { continue };
+        for pair in r.get("values").and_then(Value::as_array).into_iter().flatten() {
+            let Some(pair) = pair.as_array() else { continue };
+            let (Some(t), Some(val)) = (pair.first().and_then(num), pair.get(1)) else { continue };
+            if let Some(s) = sample(metric, num(val).unwrap_or(f64::NAN)) {
+                by_time.entry((t * 1000.0).round() as i64).or_default().push(s);
+            }
+        }
+    }
+    Some(by_time)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn real(name: &str) -> Value {
+        let path = format!("{}/fixtures/real/prometheus/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_real_instant_answer_reads_like_a_scrape() {
+        let samples = vector(&real("query-busy.json")).unwrap();
+        assert_eq!(samples.len(), 4);
+        let jobs = super::super::flink_prom::jobs(&samples);
+        let sink = jobs[0].vertex("6d2677a0ecc3fd8df0b72ec675edf8f4").unwrap();
+        assert_eq!(sink.stats.get(crate::model::Metric::Busy).max, Some(1.0));
+    }
+
+    #[test]
+    fn a_real_range_answer_gives_one_point_per_step() {
+        let by_time = matrix(&real("query-range-busy.json")).unwrap();
+        assert_eq!(by_time.len(), 61);
+        let (first, _) = by_time.iter().next().unwrap();
+        assert_eq!(*first, 1_795_431_482_509);
+        assert!(by_time.values().all(|s| s.len() == 4));
+    }
+
+    #[test]
+    fn queries_are_url_encoded_and_errors_are_refused() {
+        let p = path_with("/api/v1/query", &[("query", SELECTOR.to_string())]);
+        assert!(p.starts_with("/api/v1/query?query=%7B__name__%3D%7E%22flink_taskmanager_job_task_"), "{p}");
+        assert!(!p.contains(' ') && !p.contains('"'));
+        assert!(vector(&serde_json::json!({"status":"error","errorType":"bad_data","error":"x"})).is_none());
+    }
+}
