@@ -188,3 +188,107 @@ fn the_load_ramp_forecast_from_replay_lands_near_the_truth() {
     let calm: Value = serde_json::from_str(&calm.stdout).unwrap();
     assert_eq!(calm["severity"], "healthy");
 }
+
+#[test]
+fn time_until_data_loss_lands_within_ten_percent_of_the_known_answer() {
+    let dir = fixture("synthetic/lag-retention");
+    let expected: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let run = bptop(&["diagnose", "--replay", dir.to_str().unwrap(), "--format", "json"], LIMIT);
+    assert_eq!(run.code, 1, "data loss within 6 h is critical: {}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["severity"], "critical");
+    let g = &v["lag_groups"][0];
+    assert_eq!(g["group"], "orders-enrichment");
+    assert_eq!(g["trend"], "growing");
+    let loss = g["time_to_data_loss_s"].as_f64().expect("a time to data loss");
+    let truth = (expected["lag"]["data_loss_at_ms"].as_i64().unwrap() - v["at_ms"].as_i64().unwrap()) as f64 / 1000.0;
+    assert!((loss - truth).abs() <= 0.1 * truth, "loss {loss} s, truth {truth} s");
+    // Every partition row carries the documented fields.
+    for p in v["lag"].as_array().unwrap() {
+        for key in [
+            "cluster",
+            "group",
+            "topic",
+            "partition",
+            "lag",
+            "lag_seconds",
+            "log_end_offset",
+            "committed_offset",
+            "log_start_offset",
+            "growth_per_s",
+            "trend",
+            "time_to_data_loss_s",
+        ] {
+            assert!(p.get(key).is_some(), "lag[] lacks {key}");
+        }
+        assert!((p["growth_per_s"].as_f64().unwrap() - 300.0).abs() < 1.0, "{}", p["growth_per_s"]);
+    }
+    // A shorter loss horizon turns it into a warning (lag is still growing).
+    let calm =
+        bptop(&["diagnose", "--replay", dir.to_str().unwrap(), "--format", "json", "--loss-horizon", "1h"], LIMIT);
+    let calm: Value = serde_json::from_str(&calm.stdout).unwrap();
+    assert_eq!(calm["severity"], "warning");
+}
+
+#[test]
+fn every_lag_exporter_format_reads_the_same_over_http() {
+    use axum::http::header;
+    let mut seen = Vec::new();
+    for name in ["kafka-lag-exporter.txt", "kafka_exporter.txt", "kminion.txt"] {
+        let text = std::fs::read_to_string(fixture("kafka").join(name)).unwrap();
+        let server = serve(axum::Router::new().route(
+            "/metrics",
+            axum::routing::get(move || {
+                let text = text.clone();
+                async move { ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text) }
+            }),
+        ));
+        let url = format!("{}/metrics", server.url());
+        let run = bptop(&["diagnose", "--scrape", &url, "--samples", "1", "--format", "json"], LIMIT);
+        let v: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{name}: {e}: {}", run.stderr));
+        let rows: Vec<(String, String, i64, f64)> = v["lag"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["group"].as_str().unwrap().to_string(),
+                    p["topic"].as_str().unwrap().to_string(),
+                    p["partition"].as_i64().unwrap(),
+                    p["lag"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(rows.len(), 4, "{name}: {rows:?}");
+        let hot: Vec<i64> = v["lag"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["hot"] == true)
+            .map(|p| p["partition"].as_i64().unwrap())
+            .collect();
+        assert_eq!(hot, [2], "{name}: the hot partition is named");
+        seen.push(rows);
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "formats disagree: {seen:?}");
+}
+
+#[test]
+fn burrow_lag_reads_over_http() {
+    let dir = fixture("kafka/burrow");
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    let (clusters, consumers, lag) =
+        (read("clusters.json"), read("consumers.json"), read("lag-orders-enrichment.json"));
+    let json = |body: String| async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], body) };
+    let app = axum::Router::new()
+        .route("/v3/kafka", axum::routing::get(move || json(clusters.clone())))
+        .route("/v3/kafka/{cluster}/consumer", axum::routing::get(move || json(consumers.clone())))
+        .route("/v3/kafka/{cluster}/consumer/{group}/lag", axum::routing::get(move || json(lag.clone())));
+    let server = serve(app);
+    let run = bptop(&["diagnose", "--burrow", &server.url(), "--samples", "1", "--format", "json"], LIMIT);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
+    let lag = v["lag"].as_array().unwrap();
+    assert!(!lag.is_empty(), "{}", run.stdout);
+    assert!(lag.iter().all(|p| p["group"] == "orders-enrichment" && p["status"].is_string()));
+    assert_eq!(v["sources"][0]["kind"], "burrow");
+}
