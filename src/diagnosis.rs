@@ -256,6 +256,19 @@ pub enum LagTrend {
     Unknown,
 }
 
+impl LagTrend {
+    pub fn label(self) -> &'static str {
+        match self {
+            LagTrend::Ok => "ok",
+            LagTrend::Growing => "growing",
+            LagTrend::Stalled => "stalled",
+            LagTrend::Stopped => "stopped",
+            LagTrend::Rewinding => "rewinding",
+            LagTrend::Unknown => "unknown",
+        }
+    }
+}
+
 /// One partition's consumer lag with its trend and the time left before retention deletes
 /// unread data.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -73,12 +73,16 @@ struct Inputs {
 
 impl Inputs {
     fn collector(&self, src: &SourceArgs, recorder: Option<Arc<Recorder>>) -> Collector {
+        self.collector_with(job_filter(src), recorder)
+    }
+
+    fn collector_with(&self, filter: JobFilter, recorder: Option<Arc<Recorder>>) -> Collector {
         let with_rec = |f: &Fetcher| match &recorder {
             Some(r) => f.clone().with_recorder(r.clone()),
             None => f.clone(),
         };
         let sources = Sources {
-            flink: self.flink.as_ref().map(|f| FlinkSource::new(with_rec(f), job_filter(src))),
+            flink: self.flink.as_ref().map(|f| FlinkSource::new(with_rec(f), filter.clone())),
             scrapes: self.scrapes.iter().map(|f| ScrapeSource::new(with_rec(f))).collect(),
             prometheus: self.prometheus.as_ref().map(|f| PromSource::new(with_rec(f))),
             burrow: self.burrow.as_ref().map(|f| BurrowSource::new(with_rec(f))),
@@ -136,6 +140,12 @@ fn open_inputs(src: &SourceArgs) -> Result<Inputs, String> {
         crate::record::BUNDLED_NAME
     );
     from_recording(replay, crate::record::BUNDLED_SHORT.to_string(), &opts)
+}
+
+/// A collector over every source a recording holds (for the dashboard's demo state and tests).
+pub fn collector_for_recording(replay: Arc<Replay>, filter: JobFilter) -> Result<Collector, String> {
+    let inputs = from_recording(replay, String::new(), &HttpOptions::default())?;
+    Ok(inputs.collector_with(filter, None))
 }
 
 /// Every source of the recording that bptop can read, by its kind in the manifest.

@@ -225,3 +225,14 @@ fn forecast_panel_draws_the_ramp_and_its_eta() {
         screen.contains('⣀') || screen.contains('⠉') || screen.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c))
     );
 }
+
+#[test]
+fn consumer_lag_shows_on_the_overview_with_its_time_to_loss() {
+    let app = app_from("synthetic/lag-retention", None);
+    let (screen, buf) = render(&app, COLOR, 120, 24);
+    insta::assert_snapshot!("overview_lag", screen);
+    assert!(screen.contains("orders-enrichment [growing]"), "{screen}");
+    assert!(screen.contains("2 h 43 min"), "{screen}");
+    let (x, y) = find(&buf, "orders-enrichment [growing]").unwrap();
+    assert_eq!(buf[(x, y)].fg, Color::Red, "a forecast data loss reads as danger");
+}

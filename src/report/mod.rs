@@ -101,7 +101,7 @@ pub fn lag_lines(d: &crate::diagnosis::Diagnosis) -> Vec<String> {
     use crate::units::{duration_s, rate};
     let mut out = Vec::new();
     for g in &d.lag_groups {
-        let trend = format!("{:?}", g.trend).to_lowercase();
+        let trend = g.trend.label();
         out.push(format!(
             "{}{} [{}]: {}",
             g.cluster.as_ref().map(|c| format!("{c}/")).unwrap_or_default(),

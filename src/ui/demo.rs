@@ -5,20 +5,19 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::app::{App, Msg};
-use crate::collect::{Collector, PollEvent, Sources};
+use crate::collect::PollEvent;
 use crate::record::Replay;
-use crate::sources::flink::{FlinkSource, JobFilter};
-use crate::sources::http::{Fetcher, HttpOptions};
+use crate::sources::flink::JobFilter;
 
 /// The state after replaying the first `polls` polls (all when `None`) of the recording.
 pub fn app_from_recording(dir: &Path, label: &str, polls: Option<usize>) -> Result<App, String> {
     let replay = Arc::new(Replay::open(dir)?);
-    let fetcher = Fetcher::replay("flink", replay.clone(), &HttpOptions::default());
-    let sources = Sources { flink: Some(FlinkSource::new(fetcher, JobFilter::Active)), ..Sources::default() };
-    let collector = Collector::new(sources, Some(replay.clone()), None);
+    let collector = crate::run::collector_for_recording(replay.clone(), JobFilter::Active)?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let mut app = App::new(label, true, replay.manifest().interval_ms.unwrap_or(2000), 0);
-    app.expect_source("flink", "flink", &replay.base_url("flink").unwrap_or_default());
+    for s in &replay.manifest().sources {
+        app.expect_source(&s.name, &s.kind, &s.base_url);
+    }
     let total = replay.poll_count();
     let n = polls.unwrap_or(total).min(total);
     for i in 0..n {

@@ -340,10 +340,7 @@ fn trend_panel(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, the
     let mut lines = Vec::new();
     let Some(f) = chosen else {
         lines.push(Line::from("no history yet to forecast from"));
-        lines.push(Line::from(Span::styled(
-            "kafka lag: no lag source (Prometheus / Burrow not supported yet)",
-            theme.dim(),
-        )));
+        lines.extend(lag_lines(app, job, theme));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
         return;
     };
@@ -361,11 +358,9 @@ fn trend_panel(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, the
     let style = if f.status == ForecastStatus::Eta { theme.warn() } else { theme.title() };
     lines.push(Line::from(Span::styled(headline, style)));
     lines.push(Line::from(Span::styled(f.reason.clone().unwrap_or_default(), theme.dim())));
-    lines.push(Line::from(Span::styled(
-        "kafka lag: no lag source (Prometheus / Burrow not supported yet)",
-        theme.dim(),
-    )));
-    let text_h = 4.min(inner.height);
+    let lag = lag_lines(app, job, theme);
+    let text_h = (3 + lag.len() as u16).min(inner.height);
+    lines.extend(lag);
     let [text_area, chart_area] = Layout::vertical([Constraint::Length(text_h), Constraint::Min(0)]).areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), text_area);
     if chart_area.height < 4 {
@@ -427,4 +422,30 @@ fn trend_panel(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, the
         )
         .hidden_legend_constraints((Constraint::Ratio(0, 1), Constraint::Ratio(0, 1)));
     frame.render_widget(chart, chart_area);
+}
+
+/// Consumer lag of the groups this job reads (all groups when none is tied to a job), or what
+/// is missing.
+fn lag_lines<'a>(app: &App, job: &JobDiagnosis, theme: &Theme) -> Vec<Line<'a>> {
+    use crate::diagnosis::{LagGroup, LagTrend};
+    let Some(d) = &app.diagnosis else { return Vec::new() };
+    if d.lag_groups.is_empty() {
+        return vec![Line::from(Span::styled(
+            "kafka lag: no lag source (give --scrape with a lag exporter, --prometheus or --burrow)",
+            theme.dim(),
+        ))];
+    }
+    let tied: Vec<&LagGroup> = d.lag_groups.iter().filter(|g| g.job_id.as_deref() == Some(job.id.as_str())).collect();
+    let groups: Vec<&LagGroup> = if tied.is_empty() { d.lag_groups.iter().collect() } else { tied };
+    groups
+        .into_iter()
+        .map(|g| {
+            let style = match g.trend {
+                LagTrend::Ok => theme.dim(),
+                _ if g.time_to_data_loss_s.is_some() => theme.bad(),
+                _ => theme.warn(),
+            };
+            Line::from(Span::styled(format!("lag {} [{}]: {}", g.group, g.trend.label(), g.summary), style))
+        })
+        .collect()
 }
