@@ -189,8 +189,10 @@ async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> 
     };
     let mut history = History::new(CLASSIFY_WINDOW, SERIES_CAPACITY);
     // History from the Prometheus server first, so trends exist from the first poll.
+    let mut backfilled = 0;
     match collector.backfill(args.backfill.as_secs_f64(), src.interval.as_secs_f64()).await {
         Ok(snaps) => {
+            backfilled = snaps.len();
             for s in snaps {
                 history.push(s);
             }
@@ -260,6 +262,7 @@ async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> 
         source: label,
         polls: samples,
         polls_failed: failed_polls,
+        backfilled,
     };
     let text = match args.format {
         Format::Text => report::text(&diagnosis, &input),

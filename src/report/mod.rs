@@ -21,6 +21,8 @@ pub struct InputInfo {
     pub polls: usize,
     /// Of those, polls that failed (the verdict rests on the others).
     pub polls_failed: usize,
+    /// Points of history read from a Prometheus server before the first poll.
+    pub backfilled: usize,
 }
 
 /// Cuts a name to `max` characters with an ellipsis.

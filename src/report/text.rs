@@ -7,7 +7,10 @@ use crate::units::{duration_s, pct, pool, rate};
 pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
     let mut out = String::new();
     let what = if input.mode == "replay" { "replay of" } else { "live" };
-    let failed = if input.polls_failed > 0 { format!(" ({} failed)", input.polls_failed) } else { String::new() };
+    let mut failed = if input.polls_failed > 0 { format!(" ({} failed)", input.polls_failed) } else { String::new() };
+    if input.backfilled > 0 {
+        failed.push_str(&format!(" after {} points backfilled from Prometheus", input.backfilled));
+    }
     let _ = writeln!(
         out,
         "bptop · {what} {} · {} poll{}{failed}, verdict on the last {}",
