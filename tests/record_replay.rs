@@ -292,3 +292,39 @@ fn burrow_lag_reads_over_http() {
     assert!(lag.iter().all(|p| p["group"] == "orders-enrichment" && p["status"].is_string()));
     assert_eq!(v["sources"][0]["kind"], "burrow");
 }
+
+#[test]
+fn recordings_cover_scraped_exposition_text_too() {
+    use axum::http::header;
+    let text = std::fs::read_to_string(fixture("kafka").join("kafka_exporter.txt")).unwrap();
+    let server = serve(axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let text = text.clone();
+            async move { ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text) }
+        }),
+    ));
+    let url = format!("{}/metrics", server.url());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rec");
+    let rec = bptop(
+        &["record", "--scrape", &url, "--out", out.to_str().unwrap(), "--duration", "1s", "--interval", "500ms"],
+        LIMIT,
+    );
+    assert_eq!(rec.code, 0, "{}", rec.stderr);
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["sources"][0]["kind"], "prometheus-text");
+    let live = bptop(&["diagnose", "--scrape", &url, "--samples", "1", "--format", "json"], LIMIT);
+    let replayed = bptop(&["diagnose", "--replay", out.to_str().unwrap(), "--format", "json"], LIMIT);
+    let rows = |s: &str| -> Vec<(i64, f64)> {
+        let v: Value = serde_json::from_str(s).unwrap();
+        v["lag"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["partition"].as_i64().unwrap(), p["lag"].as_f64().unwrap()))
+            .collect()
+    };
+    assert_eq!(rows(&replayed.stdout), rows(&live.stdout));
+    assert_eq!(rows(&live.stdout).len(), 4);
+}
