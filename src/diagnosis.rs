@@ -296,6 +296,8 @@ pub struct LagPartition {
     pub loss_reason: Option<String>,
     /// Burrow's own status, as it says it.
     pub status: Option<String>,
+    /// The consumer owning the partition, when the source names it.
+    pub client_id: Option<String>,
     /// Far more lag than the group's other partitions.
     pub hot: bool,
 }

@@ -128,6 +128,7 @@ fn partition(row: &LagRow, history: &History, since: i64, now_ms: i64, o: &Forec
         time_to_data_loss_s,
         loss_reason,
         status: row.status.clone(),
+        client_id: row.client_id.clone(),
         hot: false,
     }
 }
@@ -221,7 +222,20 @@ pub fn groups(parts: &[LagPartition], jobs: &[JobDiagnosis], explicit: &GroupMap
                 ps.iter().filter(|p| p.hot).map(|p| format!("{}-{}", p.topic, p.partition)).collect();
             let loss = ps.iter().filter_map(|p| p.time_to_data_loss_s).reduce(f64::min);
             let max_secs = ps.iter().filter_map(|p| p.lag_seconds).reduce(f64::max);
-            let (job, vertex) = match_source(&group, &topics, jobs, explicit);
+            // Flink's Kafka source names its consumers "<client.id.prefix>-<subtask>".
+            let mut prefixes: Vec<String> = ps
+                .iter()
+                .filter_map(|p| p.client_id.as_deref())
+                .map(|c| {
+                    c.rsplit_once('-')
+                        .filter(|(_, n)| n.chars().all(|d| d.is_ascii_digit()))
+                        .map_or(c, |(p, _)| p)
+                        .to_string()
+                })
+                .collect();
+            prefixes.sort();
+            prefixes.dedup();
+            let (job, vertex) = match_source(&group, &topics, &prefixes, jobs, explicit);
             let mut g = LagGroup {
                 cluster,
                 group,
@@ -255,10 +269,12 @@ fn trend_rank(t: LagTrend) -> u8 {
 }
 
 /// The job and source vertex reading `group`: an explicit `--lag-group`, else a source vertex
-/// whose name mentions the group or one of its topics.
+/// whose name mentions the group, one of its topics or its consumers' client-id prefix, else a
+/// job named after the group.
 fn match_source<'a>(
     group: &str,
     topics: &[String],
+    client_prefixes: &[String],
     jobs: &'a [JobDiagnosis],
     explicit: &GroupMap,
 ) -> (Option<&'a JobDiagnosis>, Option<&'a str>) {
@@ -274,12 +290,18 @@ fn match_source<'a>(
         });
         return (job, vertex);
     }
+    let names_it = |name: &str| {
+        name.contains(group)
+            || topics.iter().any(|t| name.contains(t.as_str()))
+            || client_prefixes.iter().any(|p| !p.is_empty() && name.contains(p.as_str()))
+    };
     for j in jobs {
-        if let Some(v) =
-            sources(j).find(|v| v.name.contains(group) || topics.iter().any(|t| v.name.contains(t.as_str())))
-        {
+        if let Some(v) = sources(j).find(|v| names_it(&v.name)) {
             return (Some(j), Some(v.name.as_str()));
         }
+    }
+    if let Some(j) = jobs.iter().find(|j| j.name == group || j.name.contains(group)) {
+        return (Some(j), sources(j).next().map(|v| v.name.as_str()));
     }
     (None, None)
 }
@@ -407,6 +429,47 @@ mod tests {
         assert_eq!(parts.iter().filter(|p| p.hot).map(|p| p.partition).collect::<Vec<_>>(), [2]);
         let g = groups(&parts, &[], &Vec::new());
         assert_eq!(g[0].hot_partitions, ["orders-2"]);
+        assert_eq!(g[0].job_id, None, "no job to tie it to");
         assert!(g[0].summary.contains("hot partitions: orders-2"), "{}", g[0].summary);
+    }
+
+    #[test]
+    fn a_group_is_tied_to_the_flink_source_that_reads_it() {
+        use crate::analysis::{diagnose, Thresholds};
+        use crate::model::{Input, Job, Metric, MetricValues, Subtask, Vertex, VertexStats};
+        let vertex = |id: &str, name: &str, inputs: &[&str], busy: f64, bp: f64| {
+            let mut v = Vertex::new(id, name, 1);
+            v.inputs = inputs.iter().map(|i| Input { from: i.to_string(), ship_strategy: None }).collect();
+            let mut m = MetricValues::default();
+            m.set(Metric::Busy, Some(busy));
+            m.set(Metric::Backpressured, Some(bp));
+            m.set(Metric::Idle, Some(1.0 - busy - bp));
+            v.subtasks = vec![Subtask { index: 0, metrics: m, backpressure_level: None }];
+            v.stats = VertexStats::from_subtasks(&v.subtasks);
+            v
+        };
+        let job = Job {
+            id: "j1".into(),
+            name: "enrichment".into(),
+            state: "RUNNING".into(),
+            vertices: vec![
+                vertex("s", "Source: kafka-orders", &[], 0.01, 0.98),
+                vertex("k", "sink: Writer", &["s"], 1.0, 0.0),
+            ],
+            graph_known: true,
+        };
+        let mut h = History::new(10, 100);
+        h.push(Snapshot {
+            at_ms: T0,
+            jobs: vec![job],
+            lag: vec![row(2_100_000.0, 0.0, 2_100_000.0, None)],
+            sources: Vec::new(),
+        });
+        let d = diagnose(&h, &Thresholds::default());
+        let g = &d.lag_groups[0];
+        assert_eq!(g.job_id.as_deref(), Some("j1"));
+        assert_eq!(g.source_vertex.as_deref(), Some("Source: kafka-orders"));
+        assert!(g.summary.starts_with("Source: kafka-orders is 2.1M records"), "{}", g.summary);
+        assert!(g.summary.contains("because sink sink: Writer is the bottleneck"), "{}", g.summary);
     }
 }
