@@ -163,6 +163,7 @@ macro_rules! recordings {
 recordings! {
     real_slow_sink => "real/slow-sink",
     real_python_udf => "real/python-udf",
+    real_five_jobs => "real/five-jobs",
     chained => "synthetic/chained",
     fan_out => "synthetic/fan-out",
     healthy => "synthetic/healthy",
@@ -193,5 +194,5 @@ fn every_recording_has_a_test() {
             }
         }
     }
-    assert_eq!(found.len(), 14, "a new recording needs a line in recordings!{{}}");
+    assert_eq!(found.len(), 15, "a new recording needs a line in recordings!{{}}");
 }

@@ -1,0 +1,124 @@
+// Flink jobs whose bottleneck is known by construction, for scripts/e2e-flink.sh.
+// "Slow" is a deliberate pause of 1 ms per record (LockSupport.parkNanos), so a slow operator
+// manages about 900 records per second while everything else could do far more.
+//
+//   flink run -d -c BptopE2eJobs jobs.jar <scenario>
+//
+// scenarios: slow-sink, slow-middle, healthy, skew, fan-out
+
+import java.util.concurrent.locks.LockSupport;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
+import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+public class BptopE2eJobs {
+
+    /** Parks the calling thread for 1 ms: the deliberate per-record cost of a slow operator. */
+    static void slow() {
+        LockSupport.parkNanos(1_000_000L);
+    }
+
+    /** A Sink V2 that parks 1 ms per record (Flink names its vertex "<name>: Writer"). */
+    static class SlowSink implements Sink<Long> {
+        @Override
+        public SinkWriter<Long> createWriter(WriterInitContext context) {
+            return new SinkWriter<Long>() {
+                @Override
+                public void write(Long element, Context ctx) {
+                    slow();
+                }
+
+                @Override
+                public void flush(boolean endOfInput) {}
+
+                @Override
+                public void close() {}
+            };
+        }
+    }
+
+    /** A Sink V2 that drops everything at once. */
+    static class FastSink implements Sink<Long> {
+        @Override
+        public SinkWriter<Long> createWriter(WriterInitContext context) {
+            return new SinkWriter<Long>() {
+                @Override
+                public void write(Long element, Context ctx) {}
+
+                @Override
+                public void flush(boolean endOfInput) {}
+
+                @Override
+                public void close() {}
+            };
+        }
+    }
+
+    /** An unbounded sequence, as fast as downstream allows. */
+    static DataStream<Long> numbers(StreamExecutionEnvironment env, String name, int parallelism) {
+        return env.fromSequence(0, Long.MAX_VALUE).name(name).setParallelism(parallelism);
+    }
+
+    public static void main(String[] args) throws Exception {
+        String scenario = args.length > 0 ? args[0] : "slow-sink";
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.disableOperatorChaining();
+        env.setParallelism(1);
+        switch (scenario) {
+            case "slow-sink": {
+                numbers(env, "gen-source", 1)
+                        .map((MapFunction<Long, Long>) v -> v * 3).name("parse")
+                        .filter((FilterFunction<Long>) v -> v >= 0).name("filter-valid")
+                        .keyBy(v -> v % 16)
+                        .sinkTo(new SlowSink()).name("slow-sink");
+                break;
+            }
+            case "slow-middle": {
+                numbers(env, "gen-source", 1)
+                        .map((MapFunction<Long, Long>) v -> v + 1).name("parse")
+                        .map((MapFunction<Long, Long>) v -> { slow(); return v; }).name("slow-enrich")
+                        .sinkTo(new FastSink()).name("fast-sink");
+                break;
+            }
+            case "healthy": {
+                // A source rate-limited to 200 records/s and nothing slow downstream: nothing is
+                // backpressured, every vertex mostly idle.
+                DataGeneratorSource<Long> limited = new DataGeneratorSource<>(
+                        (GeneratorFunction<Long, Long>) i -> i, Long.MAX_VALUE, RateLimiterStrategy.perSecond(200), Types.LONG);
+                env.fromSource(limited, WatermarkStrategy.noWatermarks(), "gen-source")
+                        .map((MapFunction<Long, Long>) v -> v + 1).name("parse")
+                        .sinkTo(new FastSink()).name("fast-sink");
+                break;
+            }
+            case "skew": {
+                // Nine records in ten carry key 0: one subtask of the keyed operator does
+                // almost all the work at parallelism 2.
+                numbers(env, "gen-source", 2)
+                        .keyBy(v -> v % 10 < 9 ? 0L : v % 10)
+                        .map((MapFunction<Long, Long>) v -> { slow(); return v; }).name("keyed-enrich").setParallelism(2)
+                        .sinkTo(new FastSink()).name("fast-sink").setParallelism(2);
+                break;
+            }
+            case "fan-out": {
+                DataStream<Long> split = numbers(env, "gen-source", 1)
+                        .map((MapFunction<Long, Long>) v -> v + 1).name("split");
+                split.sinkTo(new SlowSink()).name("alerts-sink");
+                split.sinkTo(new FastSink()).name("archive-sink");
+                break;
+            }
+            default:
+                throw new IllegalArgumentException("unknown scenario " + scenario);
+        }
+        env.execute("e2e-" + scenario);
+    }
+}
