@@ -189,25 +189,52 @@ const DASHBOARD_BACKFILL_S: f64 = 600.0;
 /// Polls this many earlier polls again after a jump back, so the analysis window is full.
 const REPLAY_REFILL: usize = 9;
 
+/// The consumer hung up: stop polling.
+struct HungUp;
+
+/// The channel to the consumer, and the replay position it is told about.
+struct Feed {
+    tx: tokio::sync::mpsc::Sender<PollEvent>,
+}
+
+impl Feed {
+    async fn send(&self, ev: PollEvent) -> Result<(), HungUp> {
+        self.tx.send(ev).await.map_err(|_| HungUp)
+    }
+
+    /// Polls `n` and hands the snapshot over.
+    async fn poll(&self, collector: &Collector, n: usize) -> Result<(), HungUp> {
+        let snap = collector.poll(n).await;
+        self.send(PollEvent::Snapshot(Box::new(snap))).await
+    }
+}
+
 /// Runs until the consumer hangs up. Live: one poll every `interval`. Replay: the recorded polls
 /// at their recorded pace times `speed`, then it waits at the end.
 pub async fn run_polling(
     collector: Collector,
     interval: std::time::Duration,
-    mut control: tokio::sync::mpsc::Receiver<Control>,
+    control: tokio::sync::mpsc::Receiver<Control>,
     tx: tokio::sync::mpsc::Sender<PollEvent>,
 ) {
+    let _ = poll_loop(&collector, interval, control, &Feed { tx }).await;
+}
+
+async fn poll_loop(
+    collector: &Collector,
+    interval: std::time::Duration,
+    mut control: tokio::sync::mpsc::Receiver<Control>,
+    feed: &Feed,
+) -> Result<(), HungUp> {
     let total = collector.replay_polls();
     match collector.backfill(DASHBOARD_BACKFILL_S, interval.as_secs_f64()).await {
         Ok(snaps) => {
             for s in snaps {
-                if tx.send(PollEvent::Snapshot(Box::new(s))).await.is_err() {
-                    return;
-                }
+                feed.send(PollEvent::Snapshot(Box::new(s))).await?;
             }
         }
         Err(e) => {
-            // Shown like any other source failure: in the sources view.
+            // Shown like any other source trouble: in the sources view.
             let health = crate::model::SourceHealth {
                 name: "prometheus".into(),
                 kind: "prometheus".into(),
@@ -218,29 +245,26 @@ pub async fn run_polling(
                 requests: 0,
             };
             let snap = Snapshot { at_ms: now_ms(), jobs: Vec::new(), lag: Vec::new(), sources: vec![health] };
-            let _ = tx.send(PollEvent::Snapshot(Box::new(snap))).await;
+            feed.send(PollEvent::Snapshot(Box::new(snap))).await?;
         }
     }
     let mut paused = false;
     let mut speed = 1.0f64;
     // Live: count of polls so far; replay: index of the next recorded poll to play.
     let mut next = 0usize;
+    let position = |next: usize, speed: f64, paused: bool| {
+        total.map(|t| PollEvent::Replay { position: next, total: t, speed, paused: paused || next >= t })
+    };
     loop {
         let at_end = total.is_some_and(|t| next >= t);
         if !paused && !at_end {
-            if total.is_none() && tx.send(PollEvent::Started { at_ms: now_ms() }).await.is_err() {
-                return;
+            if total.is_none() {
+                feed.send(PollEvent::Started { at_ms: now_ms() }).await?;
             }
-            let snap = collector.poll(next).await;
+            feed.poll(collector, next).await?;
             next += 1;
-            if tx.send(PollEvent::Snapshot(Box::new(snap))).await.is_err() {
-                return;
-            }
-            if let Some(t) = total {
-                let ev = PollEvent::Replay { position: next, total: t, speed, paused: paused || next >= t };
-                if tx.send(ev).await.is_err() {
-                    return;
-                }
+            if let Some(ev) = position(next, speed, paused) {
+                feed.send(ev).await?;
             }
         }
         let wait = match (&collector.replay, total) {
@@ -262,7 +286,7 @@ pub async fn run_polling(
                 _ = tokio::time::sleep(wait) => continue,
             }
         };
-        let Some(msg) = msg else { return };
+        let Some(msg) = msg else { return Ok(()) };
         match msg {
             Control::Pause(p) => paused = p,
             Control::Refresh => {}
@@ -272,41 +296,66 @@ pub async fn run_polling(
                 // `next - 1` is the poll on screen; land on target and show it.
                 let shown = next.saturating_sub(1) as i64;
                 let target = (shown + d).clamp(0, t as i64 - 1) as usize;
-                if d < 0 {
-                    if tx.send(PollEvent::Reset).await.is_err() {
-                        return;
-                    }
-                    for n in target.saturating_sub(REPLAY_REFILL)..target {
-                        let snap = collector.poll(n).await;
-                        if tx.send(PollEvent::Snapshot(Box::new(snap))).await.is_err() {
-                            return;
-                        }
-                    }
-                    next = target;
+                // Backwards: start over a window before the target, so the analysis has one.
+                let from = if d < 0 {
+                    feed.send(PollEvent::Reset).await?;
+                    target.saturating_sub(REPLAY_REFILL)
                 } else {
-                    for n in next..target {
-                        let snap = collector.poll(n).await;
-                        if tx.send(PollEvent::Snapshot(Box::new(snap))).await.is_err() {
-                            return;
-                        }
-                    }
-                    next = target.max(next);
+                    next
+                };
+                // The polls up to the target, then the target itself, even when paused.
+                for n in from..=target.min(t - 1) {
+                    feed.poll(collector, n).await?;
                 }
-                // Show the target poll itself now, even when paused.
-                if next < t {
-                    let snap = collector.poll(next).await;
-                    next += 1;
-                    if tx.send(PollEvent::Snapshot(Box::new(snap))).await.is_err() {
-                        return;
-                    }
-                }
+                next = target + 1;
             }
         }
-        if let Some(t) = total {
-            let ev = PollEvent::Replay { position: next, total: t, speed, paused: paused || next >= t };
-            if tx.send(ev).await.is_err() {
-                return;
+        if let Some(ev) = position(next, speed, paused) {
+            feed.send(ev).await?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::flink::JobFilter;
+
+    /// Replay positions and snapshot counts as the dashboard would see them.
+    async fn next_position(
+        rx: &mut tokio::sync::mpsc::Receiver<PollEvent>,
+        snapshots: &mut usize,
+        resets: &mut usize,
+    ) -> usize {
+        loop {
+            match rx.recv().await.expect("the poller is alive") {
+                PollEvent::Replay { position, .. } => return position,
+                PollEvent::Snapshot(_) => *snapshots += 1,
+                PollEvent::Reset => *resets += 1,
+                PollEvent::Started { .. } => {}
             }
         }
+    }
+
+    #[tokio::test]
+    async fn replay_steps_forward_and_back_with_a_full_window() {
+        let replay = Arc::new(Replay::bundled().unwrap());
+        let collector = crate::run::collector_for_recording(replay, JobFilter::Active).unwrap();
+        let (ctl, control) = tokio::sync::mpsc::channel(8);
+        let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(run_polling(collector, std::time::Duration::from_millis(10), control, tx));
+        let (mut snaps, mut resets) = (0, 0);
+        assert_eq!(next_position(&mut rx, &mut snaps, &mut resets).await, 1);
+        ctl.send(Control::Pause(true)).await.unwrap();
+        assert_eq!(next_position(&mut rx, &mut snaps, &mut resets).await, 1, "paused where it was");
+        ctl.send(Control::Step(3)).await.unwrap();
+        assert_eq!(next_position(&mut rx, &mut snaps, &mut resets).await, 4);
+        assert_eq!(snaps, 4, "polls 0..=3, each once");
+        ctl.send(Control::Step(-2)).await.unwrap();
+        assert_eq!(next_position(&mut rx, &mut snaps, &mut resets).await, 2);
+        assert_eq!(resets, 1);
+        assert_eq!(snaps, 6, "after the reset, polls 0 and 1 again");
+        ctl.send(Control::Step(100)).await.unwrap();
+        assert_eq!(next_position(&mut rx, &mut snaps, &mut resets).await, 10, "clamped to the last poll");
     }
 }

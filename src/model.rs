@@ -314,3 +314,32 @@ pub struct Snapshot {
     pub lag: Vec<LagRow>,
     pub sources: Vec<SourceHealth>,
 }
+
+/// Hand-built snapshots for the tests of the pure core and the dashboard.
+#[cfg(test)]
+pub mod test_support {
+    use super::*;
+
+    /// A vertex from per-subtask (busy, backpressured, idle) ratios (NaN: not reported), each
+    /// subtask taking and emitting 500 records per second.
+    pub fn vertex(id: &str, name: &str, inputs: &[&str], subtasks: &[(f64, f64, f64)]) -> Vertex {
+        let some = |x: f64| (!x.is_nan()).then_some(x);
+        let mut v = Vertex::new(id, name, subtasks.len().max(1) as u32);
+        v.inputs = inputs.iter().map(|i| Input { from: i.to_string(), ship_strategy: Some("HASH".into()) }).collect();
+        v.subtasks = subtasks
+            .iter()
+            .enumerate()
+            .map(|(i, (b, p, d))| {
+                let mut m = MetricValues::default();
+                m.set(Metric::Busy, some(*b));
+                m.set(Metric::Backpressured, some(*p));
+                m.set(Metric::Idle, some(*d));
+                m.set(Metric::RecordsIn, Some(500.0));
+                m.set(Metric::RecordsOut, Some(500.0));
+                Subtask { index: i as u32, metrics: m, backpressure_level: None }
+            })
+            .collect();
+        v.stats = VertexStats::from_subtasks(&v.subtasks);
+        v
+    }
+}

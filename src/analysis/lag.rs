@@ -436,17 +436,9 @@ mod tests {
     #[test]
     fn a_group_is_tied_to_the_flink_source_that_reads_it() {
         use crate::analysis::{diagnose, Thresholds};
-        use crate::model::{Input, Job, Metric, MetricValues, Subtask, Vertex, VertexStats};
+        use crate::model::Job;
         let vertex = |id: &str, name: &str, inputs: &[&str], busy: f64, bp: f64| {
-            let mut v = Vertex::new(id, name, 1);
-            v.inputs = inputs.iter().map(|i| Input { from: i.to_string(), ship_strategy: None }).collect();
-            let mut m = MetricValues::default();
-            m.set(Metric::Busy, Some(busy));
-            m.set(Metric::Backpressured, Some(bp));
-            m.set(Metric::Idle, Some(1.0 - busy - bp));
-            v.subtasks = vec![Subtask { index: 0, metrics: m, backpressure_level: None }];
-            v.stats = VertexStats::from_subtasks(&v.subtasks);
-            v
+            crate::model::test_support::vertex(id, name, inputs, &[(busy, bp, 1.0 - busy - bp)])
         };
         let job = Job {
             id: "j1".into(),

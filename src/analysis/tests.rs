@@ -2,37 +2,14 @@
 
 use super::*;
 use crate::diagnosis::{BottleneckKind, Class, JobDiagnosis, Severity};
-use crate::model::{BackpressureLevel, Input, Job, Metric, MetricValues, Snapshot, Stat, Subtask, Vertex, VertexStats};
+use crate::model::{BackpressureLevel, Job, Metric, Snapshot, Stat, Vertex};
 
 const NAN: f64 = f64::NAN;
 
 /// One subtask's (busy, backpressured, idle) ratios; NaN = not reported.
 type Triple = (f64, f64, f64);
 
-fn some(x: f64) -> Option<f64> {
-    (!x.is_nan()).then_some(x)
-}
-
-/// A vertex from per-subtask triples, with records in/out per subtask and pools.
-fn vertex(id: &str, name: &str, inputs: &[&str], subtasks: &[Triple]) -> Vertex {
-    let mut v = Vertex::new(id, name, subtasks.len() as u32);
-    v.inputs = inputs.iter().map(|i| Input { from: i.to_string(), ship_strategy: Some("HASH".into()) }).collect();
-    v.subtasks = subtasks
-        .iter()
-        .enumerate()
-        .map(|(i, (b, p, d))| {
-            let mut m = MetricValues::default();
-            m.set(Metric::Busy, some(*b));
-            m.set(Metric::Backpressured, some(*p));
-            m.set(Metric::Idle, some(*d));
-            m.set(Metric::RecordsIn, Some(500.0));
-            m.set(Metric::RecordsOut, Some(500.0));
-            Subtask { index: i as u32, metrics: m, backpressure_level: None }
-        })
-        .collect();
-    v.stats = VertexStats::from_subtasks(&v.subtasks);
-    v
-}
+use crate::model::test_support::vertex;
 
 fn one(id: &str, name: &str, inputs: &[&str], t: Triple) -> Vertex {
     vertex(id, name, inputs, &[t])

@@ -2,7 +2,6 @@ use std::fmt::Write;
 
 use super::InputInfo;
 use crate::diagnosis::{Class, Diagnosis, Severity};
-use crate::units::{pct, pool, rate};
 
 fn icon(s: Severity) -> &'static str {
     match s {
@@ -30,19 +29,20 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
         for v in &job.vertices {
             let class =
                 if v.class == Class::Bottleneck { "**bottleneck**".to_string() } else { v.class.label().to_string() };
+            let n = super::numbers(v);
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {}/{} | {} | {} |",
                 cell(&v.name),
                 v.parallelism,
                 class,
-                pct(v.busy),
-                pct(v.backpressured),
-                pct(v.idle),
-                pool(v.in_pool),
-                pool(v.out_pool),
-                rate(v.records_in_per_s),
-                rate(v.records_out_per_s)
+                n.busy,
+                n.backpressured,
+                n.idle,
+                n.in_pool,
+                n.out_pool,
+                n.records_in,
+                n.records_out
             );
         }
         for b in &job.bottlenecks {

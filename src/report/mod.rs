@@ -25,6 +25,30 @@ pub struct InputInfo {
     pub backfilled: usize,
 }
 
+/// A vertex's numbers as every surface prints them ("?" when unknown).
+pub struct VertexNumbers {
+    pub busy: String,
+    pub backpressured: String,
+    pub idle: String,
+    pub in_pool: String,
+    pub out_pool: String,
+    pub records_in: String,
+    pub records_out: String,
+}
+
+pub fn numbers(v: &crate::diagnosis::VertexDiagnosis) -> VertexNumbers {
+    use crate::units::{pct, pool, rate};
+    VertexNumbers {
+        busy: pct(v.busy),
+        backpressured: pct(v.backpressured),
+        idle: pct(v.idle),
+        in_pool: pool(v.in_pool),
+        out_pool: pool(v.out_pool),
+        records_in: rate(v.records_in_per_s),
+        records_out: rate(v.records_out_per_s),
+    }
+}
+
 /// Cuts a name to `max` characters with an ellipsis.
 fn fit(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

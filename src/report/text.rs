@@ -2,7 +2,7 @@ use std::fmt::Write;
 
 use super::{fit, InputInfo};
 use crate::diagnosis::{Class, Diagnosis, JobDiagnosis, Severity};
-use crate::units::{duration_s, pct, pool, rate};
+use crate::units::{duration_s, rate};
 
 pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
     let mut out = String::new();
@@ -93,19 +93,20 @@ fn job_block(out: &mut String, job: &JobDiagnosis, d: &Diagnosis) {
         let class = if v.class == Class::Bottleneck { "BOTTLENECK".to_string() } else { v.class.label().to_string() };
         let skew =
             if v.skewed_subtasks.is_empty() { String::new() } else { format!("  skew #{}", join(&v.skewed_subtasks)) };
+        let n = super::numbers(v);
         let _ = writeln!(
             out,
             "  {marker}{:<width$}  {:>3}  {:<10}  {:>6}  {:>6}  {:>6}  {:>4}/{:<4}  {:>7}  {:>7}{skew}",
             fit(&v.name, width),
             v.parallelism,
             class,
-            pct(v.busy),
-            pct(v.backpressured),
-            pct(v.idle),
-            pool(v.in_pool),
-            pool(v.out_pool),
-            rate(v.records_in_per_s),
-            rate(v.records_out_per_s),
+            n.busy,
+            n.backpressured,
+            n.idle,
+            n.in_pool,
+            n.out_pool,
+            n.records_in,
+            n.records_out,
         );
     }
     for b in &job.bottlenecks {

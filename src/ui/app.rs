@@ -458,18 +458,10 @@ pub enum Msg {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Input, Job, Metric, MetricValues, Snapshot, Subtask, Vertex, VertexStats};
+    use crate::model::{Job, Snapshot, Vertex};
 
     fn vertex(id: &str, inputs: &[&str], busy: f64, bp: f64) -> Vertex {
-        let mut v = Vertex::new(id, &format!("op-{id}"), 1);
-        v.inputs = inputs.iter().map(|i| Input { from: i.to_string(), ship_strategy: None }).collect();
-        let mut m = MetricValues::default();
-        m.set(Metric::Busy, Some(busy));
-        m.set(Metric::Backpressured, Some(bp));
-        m.set(Metric::Idle, Some(1.0 - busy - bp));
-        v.subtasks = vec![Subtask { index: 0, metrics: m, backpressure_level: None }];
-        v.stats = VertexStats::from_subtasks(&v.subtasks);
-        v
+        crate::model::test_support::vertex(id, &format!("op-{id}"), inputs, &[(busy, bp, 1.0 - busy - bp)])
     }
 
     fn health(ok: bool) -> SourceHealth {

@@ -11,12 +11,13 @@ use super::parts::{bar, block, bullet, kv};
 use crate::diagnosis::Class;
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
-use crate::units::{pct, pool, rate};
+use crate::units::{pct, rate};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let (Some(job), Some(v)) = (app.job(), app.vertex()) else { return };
     let [head, rest] = Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(area);
     let cls = theme.class(v.class);
+    let n = crate::report::numbers(v);
     let head_lines = vec![
         Line::from(vec![
             Span::styled(format!(" {} {} ", theme.class_symbol(v.class), theme.class_label(v.class)), cls),
@@ -28,14 +29,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ]),
         Line::from(format!(
             " busy {} (mean {}) · backpressured {} · idle {} · pools in {} out {} · {} rec/s in · {} rec/s out{}",
-            pct(v.busy),
+            n.busy,
             pct(v.busy_avg),
-            pct(v.backpressured),
-            pct(v.idle),
-            pool(v.in_pool),
-            pool(v.out_pool),
-            rate(v.records_in_per_s),
-            rate(v.records_out_per_s),
+            n.backpressured,
+            n.idle,
+            n.in_pool,
+            n.out_pool,
+            n.records_in,
+            n.records_out,
             v.backpressure_level.as_ref().map(|l| format!(" · Flink level {l}")).unwrap_or_default()
         )),
     ];
