@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::model::Job;
 use crate::model::Snapshot;
 use crate::record::{Recorder, Replay};
 use crate::sources::burrow::BurrowSource;
@@ -27,13 +26,20 @@ pub struct Sources {
 
 pub struct Collector {
     sources: Sources,
+    /// `--job`, applied to jobs read from reporters (REST applies it itself).
+    job_filter: Option<crate::sources::flink::JobFilter>,
     replay: Option<Arc<Replay>>,
     recorder: Option<Arc<Recorder>>,
 }
 
 impl Collector {
     pub fn new(sources: Sources, replay: Option<Arc<Replay>>, recorder: Option<Arc<Recorder>>) -> Collector {
-        Collector { sources, replay, recorder }
+        Collector { sources, replay, recorder, job_filter: None }
+    }
+
+    pub fn with_job_filter(mut self, filter: crate::sources::flink::JobFilter) -> Collector {
+        self.job_filter = Some(filter);
+        self
     }
 
     pub fn replay(&self) -> Option<&Arc<Replay>> {
@@ -92,7 +98,8 @@ impl Collector {
             }
         };
         let (flink, scrapes, prometheus, burrow) = tokio::join!(flink, scrapes, prometheus, burrow);
-        let mut reporter_jobs: Vec<Job> = scrapes.iter().flat_map(|s| s.jobs.iter().cloned()).collect();
+        let mut reporter_jobs =
+            crate::sources::flink_prom::merge(scrapes.iter().flat_map(|s| s.jobs.iter().cloned()).collect());
         let mut lag = Vec::new();
         let mut others = Vec::new();
         if let Some((jobs, rows, health)) = prometheus {
@@ -122,12 +129,17 @@ impl Collector {
             }
             None => reporter_jobs,
         };
+        // The reporter knows every job on the cluster: keep to the ones asked for.
+        let jobs = match &self.job_filter {
+            Some(f) => jobs.into_iter().filter(|j| f.admits_reporter_job(j)).collect(),
+            None => jobs,
+        };
         for s in scrapes {
             lag.extend(s.lag);
             sources.push(s.health);
         }
         sources.extend(others);
-        Snapshot { at_ms, jobs, lag, sources }
+        Snapshot { at_ms, jobs, lag: dedup_lag(lag), sources }
     }
 
     /// History from the Prometheus server before the first poll (empty without one): a
@@ -137,19 +149,33 @@ impl Collector {
         if window_s <= 0.0 {
             return Ok(Vec::new());
         }
-        let end = match &self.replay {
-            Some(r) => r.poll_time(0).unwrap_or(0),
-            None => now_ms(),
+        // Live: the last `window_s` up to now. Replay: the range request the recording holds,
+        // whatever its times were.
+        let path = match &self.replay {
+            Some(r) => {
+                r.set_cursor(0);
+                match r.first_path_with_prefix(p.source(), "/api/v1/query_range") {
+                    Some(path) => path,
+                    None => return Ok(Vec::new()),
+                }
+            }
+            None => PromSource::backfill_path(now_ms(), window_s, step_s),
         };
-        if let Some(r) = &self.replay {
-            r.set_cursor(0);
-        }
-        let points = p.backfill(end, window_s, step_s).await?;
+        let points = p.backfill(&path).await?;
         Ok(points
             .into_iter()
             .map(|pt| Snapshot { at_ms: pt.at_ms, jobs: pt.jobs, lag: pt.lag, sources: Vec::new() })
             .collect())
     }
+}
+
+/// One row per (cluster, group, topic, partition): the same exporter reached by --scrape and
+/// through Prometheus must not count twice (the first source named wins).
+fn dedup_lag(rows: Vec<crate::model::LagRow>) -> Vec<crate::model::LagRow> {
+    let mut seen = std::collections::HashSet::new();
+    rows.into_iter()
+        .filter(|r| seen.insert((r.cluster.clone(), r.group.clone(), r.topic.clone(), r.partition)))
+        .collect()
 }
 
 /// What the polling task tells its consumer (the dashboard).
@@ -234,7 +260,12 @@ async fn poll_loop(
             }
         }
         Err(e) => {
-            // Shown like any other source trouble: in the sources view.
+            // Shown like any other source trouble: in the sources view, at the time of the
+            // first poll (the recording's clock in replay, never the wall clock there).
+            let at_ms = match &collector.replay {
+                Some(r) => r.poll_time(0).unwrap_or(0),
+                None => now_ms(),
+            };
             let health = crate::model::SourceHealth {
                 name: "prometheus".into(),
                 kind: "prometheus".into(),
@@ -244,7 +275,7 @@ async fn poll_loop(
                 partial_errors: vec![format!("no backfill: {e}")],
                 requests: 0,
             };
-            let snap = Snapshot { at_ms: now_ms(), jobs: Vec::new(), lag: Vec::new(), sources: vec![health] };
+            let snap = Snapshot { at_ms, jobs: Vec::new(), lag: Vec::new(), sources: vec![health] };
             feed.send(PollEvent::Snapshot(Box::new(snap))).await?;
         }
     }

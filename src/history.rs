@@ -44,7 +44,18 @@ impl Series {
         Series { points: VecDeque::with_capacity(capacity.min(1024)), capacity: capacity.max(1) }
     }
 
+    /// Appends a point; a point at the time of the last one replaces it (a later poll of the
+    /// same measurement is the better copy), and an older one is dropped (several clocks
+    /// must not fold a series back in time).
     pub fn push(&mut self, t_ms: i64, v: f64) {
+        match self.points.back_mut() {
+            Some(last) if last.0 == t_ms => {
+                last.1 = v;
+                return;
+            }
+            Some(last) if last.0 > t_ms => return,
+            _ => {}
+        }
         if self.points.len() == self.capacity {
             self.points.pop_front();
         }
@@ -74,6 +85,8 @@ pub struct History {
     /// Flink's cached values add no point.
     last_measured: HashMap<(String, String), i64>,
     lag_series: HashMap<LagKey, Series>,
+    /// When each (cluster, group, topic, partition) was last reported, changed or not.
+    lag_seen: HashMap<(String, String, String, i32), i64>,
 }
 
 impl History {
@@ -86,19 +99,22 @@ impl History {
             series_capacity,
             last_measured: HashMap::new(),
             lag_series: HashMap::new(),
+            lag_seen: HashMap::new(),
         }
     }
 
     pub fn push(&mut self, snap: Snapshot) {
         for job in &snap.jobs {
             for v in &job.vertices {
-                // A point per measurement, at the time Flink measured it (when known).
+                // A point per measurement, at the time Flink measured it (when known): a later
+                // poll of the same measurement replaces the earlier (Flink stamps the time
+                // before it fetches, so the first poll can still carry the old values), and a
+                // poll without busy/backpressured/idle data adds nothing.
+                if !crate::analysis::window::has_time_data(v) {
+                    continue;
+                }
                 if let Some(t) = v.measured_at_ms {
-                    let key = (job.id.clone(), v.id.clone());
-                    if self.last_measured.get(&key) == Some(&t) {
-                        continue;
-                    }
-                    self.last_measured.insert(key, t);
+                    self.last_measured.insert((job.id.clone(), v.id.clone()), t);
                 }
                 let at = v.measured_at_ms.unwrap_or(snap.at_ms);
                 for m in Metric::ALL {
@@ -114,6 +130,33 @@ impl History {
             }
         }
         for row in &snap.lag {
+            self.lag_seen.insert(
+                (row.cluster.clone().unwrap_or_default(), row.group.clone(), row.topic.clone(), row.partition),
+                snap.at_ms,
+            );
+            // An exporter refreshes every 30 s or so: a poll that repeats every number of the
+            // row is the same measurement, not a new point.
+            let lag_key = |field| LagKey {
+                cluster: row.cluster.clone().unwrap_or_default(),
+                group: row.group.clone(),
+                topic: row.topic.clone(),
+                partition: row.partition,
+                field,
+            };
+            let unchanged = [
+                (LagField::Lag, row.lag),
+                (LagField::Committed, row.committed_offset),
+                (LagField::LogEnd, row.log_end_offset),
+                (LagField::LogStart, row.log_start_offset),
+            ]
+            .iter()
+            .all(|(f, v)| {
+                self.lag_series.get(&lag_key(*f)).and_then(|s| s.points().last()).map(|p| p.1)
+                    == v.filter(|x| x.is_finite())
+            });
+            if unchanged && self.lag_series.contains_key(&lag_key(LagField::Lag)) {
+                continue;
+            }
             for (field, value) in [
                 (LagField::Lag, row.lag),
                 (LagField::Committed, row.committed_offset),
@@ -149,6 +192,7 @@ impl History {
                 .flat_map(|s| s.lag.iter().map(|r| (r.group.as_str(), r.topic.as_str())))
                 .collect();
             self.lag_series.retain(|k, _| groups.contains(&(k.group.as_str(), k.topic.as_str())));
+            self.lag_seen.retain(|k, _| groups.contains(&(k.1.as_str(), k.2.as_str())));
         }
     }
 
@@ -167,6 +211,11 @@ impl History {
 
     pub fn lag_series(&self, key: &LagKey) -> Option<&Series> {
         self.lag_series.get(key)
+    }
+
+    /// When a partition's row was last reported (its series only grow when a number changes).
+    pub fn lag_last_seen(&self, cluster: &str, group: &str, topic: &str, partition: i32) -> Option<i64> {
+        self.lag_seen.get(&(cluster.to_string(), group.to_string(), topic.to_string(), partition)).copied()
     }
 
     pub fn len(&self) -> usize {

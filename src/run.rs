@@ -87,7 +87,7 @@ impl Inputs {
             prometheus: self.prometheus.as_ref().map(|f| PromSource::new(with_rec(f))),
             burrow: self.burrow.as_ref().map(|f| BurrowSource::new(with_rec(f))),
         };
-        Collector::new(sources, self.replay.clone(), recorder)
+        Collector::new(sources, self.replay.clone(), recorder).with_job_filter(filter)
     }
 
     /// (name, kind, endpoint) of every source, for the dashboard and recordings.
@@ -309,6 +309,10 @@ async fn record(src: &SourceArgs, args: &RecordArgs) -> Result<i32, String> {
     let interval_ms = src.interval.as_millis() as u64;
     let recorder = Arc::new(Recorder::create(&args.out, sources, &args.note, interval_ms, now_ms(), now_ms)?);
     let collector = inputs.collector(src, Some(recorder.clone()));
+    // The history a later replay will backfill from, recorded like any other answer.
+    if let Err(e) = collector.backfill(600.0, src.interval.as_secs_f64()).await {
+        eprintln!("bptop: no backfill from Prometheus: {e}");
+    }
     let polls = (args.duration.as_secs_f64() / src.interval.as_secs_f64()).round().max(1.0) as usize;
     let mut ticker = tokio::time::interval(src.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -40,6 +40,9 @@ impl Default for ForecastOptions {
     }
 }
 
+/// A series silent for longer than this gets no forecast (seconds).
+const STALE_AFTER_S: f64 = 120.0;
+
 /// Counted as at the threshold: Flink reports pools like 0.998 for full.
 const AT_THRESHOLD: f64 = 0.005;
 /// Pool usage at or below / at or above these is "empty" / "full" for the bimodality test.
@@ -52,11 +55,13 @@ const FLAT_RANGE: f64 = 0.005;
 pub const FORECAST_METRICS: [(Metric, &str); 3] =
     [(Metric::Busy, "busy"), (Metric::OutPool, "out_pool"), (Metric::InPool, "in_pool")];
 
-/// Forecasts for every vertex of `job` and metric that has history.
+/// Forecasts for every vertex of `job` and metric that has history, as of `now_ms`: a series
+/// whose newest point is older than `STALE_AFTER_S` gets no ETA (it says nothing about now).
 pub fn forecasts(
     job: &Job,
     history: &History,
     skewed: &dyn Fn(&str) -> Vec<u32>,
+    now_ms: i64,
     o: &ForecastOptions,
 ) -> Vec<Forecast> {
     let mut out = Vec::new();
@@ -80,6 +85,15 @@ pub fn forecasts(
                 ),
             };
             let mut f = forecast(&recent, metric, o);
+            let age_s = (now_ms - last_ms) as f64 / 1000.0;
+            if age_s > STALE_AFTER_S && matches!(f.status, ForecastStatus::Eta | ForecastStatus::Saturated) {
+                f.status = ForecastStatus::NotEnoughData;
+                f.eta_seconds = None;
+                f.eta_low_seconds = None;
+                f.eta_high_seconds = None;
+                f.reason =
+                    Some(format!("no new sample for {}: the last one says nothing about now", duration_s(age_s)));
+            }
             f.subject = subject;
             f.job_id = job.id.clone();
             f.vertex_id = v.id.clone();
@@ -187,16 +201,37 @@ pub fn forecast(points: &[(i64, f64)], metric: Metric, o: &ForecastOptions) -> F
     }
     let now = line.last_ms as f64;
     let gap = o.threshold - line.at(now);
-    let eta = (gap / line.slope).max(0.0);
+    if gap <= 0.0 {
+        // The line is past the threshold while the last sample is not: no credible ETA.
+        f.status = ForecastStatus::PoorFit;
+        f.reason =
+            Some(format!("the fitted line is already above the threshold while the last sample is not; {basis}"));
+        return f;
+    }
+    let eta = gap / line.slope;
     f.status = ForecastStatus::Eta;
     f.eta_seconds = Some(eta);
-    // About 95 % of slopes within two standard errors; a slope that could be zero leaves the
-    // far end open.
-    f.eta_low_seconds = Some((gap / (line.slope + 2.0 * line.slope_se)).max(0.0));
-    f.eta_high_seconds =
-        (line.slope - 2.0 * line.slope_se > 0.0).then(|| (gap / (line.slope - 2.0 * line.slope_se)).max(0.0));
+    // 95 % of slopes within t·SE (Student's t for the points there are); a slope that could be
+    // zero leaves the far end open.
+    let k = t95(line.samples.saturating_sub(2));
+    f.eta_low_seconds = Some(gap / (line.slope + k * line.slope_se));
+    f.eta_high_seconds = (line.slope - k * line.slope_se > 0.0).then(|| gap / (line.slope - k * line.slope_se));
     f.reason = Some(basis);
     f
+}
+
+/// Two-sided 95 % quantile of Student's t with `df` degrees of freedom: with few points, ±2
+/// standard errors would claim more certainty than the fit has.
+fn t95(df: usize) -> f64 {
+    const T: [f64; 30] = [
+        12.71, 4.30, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.20, 2.18, 2.16, 2.14, 2.13, 2.12, 2.11, 2.10,
+        2.09, 2.09, 2.08, 2.07, 2.07, 2.06, 2.06, 2.06, 2.05, 2.05, 2.05, 2.04,
+    ];
+    match df {
+        0 => f64::INFINITY,
+        1..=30 => T[df - 1],
+        _ => 1.96,
+    }
 }
 
 fn span_of(pts: &[(i64, f64)], since: Option<i64>) -> f64 {

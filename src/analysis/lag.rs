@@ -78,14 +78,19 @@ fn partition(row: &LagRow, history: &History, since: i64, now_ms: i64, o: &Forec
     let lagging = lag.is_some_and(|l| l > NOISE_LAG);
     let trend = if rewound {
         LagTrend::Rewinding
-    } else if committed.len() < 2 && lag_pts.len() < 2 {
+    } else if lag.is_some_and(|l| l < 0.0) {
+        // Negative lag means the exporter's offsets are out of step: nothing can be said.
         LagTrend::Unknown
-    } else if lagging && committed.len() >= 2 && !commits_move {
+    } else if lagging && unchanged_for(history, row, &committed).is_some_and(|s| s >= o.min_span_s) && !commits_move {
+        // Flink commits on checkpoints and exporters refresh every ~30 s: "no commits" needs
+        // the committed offset unchanged for the forecast gate's span, not for two polls.
         if produced {
             LagTrend::Stopped
         } else {
             LagTrend::Stalled
         }
+    } else if committed.len() < 2 && lag_pts.len() < 2 {
+        LagTrend::Unknown
     } else if growth.is_some_and(|g| g.slope > 0.0 && g.t_stat() >= o.min_t && lagging) {
         LagTrend::Growing
     } else if growth.is_none() && lag_pts.len() < o.min_samples {
@@ -98,7 +103,10 @@ fn partition(row: &LagRow, history: &History, since: i64, now_ms: i64, o: &Forec
     } else {
         LagTrend::Ok
     };
+    let lost = matches!((row.committed_offset, row.log_start_offset), (Some(c), Some(s)) if c < s);
     let (lag_seconds, estimated) = match (row.lag_seconds, row.committed_offset) {
+        // Below the log start the lag is no longer measurable (exporters report 0 there).
+        _ if lost => (None, false),
         (Some(s), _) => (Some(s), false),
         (None, Some(c)) => (seconds_behind(&points(history, row, LagField::LogEnd, i64::MIN), c, now_ms), true),
         _ => (None, false),
@@ -133,6 +141,14 @@ fn partition(row: &LagRow, history: &History, since: i64, now_ms: i64, o: &Forec
     }
 }
 
+/// Seconds the committed offset has kept its current value, up to the row's last report.
+fn unchanged_for(history: &History, row: &LagRow, committed: &[(i64, f64)]) -> Option<f64> {
+    let (_, now_value) = committed.last()?;
+    let since = committed.iter().rev().take_while(|p| p.1 == *now_value).last()?.0;
+    let seen = history.lag_last_seen(row.cluster.as_deref().unwrap_or(""), &row.group, &row.topic, row.partition)?;
+    Some((seen - since) as f64 / 1000.0)
+}
+
 /// When the log end passed the committed offset, from our own log-end history: how long ago
 /// the oldest unread record was written. `None` when the history does not reach back that far.
 fn seconds_behind(log_end: &[(i64, f64)], committed: f64, now_ms: i64) -> Option<f64> {
@@ -163,6 +179,20 @@ fn data_loss(
     }
     if log_start.is_empty() {
         return (None, Some("unknown: the source does not expose the log start offset".into()));
+    }
+    // Kafka deletes whole segments: the log start moves in rare jumps. A line through one or
+    // two jumps invents a closing rate; at least three distinct log starts are needed.
+    let mut starts: Vec<i64> = log_start.iter().map(|p| p.1 as i64).collect();
+    starts.dedup();
+    if starts.len() < 3 && !matches!((committed.last(), log_start.last()), (Some(c), Some(s)) if c.1 < s.1) {
+        return (
+            None,
+            Some(format!(
+                "the log start moved {} time{} in the window: too few segment deletions to tell a rate",
+                starts.len().saturating_sub(1),
+                if starts.len() == 2 { "" } else { "s" }
+            )),
+        );
     }
     // Margin at each time both are known.
     let margin: Vec<(i64, f64)> = committed
@@ -463,5 +493,61 @@ mod tests {
         assert_eq!(g.source_vertex.as_deref(), Some("Source: kafka-orders"));
         assert!(g.summary.starts_with("Source: kafka-orders is 2.1M records"), "{}", g.summary);
         assert!(g.summary.contains("because sink sink: Writer is the bottleneck"), "{}", g.summary);
+    }
+
+    #[test]
+    fn one_segment_deletion_is_no_data_loss_forecast() {
+        // The group keeps up (lag steady at 1000); one 1 M-offset segment is deleted mid-window.
+        let mut h = History::new(10, 1000);
+        let mut last = Vec::new();
+        for i in 0..60i64 {
+            let t = i as f64 * 5.0;
+            let start = if i < 30 { 1_000_000.0 } else { 2_000_000.0 };
+            let committed = 5_000_000.0 + 100.0 * t;
+            last = vec![row(1000.0, committed, committed + 1000.0, Some(start))];
+            h.push(Snapshot { at_ms: T0 + i * 5000, jobs: Vec::new(), lag: last.clone(), sources: Vec::new() });
+        }
+        let p = &partitions(&last, &h, T0 + 59 * 5000, &ForecastOptions::default())[0];
+        assert_eq!(p.time_to_data_loss_s, None, "{:?}", p.loss_reason);
+        assert!(p.loss_reason.as_deref().unwrap().contains("too few segment deletions"));
+        assert_eq!(p.trend, LagTrend::Ok);
+    }
+
+    #[test]
+    fn two_polls_without_a_commit_are_not_stopped() {
+        let mut h = History::new(10, 1000);
+        let mut last = Vec::new();
+        for i in 0..3i64 {
+            last = vec![row(5000.0 + 100.0 * i as f64, 1000.0, 6000.0 + 100.0 * i as f64, None)];
+            h.push(Snapshot { at_ms: T0 + i * 2000, jobs: Vec::new(), lag: last.clone(), sources: Vec::new() });
+        }
+        let p = &partitions(&last, &h, T0 + 4000, &ForecastOptions::default())[0];
+        assert_ne!(p.trend, LagTrend::Stopped, "4 s without a commit says nothing (Flink commits on checkpoints)");
+    }
+
+    #[test]
+    fn an_exporter_repeating_itself_adds_no_points_and_negative_lag_is_unknown() {
+        let mut h = History::new(10, 1000);
+        for i in 0..10i64 {
+            // The exporter refreshes every 5 polls.
+            let v = (i / 5) as f64;
+            h.push(Snapshot {
+                at_ms: T0 + i * 2000,
+                jobs: Vec::new(),
+                lag: vec![row(100.0 + v, 1000.0 + v, 1100.0 + 2.0 * v, None)],
+                sources: Vec::new(),
+            });
+        }
+        let key = LagKey {
+            cluster: "prod".into(),
+            group: "orders-enrichment".into(),
+            topic: "orders".into(),
+            partition: 0,
+            field: LagField::Lag,
+        };
+        assert_eq!(h.lag_series(&key).unwrap().len(), 2);
+        let neg = vec![row(-12.0, 1000.0, 988.0, None)];
+        let p = &partitions(&neg, &h, T0, &ForecastOptions::default())[0];
+        assert_eq!(p.trend, LagTrend::Unknown);
     }
 }

@@ -229,7 +229,11 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
     let (forecasts, outlook) = if running {
         let skewed =
             |id: &str| vertices.iter().find(|v| v.id == id).map(|v| v.skewed_subtasks.clone()).unwrap_or_default();
-        let f = forecast::forecasts(job, series, &skewed, &t.forecast);
+        // "Now" in the series' own clock: Flink's newest measurement time of this job when the
+        // points carry it (a vertex silent while others refresh is stale), the poll's otherwise.
+        let measured = history.last().and_then(|j| j.vertices.iter().filter_map(|v| v.measured_at_ms).max());
+        let now = measured.unwrap_or_else(|| series.latest().map(|s| s.at_ms).unwrap_or(0));
+        let f = forecast::forecasts(job, series, &skewed, now, &t.forecast);
         let confirmed: Vec<String> =
             bottlenecks.iter().filter(|b| b.kind != BottleneckKind::Unresolved).map(|b| b.vertex_id.clone()).collect();
         let o = forecast::outlook(&f, &confirmed);

@@ -140,6 +140,16 @@ impl Replay {
         self.cursor.load(Ordering::Relaxed)
     }
 
+    /// The earliest recorded request of `source` whose path starts with `prefix` (a request
+    /// whose query carries times, such as a Prometheus range query).
+    pub fn first_path_with_prefix(&self, source: &str, prefix: &str) -> Option<String> {
+        self.by_request
+            .iter()
+            .filter(|((s, p), _)| s == source && p.starts_with(prefix))
+            .min_by_key(|(_, entries)| entries.first().map(|e| (e.poll, e.t_ms)))
+            .map(|((_, p), _)| p.clone())
+    }
+
     pub fn get(&self, source: &str, path: &str) -> Result<Response, String> {
         self.get_at(source, path, self.cursor())
     }

@@ -57,6 +57,19 @@ pub enum JobFilter {
     Named(String),
 }
 
+impl JobFilter {
+    /// Whether a job read from a reporter (ids right, names reformatted) is one asked for.
+    pub fn admits_reporter_job(&self, job: &Job) -> bool {
+        match self {
+            JobFilter::Active => true,
+            JobFilter::Named(w) => {
+                let w = w.to_ascii_lowercase();
+                job.id.starts_with(&w) || job.name == w.replace([' ', '-'], "_") || job.name.eq_ignore_ascii_case(&w)
+            }
+        }
+    }
+}
+
 /// What one poll of Flink gave.
 pub struct FlinkPoll {
     pub jobs: Vec<Job>,

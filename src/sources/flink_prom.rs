@@ -84,6 +84,34 @@ fn lookup(short: &str) -> Option<(Metric, usize, f64)> {
     NAMES.iter().find_map(|(m, names, scale)| names.iter().position(|n| *n == short).map(|rank| (*m, rank, *scale)))
 }
 
+/// One job per id from several reporters: each TaskManager's reporter holds only its own
+/// subtasks, so the same job arrives once per TaskManager.
+pub fn merge(jobs: Vec<Job>) -> Vec<Job> {
+    let mut out: Vec<Job> = Vec::new();
+    for job in jobs {
+        let Some(into) = out.iter_mut().find(|j| j.id == job.id) else {
+            out.push(job);
+            continue;
+        };
+        for v in job.vertices {
+            match into.vertices.iter_mut().find(|x| x.id == v.id) {
+                Some(x) => {
+                    for s in v.subtasks {
+                        if !x.subtasks.iter().any(|t| t.index == s.index) {
+                            x.subtasks.push(s);
+                        }
+                    }
+                    x.subtasks.sort_by_key(|s| s.index);
+                    x.parallelism = x.subtasks.iter().map(|s| s.index + 1).max().unwrap_or(1);
+                    x.stats = VertexStats::from_subtasks(&x.subtasks);
+                }
+                None => into.vertices.push(v),
+            }
+        }
+    }
+    out
+}
+
 /// Fills what the REST answer lacks from the reporter, matching on job, vertex and subtask ids.
 pub fn fill_gaps(rest: &mut [Job], reporter: &[Job]) {
     for job in rest {

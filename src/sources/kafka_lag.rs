@@ -273,7 +273,12 @@ fn compaction_of_policy(s: &Sample) -> Option<bool> {
     if policy.is_empty() || policy.eq_ignore_ascii_case("n/a") {
         return None;
     }
-    Some(policy.split(',').any(|p| p.trim().eq_ignore_ascii_case("compact")))
+    // "compact,delete" still deletes by retention: only compaction alone spares unread data.
+    let parts: Vec<&str> = policy.split(',').map(str::trim).collect();
+    Some(
+        parts.iter().any(|p| p.eq_ignore_ascii_case("compact"))
+            && !parts.iter().any(|p| p.eq_ignore_ascii_case("delete")),
+    )
 }
 
 #[cfg(test)]

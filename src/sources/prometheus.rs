@@ -53,6 +53,10 @@ impl PromSource {
         PromSource { fetcher }
     }
 
+    pub fn source(&self) -> &str {
+        self.fetcher.source()
+    }
+
     fn health(&self) -> SourceHealth {
         SourceHealth {
             name: self.fetcher.source().to_string(),
@@ -87,20 +91,26 @@ impl PromSource {
         (jobs, lag, health)
     }
 
-    /// History before `end_ms`: one point per `step_s` over `window_s`. The end is rounded down
-    /// to ten seconds so that a replay asks the very request the recording holds.
-    pub async fn backfill(&self, end_ms: i64, window_s: f64, step_s: f64) -> Result<Vec<PromPoint>, String> {
-        let end = (end_ms / 10_000) * 10;
+    /// The range request for history before `end_ms`: one point per `step_s` over `window_s`
+    /// (the step widened so that Prometheus' 11 000-point limit is never hit).
+    pub fn backfill_path(end_ms: i64, window_s: f64, step_s: f64) -> String {
+        let end = end_ms / 1000;
         let start = end - window_s as i64;
-        let path = path_with(
+        let step = step_s.max(window_s / 10_000.0).max(1.0).round() as i64;
+        path_with(
             "/api/v1/query_range",
             &[
                 ("query", SELECTOR.to_string()),
                 ("start", start.to_string()),
                 ("end", end.to_string()),
-                ("step", format!("{}s", step_s.max(1.0).round() as i64)),
+                ("step", format!("{step}s")),
             ],
-        );
+        )
+    }
+
+    /// History from a range request (see `backfill_path`; a replay passes the recorded one).
+    pub async fn backfill(&self, path: &str) -> Result<Vec<PromPoint>, String> {
+        let path = path.to_string();
         let resp = self.fetcher.get(&path).await.map_err(|e| e.to_string())?;
         let v = parse_json(&self.fetcher.url(&path), &resp).map_err(|e| e.to_string())?;
         let by_time =

@@ -441,8 +441,9 @@ fn lag_lines<'a>(app: &App, job: &JobDiagnosis, theme: &Theme) -> Vec<Line<'a>> 
         .into_iter()
         .map(|g| {
             let style = match g.trend {
-                LagTrend::Ok => theme.dim(),
+                // A forecast data loss (or one already happened) outranks any trend.
                 _ if g.time_to_data_loss_s.is_some() => theme.bad(),
+                LagTrend::Ok => theme.dim(),
                 _ => theme.warn(),
             };
             Line::from(Span::styled(format!("lag {} [{}]: {}", g.group, g.trend.label(), g.summary), style))

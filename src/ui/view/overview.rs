@@ -68,8 +68,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .iter()
             .map(|g| {
                 let style = match g.trend {
-                    LagTrend::Ok => theme.dim(),
+                    // A forecast data loss (or one already happened) outranks any trend.
                     _ if g.time_to_data_loss_s.is_some() => theme.bad(),
+                    LagTrend::Ok => theme.dim(),
                     _ => theme.warn(),
                 };
                 Line::from(vec![
