@@ -327,10 +327,21 @@ async fn poll_loop(
                 // `next - 1` is the poll on screen; land on target and show it.
                 let shown = next.saturating_sub(1) as i64;
                 let target = (shown + d).clamp(0, t as i64 - 1) as usize;
-                // Backwards: start over a window before the target, so the analysis has one.
+                // Backwards: start over far enough before the target for the analysis window
+                // and the forecasts' window (by recorded time), so a step back loses nothing.
                 let from = if d < 0 {
                     feed.send(PollEvent::Reset).await?;
-                    target.saturating_sub(REPLAY_REFILL)
+                    let by_count = target.saturating_sub(REPLAY_REFILL);
+                    match (&collector.replay, collector.replay.as_ref().and_then(|r| r.poll_time(target))) {
+                        (Some(r), Some(t_ms)) => {
+                            let since = t_ms - (DASHBOARD_BACKFILL_S * 1000.0) as i64;
+                            (0..target)
+                                .find(|&i| r.poll_time(i).is_some_and(|t| t >= since))
+                                .unwrap_or(target)
+                                .min(by_count)
+                        }
+                        _ => by_count,
+                    }
                 } else {
                     next
                 };

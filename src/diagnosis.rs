@@ -309,9 +309,14 @@ pub struct LagGroup {
     pub group: String,
     pub topics: Vec<String>,
     pub partitions: usize,
+    /// Sum over the partitions whose lag is known (see `unknown_partitions`).
     pub total_lag: Option<f64>,
+    /// Partitions whose lag is unknown (no commit yet, NaN, negative).
+    pub unknown_partitions: usize,
     pub growth_per_s: Option<f64>,
     pub max_lag_seconds: Option<f64>,
+    /// True when `max_lag_seconds` is bptop's estimate from its own log-end history.
+    pub max_lag_seconds_estimated: bool,
     /// The worst partition trend.
     pub trend: LagTrend,
     pub time_to_data_loss_s: Option<f64>,
@@ -351,5 +356,8 @@ pub struct Diagnosis {
     pub lag: Vec<LagPartition>,
     /// Consumer lag per group.
     pub lag_groups: Vec<LagGroup>,
+    /// When the lag rows were read: older than `at_ms` when the lag source failed since (the
+    /// last rows are kept, not dropped).
+    pub lag_as_of_ms: Option<i64>,
     pub sources: Vec<SourceReport>,
 }

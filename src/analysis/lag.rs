@@ -251,7 +251,12 @@ pub fn groups(parts: &[LagPartition], jobs: &[JobDiagnosis], explicit: &GroupMap
             let hot: Vec<String> =
                 ps.iter().filter(|p| p.hot).map(|p| format!("{}-{}", p.topic, p.partition)).collect();
             let loss = ps.iter().filter_map(|p| p.time_to_data_loss_s).reduce(f64::min);
-            let max_secs = ps.iter().filter_map(|p| p.lag_seconds).reduce(f64::max);
+            let worst = ps
+                .iter()
+                .filter(|p| p.lag_seconds.is_some())
+                .max_by(|a, b| a.lag_seconds.unwrap_or(0.0).total_cmp(&b.lag_seconds.unwrap_or(0.0)));
+            let max_secs = worst.and_then(|p| p.lag_seconds);
+            let unknown = ps.iter().filter(|p| p.lag.is_none_or(|l| l < 0.0)).count();
             // Flink's Kafka source names its consumers "<client.id.prefix>-<subtask>".
             let mut prefixes: Vec<String> = ps
                 .iter()
@@ -271,9 +276,11 @@ pub fn groups(parts: &[LagPartition], jobs: &[JobDiagnosis], explicit: &GroupMap
                 group,
                 topics,
                 partitions: ps.len(),
-                total_lag: sum(|p| p.lag),
+                total_lag: sum(|p| p.lag.filter(|l| *l >= 0.0)),
+                unknown_partitions: unknown,
                 growth_per_s: sum(|p| p.growth_per_s),
                 max_lag_seconds: max_secs,
+                max_lag_seconds_estimated: worst.is_some_and(|p| p.lag_seconds_estimated),
                 trend,
                 time_to_data_loss_s: loss,
                 hot_partitions: hot,
@@ -338,11 +345,15 @@ fn match_source<'a>(
 
 fn sentence(g: &LagGroup, job: Option<&JobDiagnosis>) -> String {
     let who = g.source_vertex.clone().unwrap_or_else(|| format!("group {}", g.group));
-    let behind = match (g.total_lag, g.max_lag_seconds) {
-        (Some(l), Some(s)) => format!("{} records ({}) behind", rate(Some(l)), duration_s(s)),
+    let approx = if g.max_lag_seconds_estimated { "~" } else { "" };
+    let mut behind = match (g.total_lag, g.max_lag_seconds) {
+        (Some(l), Some(s)) => format!("{} records ({approx}{}) behind", rate(Some(l)), duration_s(s)),
         (Some(l), None) => format!("{} records behind", rate(Some(l))),
         _ => "lag unknown".into(),
     };
+    if g.unknown_partitions > 0 && g.total_lag.is_some() {
+        behind.push_str(&format!(" (lag of {} of {} partitions unknown)", g.unknown_partitions, g.partitions));
+    }
     let pace = match (g.trend, g.growth_per_s) {
         (LagTrend::Growing, Some(r)) => format!(" and losing ground at {}/s", rate(Some(r))),
         (LagTrend::Stopped, _) => " and not consuming at all (no commits while data arrives)".into(),

@@ -88,6 +88,7 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
             forecast_window_s: t.forecast.window_s,
             lag: Vec::new(),
             lag_groups: Vec::new(),
+            lag_as_of_ms: None,
             sources: Vec::new(),
         };
     };
@@ -100,7 +101,12 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
         forecasts.extend(f);
     }
     let sources = source_reports(&latest.sources);
-    let lag = lag::partitions(&latest.lag, history, latest.at_ms, &t.forecast);
+    // A lag source that fails keeps its last rows on the report, dated, instead of its verdict
+    // silently disappearing.
+    let lag_snap = window.iter().rev().find(|s| !s.lag.is_empty());
+    let lag_rows: &[crate::model::LagRow] = lag_snap.map(|s| s.lag.as_slice()).unwrap_or(&[]);
+    let lag_as_of_ms = lag_snap.map(|s| s.at_ms);
+    let lag = lag::partitions(lag_rows, history, lag_as_of_ms.unwrap_or(latest.at_ms), &t.forecast);
     let lag_groups = lag::groups(&lag, &jobs, &t.lag_groups);
     let mut severity = jobs.iter().map(|j| j.severity).max().unwrap_or(Severity::Healthy);
     for g in &lag_groups {
@@ -129,6 +135,7 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
         forecast_window_s: t.forecast.window_s,
         lag,
         lag_groups,
+        lag_as_of_ms,
         sources,
     }
 }

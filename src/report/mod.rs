@@ -126,6 +126,12 @@ pub fn forecast_lines(d: &crate::diagnosis::Diagnosis, job_id: &str) -> Vec<Stri
 pub fn lag_lines(d: &crate::diagnosis::Diagnosis) -> Vec<String> {
     use crate::units::{duration_s, rate};
     let mut out = Vec::new();
+    if let Some(t) = d.lag_as_of_ms.filter(|t| *t < d.at_ms) {
+        out.push(format!(
+            "(as of {} before the last poll: the lag source did not answer since)",
+            duration_s((d.at_ms - t) as f64 / 1000.0)
+        ));
+    }
     for g in &d.lag_groups {
         let trend = g.trend.label();
         out.push(format!(

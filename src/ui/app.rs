@@ -217,10 +217,12 @@ impl App {
         if !s.health.ok {
             return SourceStatus::Failing { since_ms: s.failing_since_ms.unwrap_or(self.now_ms) };
         }
-        // In replay the clock is the recording's: nothing goes stale on its own.
-        let reference = s.last_ok_ms.unwrap_or(self.started_ms);
+        // In replay the clock is the recording's: nothing goes stale on its own. While a poll is
+        // under way, the clock runs from its start: a slow poll is late only once it overruns.
+        let since = s.last_ok_ms.unwrap_or(self.started_ms);
+        let reference = since.max(self.polling_since_ms.unwrap_or(i64::MIN));
         if self.replay.is_none() && self.now_ms - reference > self.stale_limit_ms() {
-            return SourceStatus::Stale { since_ms: reference, answered: s.last_ok_ms.is_some() };
+            return SourceStatus::Stale { since_ms: since, answered: s.last_ok_ms.is_some() };
         }
         if s.last_ok_ms.is_none() {
             return SourceStatus::Waiting;
@@ -642,6 +644,17 @@ mod tests {
         assert_eq!(app.status(&app.sources[0]), SourceStatus::Waiting);
         app.update(Msg::Tick(3500));
         assert_eq!(app.status(&app.sources[0]), SourceStatus::Stale { since_ms: 0, answered: false });
+    }
+
+    #[test]
+    fn a_slow_poll_is_not_stale_until_it_overruns() {
+        let mut app = app_with(1);
+        // The last answer came at 0; a poll started at 5000 and is still running at 9000.
+        app.update(Msg::Poll(PollEvent::Started { at_ms: 5000 }));
+        app.update(Msg::Tick(9000));
+        assert_eq!(app.status(&app.sources[0]), SourceStatus::Ok);
+        app.update(Msg::Tick(11_500));
+        assert_eq!(app.status(&app.sources[0]), SourceStatus::Stale { since_ms: 0, answered: true });
     }
 
     #[test]
