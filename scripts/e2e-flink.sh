@@ -108,6 +108,8 @@ PY
   sleep 5
 done
 echo "== metrics live after $(( $(date +%s) - started )) s"
+# Past the first measurements, which still show the start-up (the window averages 10 polls).
+sleep 10
 
 check() { python3 scripts/e2e-flink/check.py "$@"; }
 
