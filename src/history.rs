@@ -32,6 +32,19 @@ pub struct LagKey {
     pub field: LagField,
 }
 
+impl LagKey {
+    /// The series of `field` for a row's partition (no cluster label reads as "").
+    pub fn of(row: &crate::model::LagRow, field: LagField) -> LagKey {
+        LagKey {
+            cluster: row.cluster.clone().unwrap_or_default(),
+            group: row.group.clone(),
+            topic: row.topic.clone(),
+            partition: row.partition,
+            field,
+        }
+    }
+}
+
 /// A fixed-capacity ring of (ms since epoch, value).
 #[derive(Clone, Debug)]
 pub struct Series {
@@ -136,13 +149,7 @@ impl History {
             );
             // An exporter refreshes every 30 s or so: a poll that repeats every number of the
             // row is the same measurement, not a new point.
-            let lag_key = |field| LagKey {
-                cluster: row.cluster.clone().unwrap_or_default(),
-                group: row.group.clone(),
-                topic: row.topic.clone(),
-                partition: row.partition,
-                field,
-            };
+            let lag_key = |field| LagKey::of(row, field);
             let unchanged = [
                 (LagField::Lag, row.lag),
                 (LagField::Committed, row.committed_offset),
@@ -164,13 +171,7 @@ impl History {
                 (LagField::LogStart, row.log_start_offset),
             ] {
                 let Some(v) = value.filter(|v| v.is_finite()) else { continue };
-                let key = LagKey {
-                    cluster: row.cluster.clone().unwrap_or_default(),
-                    group: row.group.clone(),
-                    topic: row.topic.clone(),
-                    partition: row.partition,
-                    field,
-                };
+                let key = LagKey::of(row, field);
                 let cap = self.series_capacity;
                 self.lag_series.entry(key).or_insert_with(|| Series::new(cap)).push(snap.at_ms, v);
             }

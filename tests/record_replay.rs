@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{bptop, fixture, serve};
+use support::{bptop, fixture, serve, serve_text};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -232,17 +232,10 @@ fn time_until_data_loss_lands_within_ten_percent_of_the_known_answer() {
 
 #[test]
 fn every_lag_exporter_format_reads_the_same_over_http() {
-    use axum::http::header;
     let mut seen = Vec::new();
     for name in ["kafka-lag-exporter.txt", "kafka_exporter.txt", "kminion.txt"] {
         let text = std::fs::read_to_string(fixture("kafka").join(name)).unwrap();
-        let server = serve(axum::Router::new().route(
-            "/metrics",
-            axum::routing::get(move || {
-                let text = text.clone();
-                async move { ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text) }
-            }),
-        ));
+        let server = serve_text(text);
         let url = format!("{}/metrics", server.url());
         let run = bptop(&["diagnose", "--scrape", &url, "--samples", "1", "--format", "json"], LIMIT);
         let v: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{name}: {e}: {}", run.stderr));
@@ -295,15 +288,8 @@ fn burrow_lag_reads_over_http() {
 
 #[test]
 fn recordings_cover_scraped_exposition_text_too() {
-    use axum::http::header;
     let text = std::fs::read_to_string(fixture("kafka").join("kafka_exporter.txt")).unwrap();
-    let server = serve(axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let text = text.clone();
-            async move { ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text) }
-        }),
-    ));
+    let server = serve_text(text);
     let url = format!("{}/metrics", server.url());
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("rec");

@@ -18,14 +18,10 @@ const NOISE_LAG: f64 = 2.0;
 pub type GroupMap = Vec<(String, String)>;
 
 fn points(history: &History, row: &LagRow, field: LagField, since_ms: i64) -> Vec<(i64, f64)> {
-    let key = LagKey {
-        cluster: row.cluster.clone().unwrap_or_default(),
-        group: row.group.clone(),
-        topic: row.topic.clone(),
-        partition: row.partition,
-        field,
-    };
-    history.lag_series(&key).map(|s| s.points().copied().filter(|p| p.0 >= since_ms).collect()).unwrap_or_default()
+    history
+        .lag_series(&LagKey::of(row, field))
+        .map(|s| s.points().copied().filter(|p| p.0 >= since_ms).collect())
+        .unwrap_or_default()
 }
 
 /// Enough history for a rate: the forecast gates (samples and span).

@@ -41,6 +41,17 @@ pub fn serve(router: axum::Router) -> Server {
     Server { addr: rx.recv_timeout(Duration::from_secs(10)).expect("server started") }
 }
 
+/// Serves exposition text at `/metrics`, as an exporter does.
+pub fn serve_text(text: String) -> Server {
+    serve(axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let text = text.clone();
+            async move { ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text) }
+        }),
+    ))
+}
+
 /// Serves a recording's Flink responses, `speed` times faster than they were recorded.
 pub fn serve_recording(dir: &Path, speed: f64) -> Server {
     let replay = Arc::new(bptop::record::Replay::open(dir).expect("recording opens"));
