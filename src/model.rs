@@ -137,6 +137,17 @@ impl VertexStats {
     pub fn set(&mut self, m: Metric, s: Stat) {
         self.0[m.index()] = s;
     }
+    /// Gives the `metrics` that have no statistic yet the one of `subtasks` (when per-subtask
+    /// values arrived from another answer than the aggregate).
+    pub fn fill_missing_from(&mut self, subtasks: &[Subtask], metrics: &[Metric]) {
+        let from_subtasks = VertexStats::from_subtasks(subtasks);
+        for &m in metrics {
+            if self.get(m).max.is_none() {
+                self.set(m, from_subtasks.get(m));
+            }
+        }
+    }
+
     pub fn from_subtasks(subtasks: &[Subtask]) -> VertexStats {
         let mut stats = VertexStats::default();
         for m in Metric::ALL {
@@ -152,6 +163,18 @@ pub struct Subtask {
     pub metrics: MetricValues,
     /// Flink's sampled level for this subtask, when the source reports one.
     pub backpressure_level: Option<BackpressureLevel>,
+}
+
+/// The subtask with `index`, added without values when it is not there yet.
+pub fn subtask_entry(subtasks: &mut Vec<Subtask>, index: u32) -> &mut Subtask {
+    let pos = match subtasks.iter().position(|s| s.index == index) {
+        Some(p) => p,
+        None => {
+            subtasks.push(Subtask { index, metrics: MetricValues::default(), backpressure_level: None });
+            subtasks.len() - 1
+        }
+    };
+    &mut subtasks[pos]
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -19,7 +19,8 @@ use tokio::task::JoinSet;
 use super::http::{FetchError, Fetcher};
 use super::json::{num, parse_json, str_field, unescape_html};
 use crate::model::{
-    split_chain, BackpressureLevel, Input, Job, Metric, MetricValues, SourceHealth, Stat, Subtask, Vertex, VertexStats,
+    split_chain, subtask_entry, BackpressureLevel, Input, Job, Metric, MetricValues, SourceHealth, Stat, Subtask,
+    Vertex, VertexStats,
 };
 
 /// Metrics asked per vertex: the model's metric, Flink's names (newest first), and the factor
@@ -629,18 +630,7 @@ fn merge_backpressure(out: &mut VertexMetrics, bp: Backpressure) {
     out.level = bp.level;
     let mut filled = false;
     for sb in &bp.subtasks {
-        let pos = match out.subtasks.iter().position(|s| s.index == sb.index) {
-            Some(p) => p,
-            None => {
-                out.subtasks.push(Subtask {
-                    index: sb.index,
-                    metrics: MetricValues::default(),
-                    backpressure_level: None,
-                });
-                out.subtasks.len() - 1
-            }
-        };
-        let st = &mut out.subtasks[pos];
+        let st = subtask_entry(&mut out.subtasks, sb.index);
         st.backpressure_level = sb.level;
         for (metric, value) in [(Metric::Backpressured, sb.ratio), (Metric::Busy, sb.busy), (Metric::Idle, sb.idle)] {
             if st.metrics.get(metric).is_none() && value.is_some() {
@@ -651,12 +641,7 @@ fn merge_backpressure(out: &mut VertexMetrics, bp: Backpressure) {
     }
     out.subtasks.sort_by_key(|s| s.index);
     if filled {
-        let from_subtasks = VertexStats::from_subtasks(&out.subtasks);
-        for m in [Metric::Busy, Metric::Backpressured, Metric::Idle] {
-            if out.stats.get(m).max.is_none() {
-                out.stats.set(m, from_subtasks.get(m));
-            }
-        }
+        out.stats.fill_missing_from(&out.subtasks, &[Metric::Busy, Metric::Backpressured, Metric::Idle]);
         out.notes.push("busy/backpressured/idle taken from the /backpressure answer".into());
     }
 }

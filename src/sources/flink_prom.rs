@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::exposition::Sample;
-use crate::model::{Job, Metric, MetricValues, Subtask, Vertex, VertexStats};
+use crate::model::{subtask_entry, Job, Metric, MetricValues, Subtask, Vertex, VertexStats};
 
 const PREFIX: &str = "flink_taskmanager_job_task_";
 
@@ -120,32 +120,17 @@ pub fn fill_gaps(rest: &mut [Job], reporter: &[Job]) {
             let Some(rv) = rj.vertex(&v.id) else { continue };
             let mut changed = false;
             for rs in &rv.subtasks {
-                let pos = match v.subtasks.iter().position(|s| s.index == rs.index) {
-                    Some(p) => p,
-                    None => {
-                        v.subtasks.push(Subtask {
-                            index: rs.index,
-                            metrics: MetricValues::default(),
-                            backpressure_level: None,
-                        });
-                        v.subtasks.len() - 1
-                    }
-                };
+                let st = subtask_entry(&mut v.subtasks, rs.index);
                 for m in Metric::ALL {
-                    if v.subtasks[pos].metrics.get(m).is_none() && rs.metrics.get(m).is_some() {
-                        v.subtasks[pos].metrics.set(m, rs.metrics.get(m));
+                    if st.metrics.get(m).is_none() && rs.metrics.get(m).is_some() {
+                        st.metrics.set(m, rs.metrics.get(m));
                         changed = true;
                     }
                 }
             }
             if changed {
                 v.subtasks.sort_by_key(|s| s.index);
-                let from_subtasks = VertexStats::from_subtasks(&v.subtasks);
-                for m in Metric::ALL {
-                    if v.stats.get(m).max.is_none() {
-                        v.stats.set(m, from_subtasks.get(m));
-                    }
-                }
+                v.stats.fill_missing_from(&v.subtasks, &Metric::ALL);
             }
         }
     }
