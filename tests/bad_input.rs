@@ -9,8 +9,8 @@ use bptop::analysis::{diagnose, invariants, Thresholds};
 use bptop::history::History;
 use bptop::model::{Job, Metric, Snapshot};
 use bptop::record::Replay;
-use bptop::sources::flink::{parse_aggregates, parse_job, resolve_names};
-use serde_json::json;
+use bptop::sources::flink::{parse_aggregates, parse_job, parse_metric_list, resolve_names};
+use serde_json::{json, Value};
 
 fn diagnosed(jobs: Vec<Job>) -> (bptop::diagnosis::Diagnosis, Snapshot) {
     let mut h = History::new(10, 100);
@@ -40,6 +40,27 @@ fn an_aggregate_outside_0_to_1000_ms_per_second_stays_a_ratio() {
     job.vertices[0].stats = stats;
     let (d, latest) = diagnosed(vec![job]);
     assert_eq!(d.jobs[0].vertices[0].busy, Some(1.0));
+    assert_eq!(invariants::violations(&d, &latest, &Thresholds::default()), Vec::<String>::new());
+}
+
+/// What the `flink_rest` fuzz target found first (minimized): an aggregate whose output pool
+/// usage says `"max": 8.0` came out as out_pool 8 in the verdict. The answers are read as the
+/// target reads them: overview, job, plan, metric list, aggregate, …, separated by 0x1e.
+#[test]
+fn fuzz_flink_rest_pool_usage_8() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/fuzz-regressions/flink_rest-pool-usage-8");
+    let bytes = std::fs::read(path).unwrap();
+    let docs: Vec<Value> =
+        bytes.split(|b| *b == 0x1e).map(|d| serde_json::from_slice(d).unwrap_or(Value::Null)).collect();
+    let mut job = parse_job(&docs[1], &docs[2]).expect("a job");
+    let names = resolve_names(&parse_metric_list(&docs[3]));
+    let stats = parse_aggregates(&docs[4], &names).expect("an aggregate");
+    assert_eq!(stats.get(Metric::OutPool).max, Some(1.0));
+    for v in &mut job.vertices {
+        v.stats = stats.clone();
+    }
+    let (d, latest) = diagnosed(vec![job]);
+    assert!(d.jobs[0].vertices.iter().all(|v| v.out_pool == Some(1.0)));
     assert_eq!(invariants::violations(&d, &latest, &Thresholds::default()), Vec::<String>::new());
 }
 
