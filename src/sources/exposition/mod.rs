@@ -214,6 +214,29 @@ mod tests {
         assert_eq!(count_samples(text), 3);
     }
 
+    /// Every cut and every one-character damage of a text full of quoting, escapes and
+    /// multi-byte characters: no panic, at most one sample per line, and the counting pass
+    /// agrees with the building one.
+    #[test]
+    fn damaged_text_never_panics_and_counts_agree() {
+        let text = "# TYPE s summary\ns{quantile=\"0.5\",é=\"ü\"} 1\nm{a=\"x,\\\"y\\\\\",b=\"}{=\"} NaN 17\r\nn 2\n";
+        let check = |t: &str| {
+            let samples = parse(t).unwrap_or_default();
+            assert!(samples.len() <= t.lines().count(), "{t:?}");
+            assert_eq!(count_samples(t), samples.len(), "{t:?}");
+        };
+        let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+        for &i in &bounds {
+            check(&text[..i]);
+            check(&text[i..]);
+        }
+        for w in bounds.windows(2) {
+            for c in ["\"", "\\", "{", "}", "=", ",", " ", "\n", "#", ""] {
+                check(&format!("{}{c}{}", &text[..w[0]], &text[w[1]..]));
+            }
+        }
+    }
+
     #[test]
     fn broken_lines_are_skipped_not_fatal() {
         let text = "a{x=\"1\" 1\nb{x=\"unterminated} 2\nc{x=\"1\"}3\nd 1\ne{=\"\"} 4\n\u{feff}f 5\nZ\u{0}\n";
