@@ -5,10 +5,12 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
+use super::access::Access;
+use super::retry::{retry_after, retryable_status, Jitter, RetryPolicy};
 use crate::record::{Recorder, Replay};
 
 /// An answer as it came over the wire (or out of a recording).
@@ -39,8 +41,12 @@ impl std::error::Error for FetchError {}
 #[derive(Clone, Debug)]
 pub struct HttpOptions {
     pub connect_timeout: Duration,
+    /// The most one GET may take, retries included.
     pub request_timeout: Duration,
     pub max_concurrency: usize,
+    pub retry: RetryPolicy,
+    /// Credentials, headers and TLS trust of the one endpoint these options are for.
+    pub access: Access,
 }
 
 impl Default for HttpOptions {
@@ -49,14 +55,25 @@ impl Default for HttpOptions {
             connect_timeout: Duration::from_secs(3),
             request_timeout: Duration::from_secs(10),
             max_concurrency: 16,
+            retry: RetryPolicy::default(),
+            access: Access::default(),
         }
     }
 }
 
 #[derive(Clone)]
 enum Transport {
-    Http(reqwest::Client),
+    Http(Arc<HttpClient>),
     Replay(Arc<Replay>),
+}
+
+struct HttpClient {
+    client: reqwest::Client,
+    request_timeout: Duration,
+    retry: RetryPolicy,
+    jitter: Jitter,
+    /// Certificates are not checked: said in every error, so nobody mistakes the setting.
+    insecure: bool,
 }
 
 /// A GET-only client for one source (one base URL).
@@ -73,15 +90,29 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn http(source: &str, base_url: &str, opts: &HttpOptions) -> Result<Fetcher, String> {
+        let access = &opts.access;
         let base = normalize_base(base_url)?;
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(opts.connect_timeout)
             .timeout(opts.request_timeout)
             .user_agent(concat!("bptop/", env!("CARGO_PKG_VERSION")))
+            .default_headers(access.default_headers().map_err(|e| format!("{source}: {e}"))?);
+        let client = access
+            .apply_tls(builder)
+            .map_err(|e| format!("{source}: {e}"))?
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(|e| format!("{source}: cannot build the HTTP client: {e}"))?;
+        let seed =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64);
+        let http = HttpClient {
+            client,
+            request_timeout: opts.request_timeout,
+            retry: opts.retry,
+            jitter: Jitter::new(seed ^ fnv(source)),
+            insecure: access.tls.insecure,
+        };
         Ok(Fetcher {
-            transport: Transport::Http(client),
+            transport: Transport::Http(Arc::new(http)),
             source: source.to_string(),
             base,
             limit: Arc::new(Semaphore::new(opts.max_concurrency.max(1))),
@@ -139,10 +170,10 @@ impl Fetcher {
             what: "client is shutting down".into(),
             status: None,
         })?;
-        self.requests.fetch_add(1, Ordering::Relaxed);
         let result = match &self.transport {
             Transport::Http(client) => self.get_http(client, path).await,
             Transport::Replay(replay) => {
+                self.requests.fetch_add(1, Ordering::Relaxed);
                 replay.get(&self.source, path).map_err(|what| FetchError { url: self.url(path), what, status: None })
             }
         };
@@ -152,34 +183,115 @@ impl Fetcher {
         result
     }
 
-    async fn get_http(&self, client: &reqwest::Client, path: &str) -> Result<Response, FetchError> {
+    /// One GET within `request_timeout`, asked again after a refused connection, a broken
+    /// answer or an overloaded gateway (429/502/503/504) while the retries and the time last.
+    async fn get_http(&self, http: &HttpClient, path: &str) -> Result<Response, FetchError> {
         let url = format!("{}{}", self.base, path);
-        let fail = |what: String| FetchError { url: redact_url(&url), what, status: None };
-        let resp = client.get(&url).send().await.map_err(|e| fail(describe_reqwest(&e)))?;
-        let status = resp.status().as_u16();
-        let content_type =
-            resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let body =
-            resp.bytes().await.map_err(|e| fail(format!("reading the body failed: {}", describe_reqwest(&e))))?;
-        Ok(Response { status, content_type, body: body.to_vec() })
+        let deadline = Instant::now() + http.request_timeout;
+        let mut attempt = 0;
+        loop {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let (result, retry_hint) = attempt_once(http, &url, remaining).await;
+            let wait = match &result {
+                Ok(resp) if retryable_status(resp.status) => {
+                    retry_hint.unwrap_or_else(|| http.retry.backoff(attempt, http.jitter.next_unit()))
+                }
+                Err(e) if e.status.is_none() && !e.what.starts_with("timed out") => {
+                    http.retry.backoff(attempt, http.jitter.next_unit())
+                }
+                _ => return result,
+            };
+            let time_left = deadline.saturating_duration_since(Instant::now());
+            if attempt >= http.retry.retries || wait >= time_left {
+                // Say it was tried more than once: a flapping gateway reads differently.
+                return result.map_err(|mut e| {
+                    if attempt > 0 {
+                        e.what = format!("{} ({} attempts)", e.what, attempt + 1);
+                    }
+                    e
+                });
+            }
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
     }
 }
 
+/// One request. Returns the server's `Retry-After` beside the answer, for the caller to honour.
+async fn attempt_once(
+    http: &HttpClient,
+    url: &str,
+    timeout: Duration,
+) -> (Result<Response, FetchError>, Option<Duration>) {
+    let fail = |what: String| FetchError { url: redact_url(url), what, status: None };
+    if timeout.is_zero() {
+        return (Err(fail("timed out".into())), None);
+    }
+    let resp = match http.client.get(url).timeout(timeout).send().await {
+        Ok(r) => r,
+        Err(e) => return (Err(fail(describe_reqwest(&e, http.insecure))), None),
+    };
+    let status = resp.status().as_u16();
+    let header = |name| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let content_type = header(reqwest::header::CONTENT_TYPE);
+    let hint = retry_after(header(reqwest::header::RETRY_AFTER).as_deref());
+    let result = match resp.bytes().await {
+        Ok(body) => Ok(Response { status, content_type, body: body.to_vec() }),
+        Err(e) => Err(fail(format!("reading the body failed: {}", describe_reqwest(&e, http.insecure)))),
+    };
+    (result, hint)
+}
+
+/// FNV-1a of a name: mixes the source into the jitter seed.
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
 /// One line on what went wrong, without reqwest's nested "error sending request for url (…)".
-fn describe_reqwest(e: &reqwest::Error) -> String {
+fn describe_reqwest(e: &reqwest::Error, insecure: bool) -> String {
     if e.is_timeout() {
         return "timed out".into();
     }
     // The innermost cause is the informative one (connection refused, dns error, tls …).
     let mut cause: &dyn std::error::Error = e;
+    let mut chain = Vec::new();
     while let Some(next) = cause.source() {
+        chain.push(next.to_string());
         cause = next;
     }
     let text = cause.to_string();
-    if e.is_connect() {
-        format!("cannot connect: {text}")
+    let tls = chain.iter().any(|c| looks_like_tls(c));
+    match (e.is_connect(), tls) {
+        (_, true) => format!("TLS handshake failed: {text}{}", tls_advice(&text, insecure)),
+        (true, false) => format!("cannot connect: {text}"),
+        _ => text,
+    }
+}
+
+fn looks_like_tls(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    ["certificate", "tls", "handshake", "peer sent", "alert"].iter().any(|k| t.contains(k))
+}
+
+/// What to do about a TLS failure, from rustls's wording.
+fn tls_advice(text: &str, insecure: bool) -> &'static str {
+    let t = text.to_ascii_lowercase();
+    if t.contains("unknownissuer") || t.contains("unknown issuer") || t.contains("badsignature") {
+        " (the server's certificate is not signed by a trusted CA: give its CA with --cacert)"
+    } else if t.contains("notvalidforname") || t.contains("not valid for name") {
+        " (the certificate does not name this host: use the host name it was issued for)"
+    } else if t.contains("expired") {
+        " (the server's certificate has expired)"
+    } else if t.contains("certificaterequired") || t.contains("certificate required") || t.contains("handshakefailure")
+    {
+        if insecure {
+            " (the server may want a client certificate: --cert and --key)"
+        } else {
+            " (the server may want a client certificate: --cert and --key, or a CA: --cacert)"
+        }
     } else {
-        text
+        ""
     }
 }
 
