@@ -19,6 +19,8 @@ pub struct Response {
     pub status: u16,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
+    /// Requests it took (retries of a 503 and the like): said in messages about a bad status.
+    pub attempts: u32,
 }
 
 /// Why a GET gave no usable answer. `Display` is one line that names the URL.
@@ -205,12 +207,15 @@ impl Fetcher {
             let time_left = deadline.saturating_duration_since(Instant::now());
             if attempt >= http.retry.retries || wait >= time_left {
                 // Say it was tried more than once: a flapping gateway reads differently.
-                return result.map_err(|mut e| {
-                    if attempt > 0 {
-                        e.what = format!("{} ({} attempts)", e.what, attempt + 1);
+                let attempts = attempt + 1;
+                return match result {
+                    Ok(resp) => Ok(Response { attempts, ..resp }),
+                    Err(mut e) if attempts > 1 => {
+                        e.what = format!("{} ({attempts} attempts)", e.what);
+                        Err(e)
                     }
-                    e
-                });
+                    Err(e) => Err(e),
+                };
             }
             tokio::time::sleep(wait).await;
             attempt += 1;
@@ -237,7 +242,7 @@ async fn attempt_once(
     let content_type = header(reqwest::header::CONTENT_TYPE);
     let hint = retry_after(header(reqwest::header::RETRY_AFTER).as_deref());
     let result = match resp.bytes().await {
-        Ok(body) => Ok(Response { status, content_type, body: body.to_vec() }),
+        Ok(body) => Ok(Response { status, content_type, body: body.to_vec(), attempts: 1 }),
         Err(e) => Err(fail(format!("reading the body failed: {}", describe_reqwest(&e, http.insecure)))),
     };
     (result, hint)
