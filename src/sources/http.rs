@@ -194,15 +194,11 @@ impl Fetcher {
         loop {
             self.requests.fetch_add(1, Ordering::Relaxed);
             let remaining = deadline.saturating_duration_since(Instant::now());
-            let (result, retry_hint) = attempt_once(http, &url, remaining).await;
-            let wait = match &result {
-                Ok(resp) if retryable_status(resp.status) => {
-                    retry_hint.unwrap_or_else(|| http.retry.backoff(attempt, http.jitter.next_unit()))
-                }
-                Err(e) if e.status.is_none() && !e.what.starts_with("timed out") => {
-                    http.retry.backoff(attempt, http.jitter.next_unit())
-                }
-                _ => return result,
+            let (result, retry) = attempt_once(http, &url, remaining).await;
+            let wait = match retry {
+                Retry::Never => return result,
+                Retry::After(d) => d,
+                Retry::Backoff => http.retry.backoff(attempt, http.jitter.next_unit()),
             };
             let time_left = deadline.saturating_duration_since(Instant::now());
             if attempt >= http.retry.retries || wait >= time_left {
@@ -223,29 +219,45 @@ impl Fetcher {
     }
 }
 
-/// One request. Returns the server's `Retry-After` beside the answer, for the caller to honour.
-async fn attempt_once(
-    http: &HttpClient,
-    url: &str,
-    timeout: Duration,
-) -> (Result<Response, FetchError>, Option<Duration>) {
+/// Whether an attempt's outcome is worth another.
+enum Retry {
+    /// An answer, a timeout (the time is spent) or a TLS failure (asking again changes nothing).
+    Never,
+    /// A refused or broken connection, a 502/503/504.
+    Backoff,
+    /// A 429 or 503 that said when (`Retry-After`).
+    After(Duration),
+}
+
+/// One request, and whether to ask again.
+async fn attempt_once(http: &HttpClient, url: &str, timeout: Duration) -> (Result<Response, FetchError>, Retry) {
     let fail = |what: String| FetchError { url: redact_url(url), what, status: None };
     if timeout.is_zero() {
-        return (Err(fail("timed out".into())), None);
+        return (Err(fail("timed out".into())), Retry::Never);
     }
     let resp = match http.client.get(url).timeout(timeout).send().await {
         Ok(r) => r,
-        Err(e) => return (Err(fail(describe_reqwest(&e, http.insecure))), None),
+        Err(e) => {
+            let (what, tls) = describe_reqwest(&e, http.insecure);
+            let retry = if e.is_timeout() || tls { Retry::Never } else { Retry::Backoff };
+            return (Err(fail(what)), retry);
+        }
     };
     let status = resp.status().as_u16();
     let header = |name| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let content_type = header(reqwest::header::CONTENT_TYPE);
-    let hint = retry_after(header(reqwest::header::RETRY_AFTER).as_deref());
-    let result = match resp.bytes().await {
-        Ok(body) => Ok(Response { status, content_type, body: body.to_vec(), attempts: 1 }),
-        Err(e) => Err(fail(format!("reading the body failed: {}", describe_reqwest(&e, http.insecure)))),
+    let retry = match retry_after(header(reqwest::header::RETRY_AFTER).as_deref()) {
+        _ if !retryable_status(status) => Retry::Never,
+        Some(d) => Retry::After(d),
+        None => Retry::Backoff,
     };
-    (result, hint)
+    match resp.bytes().await {
+        Ok(body) => (Ok(Response { status, content_type, body: body.to_vec(), attempts: 1 }), retry),
+        Err(e) => {
+            let retry = if e.is_timeout() { Retry::Never } else { Retry::Backoff };
+            (Err(fail(format!("reading the body failed: {}", describe_reqwest(&e, http.insecure).0))), retry)
+        }
+    }
 }
 
 /// FNV-1a of a name: mixes the source into the jitter seed.
@@ -253,10 +265,11 @@ fn fnv(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
 }
 
-/// One line on what went wrong, without reqwest's nested "error sending request for url (…)".
-fn describe_reqwest(e: &reqwest::Error, insecure: bool) -> String {
+/// One line on what went wrong, without reqwest's nested "error sending request for url (…)",
+/// and whether it was TLS.
+fn describe_reqwest(e: &reqwest::Error, insecure: bool) -> (String, bool) {
     if e.is_timeout() {
-        return "timed out".into();
+        return ("timed out".into(), false);
     }
     // The innermost cause is the informative one (connection refused, dns error, tls …).
     let mut cause: &dyn std::error::Error = e;
@@ -267,11 +280,12 @@ fn describe_reqwest(e: &reqwest::Error, insecure: bool) -> String {
     }
     let text = cause.to_string();
     let tls = chain.iter().any(|c| looks_like_tls(c));
-    match (e.is_connect(), tls) {
+    let what = match (e.is_connect(), tls) {
         (_, true) => format!("TLS handshake failed: {text}{}", tls_advice(&text, insecure)),
         (true, false) => format!("cannot connect: {text}"),
         _ => text,
-    }
+    };
+    (what, tls)
 }
 
 fn looks_like_tls(text: &str) -> bool {

@@ -23,19 +23,23 @@ pub fn parse_json(url: &str, resp: &Response) -> Result<Value, FetchError> {
     let fail = |what: String| FetchError { url: url.to_string(), what, status: Some(resp.status) };
     if resp.status != 200 {
         let attempts = if resp.attempts > 1 { format!(" ({} attempts)", resp.attempts) } else { String::new() };
+        let detail = error_detail(resp);
         return Err(fail(format!(
-            "HTTP {}: {}{}{attempts}",
+            "HTTP {}: {detail}{}{attempts}",
             status_text(resp.status),
-            error_detail(resp),
-            status_advice(resp.status)
+            status_advice(resp.status, &detail)
         )));
     }
     serde_json::from_slice(&resp.body).map_err(|e| fail(describe_bad_body(resp, &e)))
 }
 
 /// What to do about an answer that is about access, not about Flink.
-pub(crate) fn status_advice(status: u16) -> &'static str {
+pub(crate) fn status_advice(status: u16, detail: &str) -> &'static str {
     match status {
+        // nginx's answer when mutual TLS is required and no certificate came.
+        400 if detail.to_ascii_lowercase().contains("ssl certificate") => {
+            " (the gateway wants a client certificate: --cert and --key, or client_cert/client_key in the profile)"
+        }
         401 => " (credentials missing or refused: set them by environment or profile, see `bptop config check`)",
         403 => " (the credentials sent are not allowed to read this)",
         407 => " (a proxy wants credentials)",
