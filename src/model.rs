@@ -134,8 +134,20 @@ impl VertexStats {
     pub fn get(&self, m: Metric) -> Stat {
         self.0[m.index()]
     }
+    /// Stores a statistic as `MetricValues::set` stores a value: non-finite numbers become
+    /// `None`, and a ratio's min, max and mean are clamped into 0..1 (its sum over subtasks only
+    /// to at least 0). Flink's aggregated `/subtasks/metrics` is read unchecked and can say
+    /// 1001 ms per second, or anything a broken proxy makes of it.
     pub fn set(&mut self, m: Metric, s: Stat) {
-        self.0[m.index()] = s;
+        let keep = |x: Option<f64>, lo: f64, hi: f64| {
+            x.filter(|x| x.is_finite()).map(|x| if m.is_ratio() { x.clamp(lo, hi) } else { x })
+        };
+        self.0[m.index()] = Stat {
+            min: keep(s.min, 0.0, 1.0),
+            max: keep(s.max, 0.0, 1.0),
+            avg: keep(s.avg, 0.0, 1.0),
+            sum: keep(s.sum, 0.0, f64::MAX),
+        };
     }
     /// Gives the `metrics` that have no statistic yet the one of `subtasks` (when per-subtask
     /// values arrived from another answer than the aggregate).

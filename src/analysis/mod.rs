@@ -3,6 +3,7 @@
 pub mod advice;
 pub mod classify;
 pub mod forecast;
+pub mod invariants;
 pub mod lag;
 pub mod regression;
 pub mod window;

@@ -235,10 +235,7 @@ impl FlinkSource {
             return Ok(list);
         }
         let v = self.get_json(&format!("/jobs/{jid}/vertices/{vid}/subtasks/metrics")).await?;
-        let list: Vec<String> = v
-            .as_array()
-            .map(|a| a.iter().filter_map(|m| str_field(m, "id").map(str::to_string)).collect())
-            .unwrap_or_default();
+        let list = parse_metric_list(&v);
         // Metrics register when tasks start: an early, short list is asked again next poll.
         if list.iter().any(|n| n == "busyTimeMsPerSecond") {
             if let Ok(mut m) = self.metric_lists.lock() {
@@ -407,8 +404,10 @@ struct VertexMetrics {
     notes: Vec<String>,
 }
 
-/// For each wanted metric, the first of its names that this vertex registers.
-fn resolve_names(list: &[String]) -> Vec<(Metric, &'static str, f64)> {
+/// For each wanted metric, the first of its names that this vertex registers (`list`: the ids
+/// of the vertex's `/subtasks/metrics` answer): what `parse_aggregates` and
+/// `parse_subtask_values` are given.
+pub fn resolve_names(list: &[String]) -> Vec<(Metric, &'static str, f64)> {
     WANTED
         .iter()
         .filter_map(|(m, names, scale)| names.iter().find(|n| list.iter().any(|l| l == *n)).map(|n| (*m, *n, *scale)))
@@ -432,6 +431,11 @@ fn chunk_ids(ids: &[String], max: usize) -> Vec<String> {
         chunks.push(cur);
     }
     chunks
+}
+
+/// The metric names a vertex registers, from `/jobs/:jid/vertices/:vid/subtasks/metrics`.
+pub fn parse_metric_list(v: &Value) -> Vec<String> {
+    v.as_array().map(|a| a.iter().filter_map(|m| str_field(m, "id").map(str::to_string)).collect()).unwrap_or_default()
 }
 
 /// (id, name, state) of every job in `/jobs/overview`.

@@ -27,6 +27,11 @@ const NAMES: [(Metric, &[&str], f64); 11] = [
     (Metric::RecordsOut, &["numRecordsOutPerSecond"], 1.0),
 ];
 
+/// True for the names [`jobs`] reads: the scrape parser skips every other line unread.
+pub fn wanted(name: &str) -> bool {
+    name.strip_prefix(PREFIX).and_then(lookup).is_some()
+}
+
 /// True when the samples hold Flink task metrics.
 pub fn has_flink_tasks(samples: &[Sample]) -> bool {
     samples.iter().any(|s| s.name.starts_with(PREFIX))

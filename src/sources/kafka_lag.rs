@@ -118,6 +118,12 @@ fn classify(name: &str) -> Option<(Format, Field)> {
         .map(|(_, f)| (Format::Kminion, *f))
 }
 
+/// True for the names [`lag_rows`] and [`recognized`] read: the scrape parser skips every other
+/// line unread.
+pub fn wanted(name: &str) -> bool {
+    classify(name).is_some()
+}
+
 /// The exporter formats seen in these samples, for the source health line: "kafka-lag-exporter"
 /// or "klag-exporter" (same names; klag-exporter adds a few), "kafka_exporter", "kminion".
 pub fn recognized(samples: &[Sample]) -> Vec<&'static str> {
@@ -377,16 +383,20 @@ kafka_topic_partition_oldest_offset{partition="1",topic="clicks"} 20
 kminion_kafka_consumer_group_topic_partition_lag{group_id="search-indexer",partition_id="0",topic_name="products"} 42
 kminion_kafka_topic_partition_high_water_mark{partition_id="0",topic_name="products"} 1042
 kminion_kafka_topic_partition_low_water_mark{partition_id="0",topic_name="products"} 17
-kminion_kafka_topic_info{cleanup_policy="compact,delete",partition_count="1",replication_factor="3",topic_name="products"} 1
+kminion_kafka_topic_info{cleanup_policy="compact",partition_count="1",replication_factor="3",topic_name="products"} 1
+kminion_kafka_consumer_group_topic_partition_lag{group_id="audit",partition_id="0",topic_name="audit-log"} 5
+kminion_kafka_topic_info{cleanup_policy="compact,delete",partition_count="1",replication_factor="3",topic_name="audit-log"} 1
 edge_kafka_consumer_group_topic_partition_lag{group_id="sync",partition_id="3",topic_name="events"} 7
 edge_kafka_topic_info{cleanup_policy="N/A",partition_count="4",replication_factor="3",topic_name="events"} 1
 "#;
         let r = rows(text);
-        assert_eq!(r.len(), 2);
+        assert_eq!(r.len(), 3);
         let p = find(&r, None, "search-indexer", 0);
         assert_eq!((p.lag, p.log_end_offset, p.log_start_offset), (Some(42.0), Some(1042.0), Some(17.0)));
         assert_eq!(p.committed_offset, None, "KMinion has no per-partition committed offset");
         assert_eq!(p.compacted, Some(true));
+        let a = find(&r, None, "audit", 0);
+        assert_eq!(a.compacted, Some(false), "compact,delete still deletes (the comma is inside the quotes)");
         let e = find(&r, None, "sync", 3);
         assert_eq!((e.lag, e.compacted), (Some(7.0), None), "a custom namespace; N/A policy is unknown");
         assert_eq!(recognized(&parse(text).unwrap()), vec!["kminion"]);

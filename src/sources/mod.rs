@@ -6,7 +6,7 @@ pub mod exposition;
 pub mod flink;
 pub mod flink_prom;
 pub mod http;
-pub(crate) mod json;
+pub mod json;
 pub mod kafka_lag;
 pub mod prometheus;
 pub mod retry;

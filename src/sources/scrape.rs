@@ -1,8 +1,9 @@
 //! `--scrape URL`: a Prometheus exposition endpoint read directly (a Flink reporter on :9249,
 //! a lag exporter). What the text holds is recognized by its metric names, not by flags.
 
-use super::exposition::{parse, Sample};
+use super::exposition::{count_samples, parse_wanted};
 use super::http::Fetcher;
+use super::{flink_prom, kafka_lag};
 use crate::model::{Job, LagRow, SourceHealth};
 
 #[derive(Clone)]
@@ -15,6 +16,26 @@ pub struct ScrapePoll {
     pub jobs: Vec<Job>,
     pub lag: Vec<LagRow>,
     pub health: SourceHealth,
+}
+
+/// What bptop reads from one exposition text.
+#[derive(Debug, PartialEq)]
+pub struct ScrapeModel {
+    pub jobs: Vec<Job>,
+    pub lag: Vec<LagRow>,
+}
+
+/// The metric names a scrape is read for: the Flink reporter's task metrics and the lag
+/// exporters' families. Lines of any other name are skipped before their labels are read.
+pub fn wanted(name: &str) -> bool {
+    flink_prom::wanted(name) || kafka_lag::wanted(name)
+}
+
+/// Exposition text → the Flink reporter's jobs and the lag rows (`source` names the rows).
+/// An answer without any sample (an HTML page) is an error.
+pub fn read(source: &str, text: &str) -> Result<ScrapeModel, String> {
+    let samples = parse_wanted(text, wanted)?;
+    Ok(ScrapeModel { jobs: flink_prom::jobs(&samples), lag: kafka_lag::lag_rows(source, &samples) })
 }
 
 impl ScrapeSource {
@@ -37,15 +58,16 @@ impl ScrapeSource {
             requests: 0,
         };
         let mut out = ScrapePoll { jobs: Vec::new(), lag: Vec::new(), health: health.clone() };
-        match self.samples().await {
-            Ok(samples) => {
-                out.jobs = super::flink_prom::jobs(&samples);
-                out.lag = super::kafka_lag::lag_rows(&health.name, &samples);
+        match self.fetch_and_read().await {
+            Ok((model, text)) => {
+                out.jobs = model.jobs;
+                out.lag = model.lag;
                 if out.jobs.is_empty() && out.lag.is_empty() {
+                    // Only here are the skipped lines counted: the message tells what was there.
                     health.partial_errors.push(format!(
                         "{}: {} samples, none from a Flink reporter or a known lag exporter",
                         self.fetcher.endpoint(),
-                        samples.len()
+                        count_samples(&text)
                     ));
                 }
             }
@@ -59,13 +81,19 @@ impl ScrapeSource {
         out
     }
 
-    async fn samples(&self) -> Result<Vec<Sample>, String> {
+    /// The model read from the answer, and the answer's text.
+    async fn fetch_and_read(&self) -> Result<(ScrapeModel, String), String> {
+        let text = self.text().await?;
+        let model = read(self.fetcher.source(), &text).map_err(|e| format!("GET {}: {e}", self.fetcher.url("")))?;
+        Ok((model, text))
+    }
+
+    /// The answer's text; invalid UTF-8 is replaced, not refused.
+    async fn text(&self) -> Result<String, String> {
         let resp = self.fetcher.get("").await.map_err(|e| e.to_string())?;
-        let url = self.fetcher.url("");
         if resp.status != 200 {
-            return Err(format!("GET {url}: HTTP {}", resp.status));
+            return Err(format!("GET {}: HTTP {}", self.fetcher.url(""), resp.status));
         }
-        let text = String::from_utf8_lossy(&resp.body);
-        parse(&text).map_err(|e| format!("GET {url}: {e}"))
+        Ok(String::from_utf8(resp.body).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     }
 }
