@@ -242,7 +242,7 @@ async fn diagnose(src: &Settings, args: &DiagnoseArgs) -> Result<i32, String> {
     let inputs = open_inputs(src)?;
     let replay = inputs.replay.clone();
     let label = inputs.label.clone();
-    let collector = inputs.collector(src, None);
+    let collector = inputs.collector(src, None).with_budget(poll_budget(src));
     let samples = match (args.samples, collector.replay_polls()) {
         (Some(n), Some(polls)) => (n as usize).min(polls),
         (Some(n), None) => n as usize,
@@ -268,7 +268,9 @@ async fn diagnose(src: &Settings, args: &DiagnoseArgs) -> Result<i32, String> {
         if i > 0 && replay.is_none() {
             tokio::time::sleep(src.interval).await;
         }
-        let snap = collector.poll(i).await;
+        // The last poll waits for every source (up to its timeout): the verdict should have
+        // all there is; earlier ones go on without a late source.
+        let snap = if i + 1 == samples { collector.poll_within(i, None).await } else { collector.poll(i).await };
         // A poll fails when no source answered; one failing source among several is partial.
         let failed = if snap.sources.iter().all(|s| !s.ok) {
             snap.sources.iter().find_map(|s| s.error.clone()).or_else(|| Some("no source answered".into()))
@@ -351,9 +353,15 @@ fn diagnose_thresholds(base: &Thresholds, args: &DiagnoseArgs) -> Thresholds {
     }
 }
 
+/// How long a poll waits for a late source once others have answered: the poll interval, so
+/// a dead endpoint never holds the others' data back by more than one poll.
+fn poll_budget(src: &Settings) -> std::time::Duration {
+    src.interval.max(std::time::Duration::from_secs(1))
+}
+
 async fn watch(src: &Settings) -> Result<i32, String> {
     let inputs = open_inputs(src)?;
-    let collector = inputs.collector(src, None);
+    let collector = inputs.collector(src, None).with_budget(poll_budget(src));
     let opts = crate::ui::WatchOptions {
         label: inputs.label.clone(),
         sources: inputs.list(),

@@ -255,9 +255,14 @@ fn a_recording_through_an_authenticated_gateway_holds_no_credential() {
 #[test]
 fn a_hanging_source_does_not_take_the_verdict_with_it() {
     let flink = serve(flink());
-    let hanging = serve(Router::new().fallback(|| async {
-        tokio::time::sleep(Duration::from_secs(3600)).await;
-        "never"
+    let asked = Arc::new(AtomicUsize::new(0));
+    let count = asked.clone();
+    let hanging = serve(Router::new().fallback(move || {
+        count.fetch_add(1, Ordering::SeqCst);
+        async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            "never"
+        }
     }));
     let scrape = format!("{}/metrics", hanging.url());
     let run = bptop_env(
@@ -268,9 +273,11 @@ fn a_hanging_source_does_not_take_the_verdict_with_it() {
             "--scrape",
             &scrape,
             "--samples",
-            "1",
+            "3",
+            "--interval",
+            "1s",
             "--timeout",
-            "2s",
+            "4s",
             "--format",
             "json",
         ],
@@ -283,6 +290,10 @@ fn a_hanging_source_does_not_take_the_verdict_with_it() {
     assert_eq!(scrape["ok"], false);
     assert!(scrape["error"].as_str().unwrap().contains("timed out"), "{scrape}");
     assert_eq!(out["jobs"][0]["bottlenecks"][0]["name"], "slow-sink: Writer");
+    // Three polls went on without it, and it was asked once: one request per timeout, no pile-up.
+    assert_eq!(out["input"]["polls"], 3);
+    assert_eq!(out["input"]["polls_failed"], 0);
+    assert_eq!(asked.load(Ordering::SeqCst), 1);
 }
 
 #[test]

@@ -153,3 +153,20 @@ fn a_source_that_refuses_credentials_shows_as_failing_while_the_others_answer() 
     tui.press("q");
     assert!(tui.wait_exit(Duration::from_secs(10)), "exit status");
 }
+
+#[test]
+fn a_hanging_source_never_holds_back_the_others() {
+    let flink = serve_recording(&fixture("real/slow-sink"), 1.0);
+    let hanging = serve(axum::Router::new().fallback(|| async {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        "never"
+    }));
+    let scrape = format!("{}/metrics", hanging.url());
+    // With a 60 s timeout, a poll that waited for every source would show nothing for a minute.
+    let mut tui = Tui::start(&["--flink", &flink.url(), "--scrape", &scrape, "--interval", "1s", "--timeout", "60s"]);
+    tui.wait_for("BOTTLENECK", Duration::from_secs(20));
+    tui.press("S");
+    tui.wait_for("no answer yet", Duration::from_secs(10));
+    tui.press("q");
+    assert!(tui.wait_exit(Duration::from_secs(10)), "exit status");
+}

@@ -159,6 +159,19 @@ impl Fetcher {
         redact_url(&format!("{}{}", self.base, path))
     }
 
+    /// A healthy report of this source, for a poll to fill in.
+    pub fn health(&self, kind: &str) -> crate::model::SourceHealth {
+        crate::model::SourceHealth {
+            name: self.source.clone(),
+            kind: kind.to_string(),
+            endpoint: self.endpoint(),
+            ok: true,
+            error: None,
+            partial_errors: Vec::new(),
+            requests: 0,
+        }
+    }
+
     /// Requests sent since the last call (per-poll accounting).
     pub fn take_request_count(&self) -> u32 {
         self.requests.swap(0, Ordering::Relaxed)
