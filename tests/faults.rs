@@ -294,6 +294,28 @@ fn a_hanging_source_does_not_take_the_verdict_with_it() {
     assert_eq!(out["input"]["polls"], 3);
     assert_eq!(out["input"]["polls_failed"], 0);
     assert_eq!(asked.load(Ordering::SeqCst), 1);
+
+    // The text report says what the verdict lacks.
+    let run = bptop_env(
+        &[
+            "diagnose",
+            "--flink",
+            &flink.url(),
+            "--scrape",
+            &format!("{}/metrics", hanging.url()),
+            "--samples",
+            "1",
+            "--timeout",
+            "1s",
+        ],
+        &[],
+        LIMIT,
+    );
+    assert!(
+        run.stdout.contains("partial verdict: scrape-1 failed (what it exposes: reporter metrics, consumer lag)"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
