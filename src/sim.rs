@@ -1333,6 +1333,103 @@ pub fn router(scenario: Arc<Scenario>) -> Router {
         .with_state(sim)
 }
 
+/// [`router`] with `latency` added before every answer: a JobManager across a network, for
+/// the benchmarks of how bptop copes with many round trips (`examples/first_verdict.rs`).
+pub fn router_with_latency(scenario: Arc<Scenario>, latency: std::time::Duration) -> Router {
+    router(scenario).layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| async move {
+            tokio::time::sleep(latency).await;
+            next.run(req).await
+        },
+    ))
+}
+
+impl Scenario {
+    /// One RUNNING job of `vertices` vertices in a line, each at `parallelism`, with a known
+    /// answer, for benchmarks of big jobs: the vertex three quarters down is the bottleneck
+    /// (busy 1000 ms/s, its input pool full), every vertex upstream is its victim
+    /// (backpressured 800 ms/s, output pool full), every vertex downstream mostly idles, one of
+    /// them with a hot subtask (key skew behind a HASH edge); every tenth edge is a
+    /// HASH shuffle, the others FORWARD. Names are chained operators, as Flink writes them.
+    pub fn generated_chain(vertices: usize, parallelism: u32) -> Scenario {
+        let vertices = vertices.max(2);
+        // 32 lowercase hex digits, distinct per index and not sequential-looking.
+        let id = |i: usize| {
+            format!(
+                "{:016x}{:016x}",
+                0xb0b0_0000_0000_0000u64 | i as u64,
+                (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            )
+        };
+        let bottleneck = vertices * 3 / 4;
+        // Downstream of the bottleneck, so the hot subtask is a finding, not a second culprit.
+        let skewed = (vertices * 7 / 8).max(bottleneck + 1);
+        let mv = |x: f64| Some(MetricValue(x));
+        let list = (0..vertices)
+            .map(|i| {
+                let name = match i {
+                    0 => "Source: kafka-events -> Timestamps/Watermarks".to_string(),
+                    i if i == vertices - 1 => "events-out: Writer -> events-out: Committer".to_string(),
+                    i => format!("Map enrich-{i} -> Filter valid-{i}"),
+                };
+                let (busy, bp, idle, in_pool, out_pool) = if i < bottleneck {
+                    (150.0, 800.0, 50.0, if i == 0 { 0.0 } else { 0.3 }, 1.0)
+                } else if i == bottleneck {
+                    (1000.0, 0.0, 0.0, 1.0, 0.1)
+                } else {
+                    (80.0, 0.0, 920.0, 0.05, 0.05)
+                };
+                let rate = 900.0;
+                let metrics = Metrics {
+                    busy: mv(busy),
+                    backpressured: mv(bp),
+                    hard_backpressured: None,
+                    idle: mv(idle),
+                    in_pool: mv(in_pool),
+                    out_pool: mv(out_pool),
+                    records_in: mv(if i == 0 { 0.0 } else { rate }),
+                    records_out: mv(if i == vertices - 1 { 0.0 } else { rate }),
+                };
+                let mut subtasks = BTreeMap::new();
+                if i == skewed && parallelism > 1 {
+                    let hot = Metrics { busy: mv(990.0), backpressured: mv(0.0), idle: mv(10.0), ..Metrics::default() };
+                    subtasks.insert(parallelism / 2, hot);
+                }
+                let inputs = if i == 0 {
+                    Vec::new()
+                } else {
+                    let ship = if i % 10 == 0 || i == skewed { "HASH" } else { "FORWARD" };
+                    vec![Input { id: id(i - 1), ship_strategy: ship.to_string() }]
+                };
+                Vertex {
+                    id: id(i),
+                    name,
+                    parallelism,
+                    max_parallelism: parallelism.max(128),
+                    inputs,
+                    metrics,
+                    subtasks,
+                    ramp: None,
+                    wobble: 0.0,
+                }
+            })
+            .collect();
+        Scenario {
+            flink_version: FlinkVersion::V2,
+            note: format!(
+                "generated: {vertices} vertices at parallelism {parallelism}, bottleneck at vertex {bottleneck}"
+            ),
+            jobs: vec![Job {
+                id: "b16b16b16b16b16b16b16b16b16b16b1".to_string(),
+                name: format!("generated-chain-{vertices}x{parallelism}"),
+                state: "RUNNING".to_string(),
+                note: String::new(),
+                vertices: list,
+            }],
+        }
+    }
+}
+
 /// Serves the simulated REST API on `listener` until the task is dropped or fails.
 pub async fn serve(scenario: Scenario, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     // Scenarios built in code skip `from_json`; refuse invalid ones here as well.
@@ -1386,6 +1483,15 @@ mod tests {
     /// Starts `serve` on an ephemeral port on its own runtime thread.
     fn start(json: &str) -> SocketAddr {
         let scenario = Scenario::from_json(json).expect("valid scenario");
+        start_with(move |listener| serve(scenario, listener))
+    }
+
+    /// Runs `server` on an ephemeral port on its own runtime thread.
+    fn start_with<F, Fut>(server: F) -> SocketAddr
+    where
+        F: FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = std::io::Result<()>>,
+    {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("local addr");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -1393,7 +1499,7 @@ mod tests {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                serve(scenario, listener).await.expect("serve");
+                server(listener).await.expect("serve");
             });
         });
         addr
@@ -1418,6 +1524,21 @@ mod tests {
 
     fn ids(v: &Value) -> Vec<String> {
         v.as_array().expect("array").iter().map(|e| e["id"].as_str().expect("id").to_string()).collect()
+    }
+
+    #[test]
+    fn a_generated_big_job_is_valid_and_served_with_latency() {
+        let scenario = Scenario::generated_chain(200, 32);
+        scenario.validate().expect("valid");
+        assert_eq!(scenario.jobs[0].vertices.len(), 200);
+        let router = router_with_latency(Arc::new(scenario), Duration::from_millis(20));
+        let addr = start_with(move |listener| async move { axum::serve(listener, router).await });
+        let started = std::time::Instant::now();
+        let (status, body) = get_json(addr, "/jobs/overview");
+        assert_eq!(status, 200);
+        assert_eq!(body["jobs"][0]["name"], "generated-chain-200x32");
+        // The added latency is a floor, never a ceiling: no timing upper bound here.
+        assert!(started.elapsed() >= Duration::from_millis(20));
     }
 
     #[test]

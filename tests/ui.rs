@@ -236,3 +236,27 @@ fn consumer_lag_shows_on_the_overview_with_its_time_to_loss() {
     let (x, y) = find(&buf, "orders-enrichment [growing]").unwrap();
     assert_eq!(buf[(x, y)].fg, Color::Red, "a forecast data loss reads as danger");
 }
+
+#[test]
+fn a_long_chain_builds_only_what_fits_and_scrolls_to_the_selection() {
+    use bptop::collect::{Collector, Sources};
+    use bptop::sources::flink::{FlinkSource, JobFilter};
+    use bptop::sources::http::{Fetcher, HttpOptions};
+    let scenario = bptop::sim::Scenario::generated_chain(60, 2);
+    let server = support::serve(bptop::sim::router(std::sync::Arc::new(scenario)));
+    let fetcher = Fetcher::http("flink", &server.url(), &HttpOptions::default()).unwrap();
+    let sources = Sources { flink: Some(FlinkSource::new(fetcher, JobFilter::Active)), ..Sources::default() };
+    let collector = Collector::new(sources, None, None);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut app = App::new("test", false, 2000, 0);
+    app.update(Msg::Poll(PollEvent::Snapshot(Box::new(rt.block_on(collector.poll(0))))));
+    let (top, _) = render(&app, COLOR, 120, 32);
+    assert!(top.contains("1–"), "the title says which rows are shown: {top}");
+    assert!(top.contains("of 60"), "{top}");
+    assert!(!top.contains("events-out: Writer"), "the last vertex is below the fold: {top}");
+    // The cursor on the last vertex brings it on screen.
+    press(&mut app, &[Key::End]);
+    let (bottom, _) = render(&app, COLOR, 120, 32);
+    assert!(bottom.contains("events-out: Writer"), "{bottom}");
+    assert!(bottom.contains("–60 of 60"), "{bottom}");
+}

@@ -140,8 +140,15 @@ fn vertex_table(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, th
     }
     widths.push(Constraint::Length(spark_w as u16));
 
+    // Only the rows that fit are built (a 200-vertex job would otherwise cost most of a
+    // frame), scrolled so that the selected vertex is always on screen.
+    let fit = usize::from(area.height.saturating_sub(3)).max(1);
+    let at = selected.as_deref().and_then(|id| rows_v.iter().position(|v| v.id == id)).unwrap_or(0);
+    let offset = (at + 1).saturating_sub(fit);
     let rows: Vec<Row> = rows_v
         .iter()
+        .skip(offset)
+        .take(fit)
         .map(|v| {
             let is_sel = selected.as_deref() == Some(v.id.as_str());
             let cls = theme.class(v.class);
@@ -187,9 +194,14 @@ fn vertex_table(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, th
         })
         .collect();
     let title = format!(
-        " operators · sort {} {}",
+        " operators · sort {} {}{}",
         app.sort.label(),
-        if app.filter.is_empty() { String::new() } else { format!("· filter '{}' ", app.filter) }
+        if app.filter.is_empty() { String::new() } else { format!("· filter '{}' ", app.filter) },
+        if rows_v.len() > fit {
+            format!("· {}–{} of {} ", offset + 1, (offset + fit).min(rows_v.len()), rows_v.len())
+        } else {
+            String::new()
+        }
     );
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(theme.dim()))
@@ -255,6 +267,9 @@ fn name_line<'a>(
     Line::from(spans)
 }
 
+/// Victims named on the bottleneck card at most.
+const CARD_NAMES: usize = 8;
+
 fn bottleneck_card(frame: &mut Frame, area: Rect, job: &JobDiagnosis, theme: &Theme) {
     let mut lines: Vec<Line> = Vec::new();
     let title;
@@ -296,8 +311,14 @@ fn bottleneck_card(frame: &mut Frame, area: Rect, job: &JobDiagnosis, theme: &Th
         let victims: Vec<&str> =
             job.vertices.iter().filter(|v| v.class == Class::Victim).map(|v| v.name.as_str()).collect();
         if !victims.is_empty() {
+            // A card cannot show a hundred names; the table marks every victim anyway.
+            let more = victims.len().saturating_sub(CARD_NAMES);
             lines.push(Line::from(Span::styled(
-                format!("victims (not the cause): {}", victims.join(", ")),
+                format!(
+                    "victims (not the cause): {}{}",
+                    victims[..victims.len().min(CARD_NAMES)].join(", "),
+                    if more > 0 { format!(" and {more} more") } else { String::new() }
+                ),
                 theme.class(Class::Victim),
             )));
         }
