@@ -21,41 +21,72 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Args)]
+/// Sources and connection settings. Each may also come from the environment (named in its
+/// help) or from a profile of the config file: flags > environment > profile > defaults. The
+/// environment is read by `config::resolve`, not by clap, so that precedence lives in one place.
+#[derive(Debug, Clone, Default, Args)]
 pub struct SourceArgs {
-    /// Flink REST base URL, may carry a path prefix (https://gw.example/flink/)
-    #[arg(long, global = true, env = "BPTOP_FLINK_URL", value_name = "URL")]
+    /// Flink REST base URL, may carry a path prefix (https://gw.example/flink/) [env: BPTOP_FLINK_URL]
+    #[arg(long, global = true, value_name = "URL")]
     pub flink: Option<String>,
-    /// Prometheus exposition endpoint to scrape (a Flink reporter, a Kafka lag exporter); repeatable
-    #[arg(long, global = true, env = "BPTOP_SCRAPE", value_name = "URL", value_delimiter = ',')]
+    /// Prometheus exposition endpoint to scrape (a Flink reporter, a Kafka lag exporter); repeatable [env: BPTOP_SCRAPE]
+    #[arg(long, global = true, value_name = "URL", value_delimiter = ',')]
     pub scrape: Vec<String>,
-    /// Prometheus server whose HTTP API holds the Flink and lag metrics (history is backfilled)
-    #[arg(long, global = true, env = "BPTOP_PROMETHEUS_URL", value_name = "URL")]
+    /// Prometheus server whose HTTP API holds the Flink and lag metrics (history is backfilled) [env: BPTOP_PROMETHEUS_URL]
+    #[arg(long, global = true, value_name = "URL")]
     pub prometheus: Option<String>,
-    /// Burrow (v3 API) for consumer lag
-    #[arg(long, global = true, env = "BPTOP_BURROW_URL", value_name = "URL")]
+    /// Burrow (v3 API) for consumer lag [env: BPTOP_BURROW_URL]
+    #[arg(long, global = true, value_name = "URL")]
     pub burrow: Option<String>,
     /// Tie a consumer group to a Flink job when names do not tell: JOB=GROUP (job id, prefix or name); repeatable
     #[arg(long, global = true, value_name = "JOB=GROUP", value_parser = parse_pair)]
     pub lag_group: Vec<(String, String)>,
-    /// Job id (or 4+ leading hex digits) or exact job name [default: every active job]
-    #[arg(long, global = true, env = "BPTOP_JOB", value_name = "ID|NAME")]
+    /// Job id (or 4+ leading hex digits) or exact job name [default: every active job] [env: BPTOP_JOB]
+    #[arg(long, global = true, value_name = "ID|NAME")]
     pub job: Option<String>,
-    /// Read everything from a recording made by `bptop record` instead of the network
-    #[arg(long, global = true, env = "BPTOP_REPLAY", value_name = "DIR", conflicts_with = "flink")]
+    /// Read everything from a recording made by `bptop record` instead of the network [env: BPTOP_REPLAY]
+    #[arg(long, global = true, value_name = "DIR", conflicts_with = "flink")]
     pub replay: Option<PathBuf>,
-    /// Time between polls (2s, 500ms, 1m)
-    #[arg(long, global = true, env = "BPTOP_INTERVAL", default_value = "2s", value_parser = parse_duration)]
-    pub interval: Duration,
-    /// Timeout of one HTTP request
-    #[arg(long, global = true, env = "BPTOP_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
-    pub timeout: Duration,
-    /// Plain ASCII in the dashboard, for fonts without box-drawing or block glyphs
-    #[arg(long, global = true, env = "BPTOP_ASCII")]
+    /// Time between polls (2s, 500ms, 1m) [default: 2s] [env: BPTOP_INTERVAL]
+    #[arg(long, global = true, value_parser = parse_duration)]
+    pub interval: Option<Duration>,
+    /// The most one HTTP request may take, retries included [default: 10s] [env: BPTOP_TIMEOUT]
+    #[arg(long, global = true, value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// Retries of a GET after a refused connection or a 429/502/503/504, with backoff [default: 2] [env: BPTOP_RETRIES]
+    #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: Option<u32>,
+    /// Plain ASCII in the dashboard, for fonts without box-drawing or block glyphs [env: BPTOP_ASCII]
+    #[arg(long, global = true)]
     pub ascii: bool,
-    /// Requests in flight at once per source
-    #[arg(long, global = true, env = "BPTOP_CONCURRENCY", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub concurrency: u16,
+    /// Requests in flight at once per source [default: 16] [env: BPTOP_CONCURRENCY]
+    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: Option<u16>,
+    /// Config file [default: $XDG_CONFIG_HOME/bptop/config.toml] [env: BPTOP_CONFIG]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Profile of the config file to use [default: its default_profile] [env: BPTOP_PROFILE]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// PEM CA bundle to trust instead of the built-in roots (as curl's --cacert) [env: BPTOP_CACERT]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// PEM client certificate for mutual TLS (with --key) [env: BPTOP_CLIENT_CERT]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// PEM private key of --cert [env: BPTOP_CLIENT_KEY]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Do NOT verify TLS certificates: anyone on the path can read and change the answers and
+    /// see the credentials sent. For a lab, never for production [env: BPTOP_INSECURE=1]
+    #[arg(long, global = true)]
+    pub insecure: bool,
+    /// Extra request header, 'Name: value' (not for secrets: use --header-env); repeatable
+    #[arg(long, global = true, value_name = "NAME: VALUE")]
+    pub header: Vec<String>,
+    /// Extra request header whose value is read from an environment variable, Name=ENV_VAR; repeatable
+    #[arg(long, global = true, value_name = "NAME=ENV_VAR")]
+    pub header_env: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,12 +97,24 @@ pub enum Command {
     Record(RecordArgs),
     /// Live terminal dashboard (the default command)
     Watch,
+    /// The config file: `bptop config check` validates it and prints the resolved settings
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Serve a recording over HTTP as the cluster answered (tests, gateway checks)
     #[command(hide = true)]
     ServeRecording(ServeArgs),
     /// Serve a simulated Flink REST API from a scenario file (fixtures, tests, benchmarks)
     #[command(hide = true)]
     Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the config file and profile, and print every resolved setting with where it
+    /// came from (flag, environment, profile, default); secrets masked. Exit 0 when usable, 3 when not
+    Check,
+    /// Print the path bptop reads the config file from
+    Path,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -99,33 +142,33 @@ pub struct DiagnoseArgs {
     /// Exit with 1 when the verdict reaches this severity
     #[arg(long, value_enum, default_value = "critical")]
     pub fail_on: FailOn,
-    /// Backpressured ratio from which a vertex is a victim (0.01 – 0.9)
-    #[arg(long, default_value_t = 0.10, value_parser = |s: &str| parse_ratio(s, 0.01, 0.9))]
-    pub bp_threshold: f64,
-    /// Busy ratio from which a vertex below victims is the bottleneck (0.05 – 0.95)
-    #[arg(long, default_value_t = 0.50, value_parser = |s: &str| parse_ratio(s, 0.05, 0.95))]
-    pub busy_threshold: f64,
-    /// A data loss forecast within this is critical
-    #[arg(long, default_value = "6h", value_parser = parse_duration)]
-    pub loss_horizon: Duration,
+    /// Backpressured ratio from which a vertex is a victim (0.01 – 0.9) [default: 0.10]
+    #[arg(long, value_parser = |s: &str| parse_ratio(s, 0.01, 0.9))]
+    pub bp_threshold: Option<f64>,
+    /// Busy ratio from which a vertex below victims is the bottleneck (0.05 – 0.95) [default: 0.50]
+    #[arg(long, value_parser = |s: &str| parse_ratio(s, 0.05, 0.95))]
+    pub busy_threshold: Option<f64>,
+    /// A data loss forecast within this is critical [default: 6h]
+    #[arg(long, value_parser = parse_duration)]
+    pub loss_horizon: Option<Duration>,
     /// How much history to read from --prometheus before the first poll (0 for none)
     #[arg(long, default_value = "10m", value_parser = parse_duration_or_zero)]
     pub backfill: Duration,
-    /// Forecasts need at least this many distinct measurements
-    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(3..=10_000))]
-    pub min_samples: u32,
-    /// A forecast saturation within this raises the severity to warning
-    #[arg(long, default_value = "30m", value_parser = parse_duration)]
-    pub horizon: Duration,
-    /// The value counted as saturated for busy time and buffer pools (0.5 – 1)
-    #[arg(long, default_value_t = 1.0, value_parser = |s: &str| parse_ratio(s, 0.5, 1.0))]
-    pub saturation: f64,
-    /// How far back forecasts fit their line
-    #[arg(long, default_value = "10m", value_parser = parse_duration)]
-    pub forecast_window: Duration,
-    /// Utilization the suggested parallelism aims for (0.1 – 1)
-    #[arg(long, default_value_t = 0.70, value_parser = |s: &str| parse_ratio(s, 0.1, 1.0))]
-    pub target_utilization: f64,
+    /// Forecasts need at least this many distinct measurements [default: 6]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(3..=10_000))]
+    pub min_samples: Option<u32>,
+    /// A forecast saturation within this raises the severity to warning [default: 30m]
+    #[arg(long, value_parser = parse_duration)]
+    pub horizon: Option<Duration>,
+    /// The value counted as saturated for busy time and buffer pools (0.5 – 1) [default: 1]
+    #[arg(long, value_parser = |s: &str| parse_ratio(s, 0.5, 1.0))]
+    pub saturation: Option<f64>,
+    /// How far back forecasts fit their line [default: 10m]
+    #[arg(long, value_parser = parse_duration)]
+    pub forecast_window: Option<Duration>,
+    /// Utilization the suggested parallelism aims for (0.1 – 1) [default: 0.70]
+    #[arg(long, value_parser = |s: &str| parse_ratio(s, 0.1, 1.0))]
+    pub target_utilization: Option<f64>,
 }
 
 #[derive(Debug, Args)]
@@ -199,7 +242,7 @@ fn parse_duration_or_zero(s: &str) -> Result<Duration, String> {
     }
 }
 
-fn parse_ratio(s: &str, lo: f64, hi: f64) -> Result<f64, String> {
+pub fn parse_ratio(s: &str, lo: f64, hi: f64) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;
     if (lo..=hi).contains(&v) {
         Ok(v)

@@ -7,12 +7,14 @@
 pub mod analysis;
 pub mod cli;
 pub mod collect;
+pub mod config;
 pub mod diagnosis;
 pub mod history;
 pub mod model;
 pub mod record;
 pub mod report;
 pub mod run;
+pub mod secret;
 pub mod sim;
 pub mod sources;
 pub mod ui;

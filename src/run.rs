@@ -5,8 +5,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::analysis::{self, Thresholds};
-use crate::cli::{Cli, Command, DiagnoseArgs, FailOn, Format, RecordArgs, ServeArgs, SimulateArgs, SourceArgs};
+use crate::cli::{
+    Cli, Command, ConfigCommand, DiagnoseArgs, FailOn, Format, RecordArgs, ServeArgs, SimulateArgs, SourceArgs,
+};
 use crate::collect::{now_ms, Collector, Sources};
+use crate::config::{EndpointSettings, Settings};
 use crate::diagnosis::Severity;
 use crate::history::History;
 use crate::record::{Recorder, Replay, SourceInfo};
@@ -30,11 +33,18 @@ const SERIES_CAPACITY: usize = 1800;
 
 pub async fn run(cli: Cli) -> i32 {
     let result = match cli.command {
-        None | Some(Command::Watch) => watch(&cli.source).await,
-        Some(Command::Diagnose(args)) => diagnose(&cli.source, &args).await,
-        Some(Command::Record(args)) => record(&cli.source, &args).await,
-        Some(Command::ServeRecording(args)) => serve_recording(&cli.source, &args).await,
+        Some(Command::Config(ConfigCommand::Path)) => config_path(&cli.source),
+        Some(Command::Config(ConfigCommand::Check)) => config_check(&cli.source),
         Some(Command::Simulate(args)) => simulate(&args).await,
+        command => match settings(&cli.source) {
+            Err(e) => Err(e),
+            Ok(set) => match command {
+                Some(Command::Diagnose(args)) => diagnose(&set, &args).await,
+                Some(Command::Record(args)) => record(&set, &args).await,
+                Some(Command::ServeRecording(args)) => serve_recording(&set, &args).await,
+                _ => watch(&set).await,
+            },
+        },
     };
     match result {
         Ok(code) => code,
@@ -45,15 +55,57 @@ pub async fn run(cli: Cli) -> i32 {
     }
 }
 
-fn http_options(src: &SourceArgs) -> HttpOptions {
-    HttpOptions {
-        request_timeout: src.timeout,
-        connect_timeout: src.timeout.min(std::time::Duration::from_secs(3)),
-        max_concurrency: usize::from(src.concurrency),
+/// The config file bptop reads: `--config`, `BPTOP_CONFIG`, or the XDG path; `true` when
+/// named by the user (then it must exist).
+fn config_file(src: &SourceArgs) -> (Option<std::path::PathBuf>, bool) {
+    let env = crate::config::process_env;
+    match src.config.clone().or_else(|| env("BPTOP_CONFIG").filter(|v| !v.is_empty()).map(Into::into)) {
+        Some(p) => (Some(p), true),
+        None => (crate::config::default_path(&env), false),
     }
 }
 
-fn job_filter(src: &SourceArgs) -> JobFilter {
+/// Flags, environment, config file and defaults, resolved.
+fn settings(src: &SourceArgs) -> Result<Settings, String> {
+    let file = match config_file(src) {
+        (Some(p), explicit) if explicit || p.is_file() => Some((p.clone(), crate::config::load(&p)?)),
+        _ => None,
+    };
+    crate::config::resolve(src, &crate::config::process_env, file)
+}
+
+fn config_path(src: &SourceArgs) -> Result<i32, String> {
+    match config_file(src) {
+        (Some(p), _) => {
+            let state = if p.is_file() { "exists" } else { "does not exist" };
+            println!("{} ({state})", p.display());
+            Ok(EXIT_OK)
+        }
+        (None, _) => Err("no config path: neither XDG_CONFIG_HOME nor HOME is set (use --config FILE)".into()),
+    }
+}
+
+/// Resolves everything a command would, builds every client (so certificate files and URLs
+/// are checked), and prints the settings with secrets masked.
+fn config_check(src: &SourceArgs) -> Result<i32, String> {
+    let (path, _) = config_file(src);
+    let result = settings(src).and_then(|set| open_inputs(&set).map(|_| set));
+    print!("{}", crate::config::check::render(path.as_deref(), &result));
+    let _ = std::io::stdout().flush();
+    Ok(if result.is_ok() { EXIT_OK } else { EXIT_CANNOT_DIAGNOSE })
+}
+
+fn http_options(set: &Settings, endpoint: Option<&EndpointSettings>) -> HttpOptions {
+    HttpOptions {
+        request_timeout: set.timeout,
+        connect_timeout: set.timeout.min(std::time::Duration::from_secs(3)),
+        max_concurrency: set.concurrency,
+        retry: crate::sources::retry::RetryPolicy { retries: set.retries, ..Default::default() },
+        access: endpoint.map(|e| e.access.clone()).unwrap_or_default(),
+    }
+}
+
+fn job_filter(src: &Settings) -> JobFilter {
     match &src.job {
         Some(j) if !j.trim().is_empty() => JobFilter::Named(j.trim().to_string()),
         _ => JobFilter::Active,
@@ -72,7 +124,7 @@ struct Inputs {
 }
 
 impl Inputs {
-    fn collector(&self, src: &SourceArgs, recorder: Option<Arc<Recorder>>) -> Collector {
+    fn collector(&self, src: &Settings, recorder: Option<Arc<Recorder>>) -> Collector {
         self.collector_with(job_filter(src), recorder)
     }
 
@@ -109,21 +161,31 @@ impl Inputs {
     }
 }
 
-fn open_inputs(src: &SourceArgs) -> Result<Inputs, String> {
-    let opts = http_options(src);
+fn open_inputs(src: &Settings) -> Result<Inputs, String> {
+    let opts = http_options(src, None);
     if let Some(dir) = &src.replay {
         let replay = Arc::new(Replay::open(dir)?);
         return from_recording(replay, dir.display().to_string(), &opts);
     }
-    if src.flink.is_some() || !src.scrape.is_empty() || src.prometheus.is_some() || src.burrow.is_some() {
-        let flink = src.flink.as_ref().map(|url| Fetcher::http("flink", url, &opts)).transpose()?;
-        let prometheus = src.prometheus.as_ref().map(|url| Fetcher::http("prometheus", url, &opts)).transpose()?;
-        let burrow = src.burrow.as_ref().map(|url| Fetcher::http("burrow", url, &opts)).transpose()?;
+    if src.flink.is_some() || !src.scrapes.is_empty() || src.prometheus.is_some() || src.burrow.is_some() {
+        let open = |name: &str, e: &EndpointSettings| {
+            if e.access.tls.insecure {
+                eprintln!(
+                    "bptop: WARNING: {name}: TLS certificates of {} are NOT verified (--insecure): anyone on \
+                     the path can read and change the answers and see the credentials sent",
+                    crate::sources::http::redact_url(&e.url)
+                );
+            }
+            Fetcher::http(name, &e.url, &http_options(src, Some(e)))
+        };
+        let flink = src.flink.as_ref().map(|e| open("flink", e)).transpose()?;
+        let prometheus = src.prometheus.as_ref().map(|e| open("prometheus", e)).transpose()?;
+        let burrow = src.burrow.as_ref().map(|e| open("burrow", e)).transpose()?;
         let scrapes = src
-            .scrape
+            .scrapes
             .iter()
             .enumerate()
-            .map(|(i, url)| Fetcher::http(&format!("scrape-{}", i + 1), url, &opts))
+            .map(|(i, e)| open(&format!("scrape-{}", i + 1), e))
             .collect::<Result<Vec<_>, _>>()?;
         let label = [&flink, &prometheus, &burrow]
             .into_iter()
@@ -176,11 +238,11 @@ fn from_recording(replay: Arc<Replay>, label: String, opts: &HttpOptions) -> Res
     Ok(inputs)
 }
 
-async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> {
+async fn diagnose(src: &Settings, args: &DiagnoseArgs) -> Result<i32, String> {
     let inputs = open_inputs(src)?;
     let replay = inputs.replay.clone();
     let label = inputs.label.clone();
-    let collector = inputs.collector(src, None);
+    let collector = inputs.collector(src, None).with_budget(poll_budget(src));
     let samples = match (args.samples, collector.replay_polls()) {
         (Some(n), Some(polls)) => (n as usize).min(polls),
         (Some(n), None) => n as usize,
@@ -206,7 +268,9 @@ async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> 
         if i > 0 && replay.is_none() {
             tokio::time::sleep(src.interval).await;
         }
-        let snap = collector.poll(i).await;
+        // The last poll waits for every source (up to its timeout): the verdict should have
+        // all there is; earlier ones go on without a late source.
+        let snap = if i + 1 == samples { collector.poll_within(i, None).await } else { collector.poll(i).await };
         // A poll fails when no source answered; one failing source among several is partial.
         let failed = if snap.sources.iter().all(|s| !s.ok) {
             snap.sources.iter().find_map(|s| s.error.clone()).or_else(|| Some("no source answered".into()))
@@ -227,21 +291,7 @@ async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> 
     if history.is_empty() {
         return Err(format!("could not diagnose: {}", last_error.unwrap_or_else(|| "no poll answered".into())));
     }
-    let thresholds = Thresholds {
-        bp_low: args.bp_threshold,
-        busy_bottleneck: args.busy_threshold,
-        target_utilization: args.target_utilization.max(0.05),
-        loss_horizon_s: args.loss_horizon.as_secs_f64(),
-        lag_groups: src.lag_group.clone(),
-        forecast: crate::analysis::forecast::ForecastOptions {
-            min_samples: args.min_samples as usize,
-            threshold: args.saturation,
-            horizon_s: args.horizon.as_secs_f64(),
-            window_s: args.forecast_window.as_secs_f64(),
-            ..Default::default()
-        },
-        ..Thresholds::default()
-    };
+    let thresholds = diagnose_thresholds(&src.thresholds, args);
     let mut diagnosis = analysis::diagnose(&history, &thresholds);
     // Every request for metrics failed: the graph alone is no diagnosis.
     let all_unknown =
@@ -284,24 +334,50 @@ async fn diagnose(src: &SourceArgs, args: &DiagnoseArgs) -> Result<i32, String> 
     })
 }
 
-async fn watch(src: &SourceArgs) -> Result<i32, String> {
+/// The flags of `diagnose` over the profile's thresholds.
+fn diagnose_thresholds(base: &Thresholds, args: &DiagnoseArgs) -> Thresholds {
+    let f = &base.forecast;
+    Thresholds {
+        bp_low: args.bp_threshold.unwrap_or(base.bp_low),
+        busy_bottleneck: args.busy_threshold.unwrap_or(base.busy_bottleneck),
+        target_utilization: args.target_utilization.unwrap_or(base.target_utilization).max(0.05),
+        loss_horizon_s: args.loss_horizon.map_or(base.loss_horizon_s, |d| d.as_secs_f64()),
+        forecast: crate::analysis::forecast::ForecastOptions {
+            min_samples: args.min_samples.map_or(f.min_samples, |n| n as usize),
+            threshold: args.saturation.unwrap_or(f.threshold),
+            horizon_s: args.horizon.map_or(f.horizon_s, |d| d.as_secs_f64()),
+            window_s: args.forecast_window.map_or(f.window_s, |d| d.as_secs_f64()),
+            ..f.clone()
+        },
+        ..base.clone()
+    }
+}
+
+/// How long a poll waits for a late source once others have answered: the poll interval, so
+/// a dead endpoint never holds the others' data back by more than one poll.
+fn poll_budget(src: &Settings) -> std::time::Duration {
+    src.interval.max(std::time::Duration::from_secs(1))
+}
+
+async fn watch(src: &Settings) -> Result<i32, String> {
     let inputs = open_inputs(src)?;
-    let collector = inputs.collector(src, None);
+    let collector = inputs.collector(src, None).with_budget(poll_budget(src));
     let opts = crate::ui::WatchOptions {
         label: inputs.label.clone(),
         sources: inputs.list(),
         interval: src.interval,
-        theme: crate::ui::theme::Theme::from_env(src.ascii),
+        theme: crate::ui::theme::Theme::from_settings(src.theme),
+        thresholds: src.thresholds.clone(),
     };
     crate::ui::watch(collector, opts).await?;
     Ok(EXIT_OK)
 }
 
-async fn record(src: &SourceArgs, args: &RecordArgs) -> Result<i32, String> {
+async fn record(src: &Settings, args: &RecordArgs) -> Result<i32, String> {
     if src.replay.is_some() {
         return Err("record reads live endpoints: give --flink URL and/or --scrape URL, not --replay".into());
     }
-    if src.flink.is_none() && src.scrape.is_empty() && src.prometheus.is_none() && src.burrow.is_none() {
+    if src.flink.is_none() && src.scrapes.is_empty() && src.prometheus.is_none() && src.burrow.is_none() {
         return Err("record needs an endpoint: --flink, --scrape, --prometheus or --burrow".into());
     }
     let inputs = open_inputs(src)?;
@@ -345,7 +421,7 @@ async fn record(src: &SourceArgs, args: &RecordArgs) -> Result<i32, String> {
     Ok(EXIT_OK)
 }
 
-async fn serve_recording(src: &SourceArgs, args: &ServeArgs) -> Result<i32, String> {
+async fn serve_recording(src: &Settings, args: &ServeArgs) -> Result<i32, String> {
     let Some(dir) = &src.replay else {
         return Err("serve-recording needs --replay DIR".into());
     };

@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use portable_pty::{native_pty_system, CommandBuilder, PtySize};
-use support::serve;
+use support::{fixture, serve, serve_recording};
 
 const ROWS: u16 = 30;
 const COLS: u16 = 110;
@@ -31,6 +31,10 @@ impl Tui {
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("BPTOP_FLINK_URL");
+        // The user's config file never reaches a test.
+        cmd.env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"));
+        cmd.env_remove("BPTOP_PROFILE");
+        cmd.env_remove("BPTOP_CONFIG");
         let child = pty.slave.spawn_command(cmd).expect("bptop starts");
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().expect("reader");
@@ -131,4 +135,38 @@ fn when_every_source_hangs_keys_still_work_and_sources_read_stale() {
     tui.press("q");
     assert!(tui.wait_exit(Duration::from_secs(10)), "exit status");
     assert!(!tui.parser.screen().alternate_screen());
+}
+
+#[test]
+fn a_source_that_refuses_credentials_shows_as_failing_while_the_others_answer() {
+    let flink = serve_recording(&fixture("real/slow-sink"), 1.0);
+    let exporter = serve(axum::Router::new().fallback(|| async {
+        (axum::http::StatusCode::UNAUTHORIZED, [("www-authenticate", "Basic realm=\"lag\"")], "no")
+    }));
+    let scrape = format!("{}/metrics", exporter.url());
+    let mut tui = Tui::start(&["--flink", &flink.url(), "--scrape", &scrape, "--interval", "300ms"]);
+    // The Flink verdict arrives although the other source fails on every poll.
+    tui.wait_for("BOTTLENECK", Duration::from_secs(20));
+    tui.press("S");
+    tui.wait_for("401", Duration::from_secs(10));
+    assert!(tui.screen().contains("scrape-1"), "the failing source is named:\n{}", tui.screen());
+    tui.press("q");
+    assert!(tui.wait_exit(Duration::from_secs(10)), "exit status");
+}
+
+#[test]
+fn a_hanging_source_never_holds_back_the_others() {
+    let flink = serve_recording(&fixture("real/slow-sink"), 1.0);
+    let hanging = serve(axum::Router::new().fallback(|| async {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        "never"
+    }));
+    let scrape = format!("{}/metrics", hanging.url());
+    // With a 60 s timeout, a poll that waited for every source would show nothing for a minute.
+    let mut tui = Tui::start(&["--flink", &flink.url(), "--scrape", &scrape, "--interval", "1s", "--timeout", "60s"]);
+    tui.wait_for("BOTTLENECK", Duration::from_secs(20));
+    tui.press("S");
+    tui.wait_for("no answer yet", Duration::from_secs(10));
+    tui.press("q");
+    assert!(tui.wait_exit(Duration::from_secs(10)), "exit status");
 }

@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{bptop, fixture, serve, serve_text};
+use support::{bptop, fixture, serve, serve_text, walk};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -56,19 +56,6 @@ fn a_recording_replays_to_the_same_verdict_and_holds_no_secret() {
     let again = bptop(&["record", "--flink", &secret_url, "--out", out_s, "--duration", "1s"], LIMIT);
     assert_eq!(again.code, 3);
     assert!(again.stderr.contains("already holds a recording"), "{}", again.stderr);
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

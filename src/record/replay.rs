@@ -174,7 +174,12 @@ impl Replay {
             Some(b) => self.store.read(b).map_err(|e| format!("recording {}: {e}", self.name))?,
             None => Vec::new(),
         };
-        Ok(Response { status: entry.status.unwrap_or(200), content_type: entry.content_type.clone(), body })
+        Ok(Response {
+            status: entry.status.unwrap_or(200),
+            content_type: entry.content_type.clone(),
+            body,
+            attempts: 1,
+        })
     }
 }
 

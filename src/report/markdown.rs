@@ -105,5 +105,8 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
     for s in d.sources.iter().filter(|s| !s.ok || !s.partial_errors.is_empty()) {
         let _ = writeln!(out, "> source `{}`: {}", s.name, cell(s.error.as_deref().unwrap_or("partial data")));
     }
+    if let Some(m) = super::missing(d) {
+        let _ = writeln!(out, ">\n> **{}**", cell(&m));
+    }
     out
 }

@@ -164,3 +164,24 @@ pub fn lag_lines(d: &crate::diagnosis::Diagnosis) -> Vec<String> {
     }
     out
 }
+
+/// "partial verdict: …" naming each failed source and what the verdict lacks without it, or
+/// `None` when every source answered.
+pub fn missing(d: &crate::diagnosis::Diagnosis) -> Option<String> {
+    let failed: Vec<String> = d
+        .sources
+        .iter()
+        .filter(|s| !s.ok)
+        .map(|s| {
+            let lacks = match s.kind.as_str() {
+                "flink" => "the job graph and REST metrics",
+                "prometheus-text" => "what it exposes: reporter metrics, consumer lag",
+                "prometheus" => "the Flink and lag metrics the server holds",
+                "burrow" => "consumer lag",
+                _ => "its data",
+            };
+            format!("{} failed ({lacks})", s.name)
+        })
+        .collect();
+    (!failed.is_empty()).then(|| format!("partial verdict: {}", failed.join("; ")))
+}

@@ -52,6 +52,9 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
             let _ = writeln!(out, "  … and {} more", s.partial_errors.len() - 5);
         }
     }
+    if let Some(m) = super::missing(d) {
+        let _ = writeln!(out, "{m}");
+    }
     let counts = |s: Severity| d.jobs.iter().filter(|j| j.severity == s).count();
     let _ = writeln!(
         out,

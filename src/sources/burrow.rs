@@ -133,16 +133,13 @@ impl BurrowSource {
 
     /// One poll: the rows of every group that answered, and the health of the source. A failed
     /// cluster list fails the poll; a failed group (or one cluster's group list) is a partial error.
+    /// This source's health before a poll: ok, nothing failed yet.
+    pub fn health_template(&self) -> SourceHealth {
+        self.fetcher.health("burrow")
+    }
+
     pub async fn poll(&self) -> (Vec<LagRow>, SourceHealth) {
-        let mut health = SourceHealth {
-            name: self.fetcher.source().to_string(),
-            kind: "burrow".into(),
-            endpoint: self.fetcher.endpoint(),
-            ok: true,
-            error: None,
-            partial_errors: Vec::new(),
-            requests: 0,
-        };
+        let mut health = self.health_template();
         let rows = match self.poll_rows(&mut health.partial_errors).await {
             Ok(rows) => rows,
             Err(e) => {

@@ -72,9 +72,17 @@ impl JobFilter {
 }
 
 /// What one poll of Flink gave.
+#[derive(Clone)]
 pub struct FlinkPoll {
     pub jobs: Vec<Job>,
     pub health: SourceHealth,
+}
+
+impl FlinkPoll {
+    /// No data, with this health (a poll that could not run).
+    pub fn empty(health: SourceHealth) -> FlinkPoll {
+        FlinkPoll { jobs: Vec::new(), health }
+    }
 }
 
 /// Registered metric names per (job id, vertex id).
@@ -100,16 +108,13 @@ impl FlinkSource {
         &self.fetcher
     }
 
+    /// This source's health before a poll: ok, nothing failed yet.
+    pub fn health_template(&self) -> SourceHealth {
+        self.fetcher.health("flink")
+    }
+
     pub async fn poll(&self) -> FlinkPoll {
-        let mut health = SourceHealth {
-            name: self.fetcher.source().to_string(),
-            kind: "flink".into(),
-            endpoint: self.fetcher.endpoint(),
-            ok: true,
-            error: None,
-            partial_errors: Vec::new(),
-            requests: 0,
-        };
+        let mut health = self.health_template();
         let jobs = match self.poll_jobs(&mut health.partial_errors).await {
             Ok(jobs) => jobs,
             Err(e) => {

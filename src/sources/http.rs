@@ -5,10 +5,12 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
+use super::access::Access;
+use super::retry::{retry_after, retryable_status, Jitter, RetryPolicy};
 use crate::record::{Recorder, Replay};
 
 /// An answer as it came over the wire (or out of a recording).
@@ -17,6 +19,8 @@ pub struct Response {
     pub status: u16,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
+    /// Requests it took (retries of a 503 and the like): said in messages about a bad status.
+    pub attempts: u32,
 }
 
 /// Why a GET gave no usable answer. `Display` is one line that names the URL.
@@ -39,8 +43,12 @@ impl std::error::Error for FetchError {}
 #[derive(Clone, Debug)]
 pub struct HttpOptions {
     pub connect_timeout: Duration,
+    /// The most one GET may take, retries included.
     pub request_timeout: Duration,
     pub max_concurrency: usize,
+    pub retry: RetryPolicy,
+    /// Credentials, headers and TLS trust of the one endpoint these options are for.
+    pub access: Access,
 }
 
 impl Default for HttpOptions {
@@ -49,14 +57,25 @@ impl Default for HttpOptions {
             connect_timeout: Duration::from_secs(3),
             request_timeout: Duration::from_secs(10),
             max_concurrency: 16,
+            retry: RetryPolicy::default(),
+            access: Access::default(),
         }
     }
 }
 
 #[derive(Clone)]
 enum Transport {
-    Http(reqwest::Client),
+    Http(Arc<HttpClient>),
     Replay(Arc<Replay>),
+}
+
+struct HttpClient {
+    client: reqwest::Client,
+    request_timeout: Duration,
+    retry: RetryPolicy,
+    jitter: Jitter,
+    /// Certificates are not checked: said in every error, so nobody mistakes the setting.
+    insecure: bool,
 }
 
 /// A GET-only client for one source (one base URL).
@@ -73,15 +92,29 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn http(source: &str, base_url: &str, opts: &HttpOptions) -> Result<Fetcher, String> {
+        let access = &opts.access;
         let base = normalize_base(base_url)?;
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(opts.connect_timeout)
             .timeout(opts.request_timeout)
             .user_agent(concat!("bptop/", env!("CARGO_PKG_VERSION")))
+            .default_headers(access.default_headers().map_err(|e| format!("{source}: {e}"))?);
+        let client = access
+            .apply_tls(builder)
+            .map_err(|e| format!("{source}: {e}"))?
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(|e| format!("{source}: cannot build the HTTP client: {e}"))?;
+        let seed =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64);
+        let http = HttpClient {
+            client,
+            request_timeout: opts.request_timeout,
+            retry: opts.retry,
+            jitter: Jitter::new(seed ^ fnv(source)),
+            insecure: access.tls.insecure,
+        };
         Ok(Fetcher {
-            transport: Transport::Http(client),
+            transport: Transport::Http(Arc::new(http)),
             source: source.to_string(),
             base,
             limit: Arc::new(Semaphore::new(opts.max_concurrency.max(1))),
@@ -126,6 +159,19 @@ impl Fetcher {
         redact_url(&format!("{}{}", self.base, path))
     }
 
+    /// A healthy report of this source, for a poll to fill in.
+    pub fn health(&self, kind: &str) -> crate::model::SourceHealth {
+        crate::model::SourceHealth {
+            name: self.source.clone(),
+            kind: kind.to_string(),
+            endpoint: self.endpoint(),
+            ok: true,
+            error: None,
+            partial_errors: Vec::new(),
+            requests: 0,
+        }
+    }
+
     /// Requests sent since the last call (per-poll accounting).
     pub fn take_request_count(&self) -> u32 {
         self.requests.swap(0, Ordering::Relaxed)
@@ -139,10 +185,10 @@ impl Fetcher {
             what: "client is shutting down".into(),
             status: None,
         })?;
-        self.requests.fetch_add(1, Ordering::Relaxed);
         let result = match &self.transport {
             Transport::Http(client) => self.get_http(client, path).await,
             Transport::Replay(replay) => {
+                self.requests.fetch_add(1, Ordering::Relaxed);
                 replay.get(&self.source, path).map_err(|what| FetchError { url: self.url(path), what, status: None })
             }
         };
@@ -152,34 +198,132 @@ impl Fetcher {
         result
     }
 
-    async fn get_http(&self, client: &reqwest::Client, path: &str) -> Result<Response, FetchError> {
+    /// One GET within `request_timeout`, asked again after a refused connection, a broken
+    /// answer or an overloaded gateway (429/502/503/504) while the retries and the time last.
+    async fn get_http(&self, http: &HttpClient, path: &str) -> Result<Response, FetchError> {
         let url = format!("{}{}", self.base, path);
-        let fail = |what: String| FetchError { url: redact_url(&url), what, status: None };
-        let resp = client.get(&url).send().await.map_err(|e| fail(describe_reqwest(&e)))?;
-        let status = resp.status().as_u16();
-        let content_type =
-            resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let body =
-            resp.bytes().await.map_err(|e| fail(format!("reading the body failed: {}", describe_reqwest(&e))))?;
-        Ok(Response { status, content_type, body: body.to_vec() })
+        let deadline = Instant::now() + http.request_timeout;
+        let mut attempt = 0;
+        loop {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let (result, retry) = attempt_once(http, &url, remaining).await;
+            let wait = match retry {
+                Retry::Never => return result,
+                Retry::After(d) => d,
+                Retry::Backoff => http.retry.backoff(attempt, http.jitter.next_unit()),
+            };
+            let time_left = deadline.saturating_duration_since(Instant::now());
+            if attempt >= http.retry.retries || wait >= time_left {
+                // Say it was tried more than once: a flapping gateway reads differently.
+                let attempts = attempt + 1;
+                return match result {
+                    Ok(resp) => Ok(Response { attempts, ..resp }),
+                    Err(mut e) if attempts > 1 => {
+                        e.what = format!("{} ({attempts} attempts)", e.what);
+                        Err(e)
+                    }
+                    Err(e) => Err(e),
+                };
+            }
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
     }
 }
 
-/// One line on what went wrong, without reqwest's nested "error sending request for url (…)".
-fn describe_reqwest(e: &reqwest::Error) -> String {
+/// Whether an attempt's outcome is worth another.
+enum Retry {
+    /// An answer, a timeout (the time is spent) or a TLS failure (asking again changes nothing).
+    Never,
+    /// A refused or broken connection, a 502/503/504.
+    Backoff,
+    /// A 429 or 503 that said when (`Retry-After`).
+    After(Duration),
+}
+
+/// One request, and whether to ask again.
+async fn attempt_once(http: &HttpClient, url: &str, timeout: Duration) -> (Result<Response, FetchError>, Retry) {
+    let fail = |what: String| FetchError { url: redact_url(url), what, status: None };
+    if timeout.is_zero() {
+        return (Err(fail("timed out".into())), Retry::Never);
+    }
+    let resp = match http.client.get(url).timeout(timeout).send().await {
+        Ok(r) => r,
+        Err(e) => {
+            let (what, tls) = describe_reqwest(&e, http.insecure);
+            let retry = if e.is_timeout() || tls { Retry::Never } else { Retry::Backoff };
+            return (Err(fail(what)), retry);
+        }
+    };
+    let status = resp.status().as_u16();
+    let header = |name| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let content_type = header(reqwest::header::CONTENT_TYPE);
+    let retry = match retry_after(header(reqwest::header::RETRY_AFTER).as_deref()) {
+        _ if !retryable_status(status) => Retry::Never,
+        Some(d) => Retry::After(d),
+        None => Retry::Backoff,
+    };
+    match resp.bytes().await {
+        Ok(body) => (Ok(Response { status, content_type, body: body.to_vec(), attempts: 1 }), retry),
+        Err(e) => {
+            let retry = if e.is_timeout() { Retry::Never } else { Retry::Backoff };
+            (Err(fail(format!("reading the body failed: {}", describe_reqwest(&e, http.insecure).0))), retry)
+        }
+    }
+}
+
+/// FNV-1a of a name: mixes the source into the jitter seed.
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+/// One line on what went wrong, without reqwest's nested "error sending request for url (…)",
+/// and whether it was TLS.
+fn describe_reqwest(e: &reqwest::Error, insecure: bool) -> (String, bool) {
     if e.is_timeout() {
-        return "timed out".into();
+        return ("timed out".into(), false);
     }
     // The innermost cause is the informative one (connection refused, dns error, tls …).
     let mut cause: &dyn std::error::Error = e;
+    let mut chain = Vec::new();
     while let Some(next) = cause.source() {
+        chain.push(next.to_string());
         cause = next;
     }
     let text = cause.to_string();
-    if e.is_connect() {
-        format!("cannot connect: {text}")
+    let tls = chain.iter().any(|c| looks_like_tls(c));
+    let what = match (e.is_connect(), tls) {
+        (_, true) => format!("TLS handshake failed: {text}{}", tls_advice(&text, insecure)),
+        (true, false) => format!("cannot connect: {text}"),
+        _ => text,
+    };
+    (what, tls)
+}
+
+fn looks_like_tls(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    ["certificate", "tls", "handshake", "peer sent", "alert"].iter().any(|k| t.contains(k))
+}
+
+/// What to do about a TLS failure, from rustls's wording.
+fn tls_advice(text: &str, insecure: bool) -> &'static str {
+    let t = text.to_ascii_lowercase();
+    if t.contains("unknownissuer") || t.contains("unknown issuer") || t.contains("badsignature") {
+        " (the server's certificate is not signed by a trusted CA: give its CA with --cacert)"
+    } else if t.contains("notvalidforname") || t.contains("not valid for name") {
+        " (the certificate does not name this host: use the host name it was issued for)"
+    } else if t.contains("expired") {
+        " (the server's certificate has expired)"
+    } else if t.contains("certificaterequired") || t.contains("certificate required") || t.contains("handshakefailure")
+    {
+        if insecure {
+            " (the server may want a client certificate: --cert and --key)"
+        } else {
+            " (the server may want a client certificate: --cert and --key, or a CA: --cacert)"
+        }
     } else {
-        text
+        ""
     }
 }
 

@@ -22,12 +22,32 @@ pub fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 pub fn parse_json(url: &str, resp: &Response) -> Result<Value, FetchError> {
     let fail = |what: String| FetchError { url: url.to_string(), what, status: Some(resp.status) };
     if resp.status != 200 {
-        return Err(fail(format!("HTTP {}: {}", status_text(resp.status), error_detail(resp))));
+        let attempts = if resp.attempts > 1 { format!(" ({} attempts)", resp.attempts) } else { String::new() };
+        let detail = error_detail(resp);
+        return Err(fail(format!(
+            "HTTP {}: {detail}{}{attempts}",
+            status_text(resp.status),
+            status_advice(resp.status, &detail)
+        )));
     }
     serde_json::from_slice(&resp.body).map_err(|e| fail(describe_bad_body(resp, &e)))
 }
 
-fn status_text(status: u16) -> String {
+/// What to do about an answer that is about access, not about Flink.
+pub(crate) fn status_advice(status: u16, detail: &str) -> &'static str {
+    match status {
+        // nginx's answer when mutual TLS is required and no certificate came.
+        400 if detail.to_ascii_lowercase().contains("ssl certificate") => {
+            " (the gateway wants a client certificate: --cert and --key, or client_cert/client_key in the profile)"
+        }
+        401 => " (credentials missing or refused: set them by environment or profile, see `bptop config check`)",
+        403 => " (the credentials sent are not allowed to read this)",
+        407 => " (a proxy wants credentials)",
+        _ => "",
+    }
+}
+
+pub(crate) fn status_text(status: u16) -> String {
     match reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()) {
         Some(reason) => format!("{status} {reason}"),
         None => status.to_string(),
@@ -115,7 +135,7 @@ mod tests {
     use super::*;
 
     fn resp(status: u16, ct: &str, body: &str) -> Response {
-        Response { status, content_type: Some(ct.into()), body: body.as_bytes().to_vec() }
+        Response { status, content_type: Some(ct.into()), body: body.as_bytes().to_vec(), attempts: 1 }
     }
 
     #[test]

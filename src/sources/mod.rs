@@ -1,5 +1,6 @@
 //! Sources turn endpoint responses into the normalized model. They know nothing of analysis or UI.
 
+pub mod access;
 pub mod burrow;
 pub mod exposition;
 pub mod flink;
@@ -8,4 +9,5 @@ pub mod http;
 pub mod json;
 pub mod kafka_lag;
 pub mod prometheus;
+pub mod retry;
 pub mod scrape;

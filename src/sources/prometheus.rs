@@ -57,21 +57,14 @@ impl PromSource {
         self.fetcher.source()
     }
 
-    fn health(&self) -> SourceHealth {
-        SourceHealth {
-            name: self.fetcher.source().to_string(),
-            kind: "prometheus".into(),
-            endpoint: self.fetcher.endpoint(),
-            ok: true,
-            error: None,
-            partial_errors: Vec::new(),
-            requests: 0,
-        }
+    /// This source's health before a poll: ok, nothing failed yet.
+    pub fn health_template(&self) -> SourceHealth {
+        self.fetcher.health("prometheus")
     }
 
     /// The newest values (an instant query at the server's now).
     pub async fn poll(&self) -> (Vec<Job>, Vec<LagRow>, SourceHealth) {
-        let mut health = self.health();
+        let mut health = self.health_template();
         let path = path_with("/api/v1/query", &[("query", SELECTOR.to_string())]);
         let result = async {
             let resp = self.fetcher.get(&path).await.map_err(|e| e.to_string())?;

@@ -12,10 +12,18 @@ pub struct ScrapeSource {
 }
 
 /// What one scrape gave.
+#[derive(Clone)]
 pub struct ScrapePoll {
     pub jobs: Vec<Job>,
     pub lag: Vec<LagRow>,
     pub health: SourceHealth,
+}
+
+impl ScrapePoll {
+    /// No data, with this health (a poll that could not run).
+    pub fn empty(health: SourceHealth) -> ScrapePoll {
+        ScrapePoll { jobs: Vec::new(), lag: Vec::new(), health }
+    }
 }
 
 /// What bptop reads from one exposition text.
@@ -47,16 +55,13 @@ impl ScrapeSource {
         &self.fetcher
     }
 
+    /// This source's health before a poll: ok, nothing failed yet.
+    pub fn health_template(&self) -> SourceHealth {
+        self.fetcher.health("prometheus-text")
+    }
+
     pub async fn poll(&self) -> ScrapePoll {
-        let mut health = SourceHealth {
-            name: self.fetcher.source().to_string(),
-            kind: "prometheus-text".into(),
-            endpoint: self.fetcher.endpoint(),
-            ok: true,
-            error: None,
-            partial_errors: Vec::new(),
-            requests: 0,
-        };
+        let mut health = self.health_template();
         let mut out = ScrapePoll { jobs: Vec::new(), lag: Vec::new(), health: health.clone() };
         match self.fetch_and_read().await {
             Ok((model, text)) => {

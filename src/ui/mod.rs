@@ -71,6 +71,8 @@ pub struct WatchOptions {
     pub sources: Vec<(String, String, String)>,
     pub interval: Duration,
     pub theme: Theme,
+    /// The profile's thresholds and `--lag-group`s, as `diagnose` uses them.
+    pub thresholds: crate::analysis::Thresholds,
 }
 
 /// Runs the dashboard until the user quits.
@@ -91,6 +93,7 @@ pub async fn watch(collector: Collector, opts: WatchOptions) -> Result<(), Strin
     std::thread::spawn(move || read_input(key_tx, input_stop));
 
     let mut app = App::new(&opts.label, replay, opts.interval.as_millis() as u64, now_ms());
+    app.thresholds = opts.thresholds.clone();
     for (name, kind, endpoint) in &opts.sources {
         app.expect_source(name, kind, endpoint);
     }

@@ -34,6 +34,17 @@ impl Theme {
         Theme { color: !no_color, ascii }
     }
 
+    /// The configured theme; NO_COLOR still wins over a profile's "color" (the user's
+    /// environment beats a shared config file).
+    pub fn from_settings(name: crate::config::file::ThemeName) -> Theme {
+        use crate::config::file::ThemeName;
+        let env = Theme::from_env(name == ThemeName::Ascii);
+        match name {
+            ThemeName::Mono => Theme { color: false, ascii: false },
+            ThemeName::Ascii | ThemeName::Auto | ThemeName::Color => env,
+        }
+    }
+
     fn fg(&self, c: Color) -> Style {
         if self.color {
             Style::default().fg(c)

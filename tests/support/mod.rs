@@ -67,17 +67,23 @@ pub struct Run {
 
 /// Runs the bptop binary; kills it and fails the test after `limit`.
 pub fn bptop(args: &[&str], limit: Duration) -> Run {
+    bptop_env(args, &[], limit)
+}
+
+/// As `bptop`, with environment variables set. The user's own config file and BPTOP_*
+/// settings never reach a test.
+pub fn bptop_env(args: &[&str], env: &[(&str, &str)], limit: Duration) -> Run {
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bptop"))
-        .args(args)
-        .env_remove("BPTOP_FLINK_URL")
-        .env_remove("BPTOP_JOB")
-        .env_remove("BPTOP_REPLAY")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("bptop starts");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bptop"));
+    cmd.args(args).env("XDG_CONFIG_HOME", root().join("target/no-such-config-dir"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("BPTOP_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.envs(env.iter().copied());
+    let mut child =
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("bptop starts");
     loop {
         if child.try_wait().expect("wait").is_some() {
             break;
@@ -100,4 +106,18 @@ pub fn bptop(args: &[&str], limit: Duration) -> Run {
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
         elapsed: started.elapsed(),
     }
+}
+
+/// Every file under `dir`, recursively (to search a recording byte by byte).
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

@@ -1,15 +1,19 @@
 //! Polling: turns the configured sources into one `Snapshot` per poll. Live, the snapshot is
 //! stamped with the wall clock; in replay, with the recorded time of that poll.
 
-use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+mod lane;
 
-use crate::model::Snapshot;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use lane::{Lane, Outcome};
+
+use crate::model::{Job, LagRow, Snapshot, SourceHealth};
 use crate::record::{Recorder, Replay};
 use crate::sources::burrow::BurrowSource;
-use crate::sources::flink::FlinkSource;
+use crate::sources::flink::{FlinkPoll, FlinkSource};
 use crate::sources::prometheus::PromSource;
-use crate::sources::scrape::ScrapeSource;
+use crate::sources::scrape::{ScrapePoll, ScrapeSource};
 
 pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
@@ -26,15 +30,107 @@ pub struct Sources {
 
 pub struct Collector {
     sources: Sources,
+    lanes: Lanes,
+    /// How long a poll waits for a source once another has answered (live, several sources).
+    budget: Option<Duration>,
     /// `--job`, applied to jobs read from reporters (REST applies it itself).
     job_filter: Option<crate::sources::flink::JobFilter>,
     replay: Option<Arc<Replay>>,
     recorder: Option<Arc<Recorder>>,
 }
 
+type PromAnswer = (Vec<Job>, Vec<LagRow>, SourceHealth);
+type BurrowAnswer = (Vec<LagRow>, SourceHealth);
+
+/// One lane per source.
+#[derive(Default)]
+struct Lanes {
+    flink: Lane<FlinkPoll>,
+    scrapes: Vec<Lane<ScrapePoll>>,
+    prometheus: Lane<PromAnswer>,
+    burrow: Lane<BurrowAnswer>,
+}
+
+/// What every source's answer has: a health to mark when the answer is late or old.
+trait Answer: Clone + Send + 'static {
+    fn health(&mut self) -> &mut SourceHealth;
+}
+
+impl Answer for FlinkPoll {
+    fn health(&mut self) -> &mut SourceHealth {
+        &mut self.health
+    }
+}
+
+impl Answer for ScrapePoll {
+    fn health(&mut self) -> &mut SourceHealth {
+        &mut self.health
+    }
+}
+
+impl Answer for PromAnswer {
+    fn health(&mut self) -> &mut SourceHealth {
+        &mut self.2
+    }
+}
+
+impl Answer for BurrowAnswer {
+    fn health(&mut self) -> &mut SourceHealth {
+        &mut self.1
+    }
+}
+
+/// A lane's outcome as the answer a poll uses: fresh; or, when late, the last good answer with
+/// a note of its age (or a failure, when there is none yet); or a crash as a failure.
+fn settle<T: Answer>(lane: &Lane<T>, outcome: Outcome<T>, empty: T) -> T {
+    let failed = |what: String| {
+        let mut answer = empty.clone();
+        answer.health().ok = false;
+        answer.health().error = Some(what);
+        answer
+    };
+    match outcome {
+        Outcome::Done(mut answer) => {
+            if answer.health().ok {
+                lane.remember(&answer);
+            }
+            answer
+        }
+        Outcome::Late(running) => {
+            let note = format!("no answer yet: the request has run for {:.1} s", running.as_secs_f64());
+            match lane.last_good() {
+                Some((mut answer, age)) => {
+                    let h = answer.health();
+                    h.requests = 0;
+                    h.partial_errors = vec![format!("{note}; showing its answer of {:.0} s ago", age.as_secs_f64())];
+                    answer
+                }
+                None => failed(note),
+            }
+        }
+        Outcome::Crashed(e) => failed(format!("internal error while reading this source: {e}")),
+    }
+}
+
 impl Collector {
     pub fn new(sources: Sources, replay: Option<Arc<Replay>>, recorder: Option<Arc<Recorder>>) -> Collector {
-        Collector { sources, replay, recorder, job_filter: None }
+        let lanes = Lanes { scrapes: sources.scrapes.iter().map(|_| Lane::default()).collect(), ..Lanes::default() };
+        Collector { sources, lanes, budget: None, replay, recorder, job_filter: None }
+    }
+
+    /// Live, with several sources: a poll waits at most `budget` for a source (the poll
+    /// interval, say); a late one contributes its last good answer, marked with its age, while
+    /// its request goes on. Without it (replays, recordings) every poll waits for every source.
+    pub fn with_budget(mut self, budget: Duration) -> Collector {
+        let count = usize::from(self.sources.flink.is_some())
+            + self.sources.scrapes.len()
+            + usize::from(self.sources.prometheus.is_some())
+            + usize::from(self.sources.burrow.is_some());
+        // One source has no other to hold back: waiting for it is all there is to do.
+        if self.replay.is_none() && count > 1 {
+            self.budget = Some(budget);
+        }
+        self
     }
 
     pub fn with_job_filter(mut self, filter: crate::sources::flink::JobFilter) -> Collector {
@@ -53,6 +149,12 @@ impl Collector {
 
     /// The n-th poll (in replay: the n-th recorded poll).
     pub async fn poll(&self, n: usize) -> Snapshot {
+        self.poll_within(n, self.budget).await
+    }
+
+    /// As `poll`, waiting for late sources at most `budget` (`None`: until each answers or
+    /// times out — the last poll before a verdict).
+    pub async fn poll_within(&self, n: usize, budget: Option<Duration>) -> Snapshot {
         let at_ms = match &self.replay {
             Some(r) => {
                 r.set_cursor(n);
@@ -63,41 +165,7 @@ impl Collector {
         if let Some(rec) = &self.recorder {
             rec.set_poll(n as u32);
         }
-        // Every source at once: a slow one never delays the others more than its own timeout.
-        let flink = async {
-            match &self.sources.flink {
-                Some(f) => Some(f.poll().await),
-                None => None,
-            }
-        };
-        let mut set = tokio::task::JoinSet::new();
-        for (i, s) in self.sources.scrapes.iter().enumerate() {
-            let s = s.clone();
-            set.spawn(async move { (i, s.poll().await) });
-        }
-        let scrapes = async {
-            let mut out = Vec::new();
-            while let Some(joined) = set.join_next().await {
-                if let Ok(r) = joined {
-                    out.push(r);
-                }
-            }
-            out.sort_by_key(|(i, _)| *i);
-            out.into_iter().map(|(_, p)| p).collect::<Vec<_>>()
-        };
-        let prometheus = async {
-            match &self.sources.prometheus {
-                Some(p) => Some(p.poll().await),
-                None => None,
-            }
-        };
-        let burrow = async {
-            match &self.sources.burrow {
-                Some(b) => Some(b.poll().await),
-                None => None,
-            }
-        };
-        let (flink, scrapes, prometheus, burrow) = tokio::join!(flink, scrapes, prometheus, burrow);
+        let (flink, scrapes, prometheus, burrow) = self.poll_sources(budget).await;
         let mut reporter_jobs =
             crate::sources::flink_prom::merge(scrapes.iter().flat_map(|s| s.jobs.iter().cloned()).collect());
         let mut lag = Vec::new();
@@ -140,6 +208,53 @@ impl Collector {
         }
         sources.extend(others);
         Snapshot { at_ms, jobs, lag: dedup_lag(lag), sources }
+    }
+
+    /// Every source at once, each on its own lane; a late one stands in with its last answer.
+    async fn poll_sources(
+        &self,
+        budget: Option<Duration>,
+    ) -> (Option<FlinkPoll>, Vec<ScrapePoll>, Option<PromAnswer>, Option<BurrowAnswer>) {
+        let (src, l) = (&self.sources, &self.lanes);
+        if let Some(f) = &src.flink {
+            let f = f.clone();
+            l.flink.start(|| async move { f.poll().await });
+        }
+        for (s, lane) in src.scrapes.iter().zip(&l.scrapes) {
+            let s = s.clone();
+            lane.start(|| async move { s.poll().await });
+        }
+        if let Some(p) = &src.prometheus {
+            let p = p.clone();
+            l.prometheus.start(|| async move { p.poll().await });
+        }
+        if let Some(b) = &src.burrow {
+            let b = b.clone();
+            l.burrow.start(|| async move { b.poll().await });
+        }
+        // Every request runs on its own task already: waiting for them in turn, against one
+        // deadline, costs no more than the slowest that is waited for.
+        let deadline = budget.map(|b| tokio::time::Instant::now() + b);
+        let flink = match &src.flink {
+            Some(f) => Some(settle(&l.flink, l.flink.wait(deadline).await, FlinkPoll::empty(f.health_template()))),
+            None => None,
+        };
+        let mut scrapes = Vec::new();
+        for (s, lane) in src.scrapes.iter().zip(&l.scrapes) {
+            scrapes.push(settle(lane, lane.wait(deadline).await, ScrapePoll::empty(s.health_template())));
+        }
+        let prometheus = match &src.prometheus {
+            Some(p) => {
+                let empty = (Vec::new(), Vec::new(), p.health_template());
+                Some(settle(&l.prometheus, l.prometheus.wait(deadline).await, empty))
+            }
+            None => None,
+        };
+        let burrow = match &src.burrow {
+            Some(b) => Some(settle(&l.burrow, l.burrow.wait(deadline).await, (Vec::new(), b.health_template()))),
+            None => None,
+        };
+        (flink, scrapes, prometheus, burrow)
     }
 
     /// History from the Prometheus server before the first poll (empty without one): a

@@ -1,0 +1,32 @@
+//! Settings from the config file, the environment and the command line, resolved once at start:
+//! flags > environment > profile > defaults. Sources receive finished `HttpOptions`; nothing
+//! downstream knows where a value came from.
+
+pub mod check;
+pub mod file;
+pub mod resolve;
+
+use std::path::{Path, PathBuf};
+
+pub use resolve::{resolve, EndpointSettings, Settings, Shown};
+
+/// `$XDG_CONFIG_HOME/bptop/config.toml`, else `~/.config/bptop/config.toml`.
+pub fn default_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let base = match env("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env("HOME").filter(|v| !v.is_empty())?).join(".config"),
+    };
+    Some(base.join("bptop").join("config.toml"))
+}
+
+/// Reads and parses a config file; errors name the file.
+pub fn load(path: &Path) -> Result<file::ConfigFile, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read the config file {}: {e}", path.display()))?;
+    file::parse(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+}
+
+/// The process environment, as the resolver wants it.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}

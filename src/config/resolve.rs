@@ -1,0 +1,651 @@
+//! One place decides every setting: flags > environment > profile > defaults. The environment
+//! is passed in (not read here), so the precedence is tested without touching the process.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::file::{ConfigFile, Connection, Profile, ThemeName, ThresholdsFile};
+use crate::analysis::forecast::ForecastOptions;
+use crate::analysis::Thresholds;
+use crate::cli::{parse_duration, parse_ratio, SourceArgs};
+use crate::secret::Secret;
+use crate::sources::access::{Access, Auth, Header, Tls};
+
+/// Everything a command needs, resolved.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub flink: Option<EndpointSettings>,
+    pub scrapes: Vec<EndpointSettings>,
+    pub prometheus: Option<EndpointSettings>,
+    pub burrow: Option<EndpointSettings>,
+    pub replay: Option<PathBuf>,
+    pub job: Option<String>,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub concurrency: usize,
+    pub retries: u32,
+    pub theme: ThemeName,
+    /// From the profile and defaults; `diagnose` flags override them.
+    pub thresholds: Thresholds,
+    pub profile: Option<String>,
+    pub config_path: Option<PathBuf>,
+    /// Every setting with where it came from, secrets masked, for `bptop config check`.
+    pub shown: Vec<Shown>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EndpointSettings {
+    pub url: String,
+    pub access: Access,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shown {
+    pub key: String,
+    pub value: String,
+    pub from: String,
+}
+
+type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The source kinds, with the prefix of their environment variables.
+const FLINK: (&str, &str) = ("flink", "BPTOP_FLINK");
+const SCRAPE: (&str, &str) = ("scrape", "BPTOP_SCRAPE");
+const PROMETHEUS: (&str, &str) = ("prometheus", "BPTOP_PROMETHEUS");
+const BURROW: (&str, &str) = ("burrow", "BPTOP_BURROW");
+
+/// Resolves the command line against the environment and the config file (`file` is the path
+/// and content when one was found; `explicit` when the user named it, so a missing one is an error).
+pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) -> Result<Settings, String> {
+    let mut shown = Vec::new();
+    let (config_path, config) = match file {
+        Some((p, c)) => (Some(p), c),
+        None => (None, ConfigFile::default()),
+    };
+    let profile_name = match (&cli.profile, env("BPTOP_PROFILE").filter(|v| !v.is_empty())) {
+        (Some(p), _) => Some((p.clone(), "--profile".to_string())),
+        (None, Some(p)) => Some((p, "env BPTOP_PROFILE".to_string())),
+        (None, None) => config.default_profile.clone().map(|p| (p, "default_profile".to_string())),
+    };
+    let profile = match &profile_name {
+        Some((name, from)) => {
+            let Some(p) = config.profiles.get(name) else {
+                let known: Vec<&str> = config.profiles.keys().map(String::as_str).collect();
+                let file = config_path.as_ref().map_or("no config file".to_string(), |p| p.display().to_string());
+                return Err(format!(
+                    "profile '{name}' (from {from}) is not in {file}{}",
+                    if known.is_empty() { String::new() } else { format!(" (profiles: {})", known.join(", ")) }
+                ));
+            };
+            shown.push(Shown { key: "profile".into(), value: name.clone(), from: from.clone() });
+            p.clone()
+        }
+        None => Profile::default(),
+    };
+    let pname = profile_name.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
+    let mut r = Resolver { env, profile: &pname, shown };
+
+    // Connection settings given on the command line apply to every source named there.
+    let cli_access = r.cli_access(cli)?;
+
+    let replay = r.pick(
+        "replay",
+        cli.replay.clone(),
+        "BPTOP_REPLAY",
+        |s| Ok(PathBuf::from(s)),
+        None,
+        |p| p.display().to_string(),
+    )?;
+    let flink =
+        r.endpoint(FLINK, cli.flink.as_ref(), profile.flink.as_ref().map(|e| e.connection()), &profile, &cli_access)?;
+    let prometheus = r.endpoint(
+        PROMETHEUS,
+        cli.prometheus.as_ref(),
+        profile.prometheus.as_ref().map(|e| e.connection()),
+        &profile,
+        &cli_access,
+    )?;
+    let burrow = r.endpoint(
+        BURROW,
+        cli.burrow.as_ref(),
+        profile.burrow.as_ref().map(|e| e.connection()),
+        &profile,
+        &cli_access,
+    )?;
+    let scrapes = r.scrapes(cli, &profile, &cli_access)?;
+
+    let dur = |key: &str, s: &Option<String>| -> Result<Option<Duration>, String> {
+        s.as_deref().map(|v| parse_duration(v).map_err(|e| format!("profile '{pname}': {key}: {e}"))).transpose()
+    };
+    let show_dur = |d: &Duration| format!("{d:?}");
+    let job = r.pick("job", cli.job.clone(), "BPTOP_JOB", |s| Ok(s.to_string()), profile.job.clone(), String::clone)?;
+    let interval = r
+        .pick(
+            "interval",
+            cli.interval,
+            "BPTOP_INTERVAL",
+            parse_duration,
+            dur("interval", &profile.interval)?,
+            show_dur,
+        )?
+        .unwrap_or_else(|| r.default("interval", Duration::from_secs(2), show_dur));
+    let timeout = r
+        .pick("timeout", cli.timeout, "BPTOP_TIMEOUT", parse_duration, dur("timeout", &profile.timeout)?, show_dur)?
+        .unwrap_or_else(|| r.default("timeout", Duration::from_secs(10), show_dur));
+    let concurrency = r
+        .pick(
+            "concurrency",
+            cli.concurrency,
+            "BPTOP_CONCURRENCY",
+            parse_concurrency,
+            profile.concurrency,
+            u16::to_string,
+        )?
+        .unwrap_or_else(|| r.default("concurrency", 16, u16::to_string));
+    if !(1..=256).contains(&concurrency) {
+        return Err(format!("concurrency {concurrency} must be between 1 and 256"));
+    }
+    let retries = r
+        .pick("retries", cli.retries, "BPTOP_RETRIES", parse_retries, profile.retries, u32::to_string)?
+        .unwrap_or_else(|| r.default("retries", 2, u32::to_string));
+    if retries > 10 {
+        return Err(format!("retries {retries} must be at most 10"));
+    }
+    let ascii_flag = cli.ascii || env("BPTOP_ASCII").is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
+    let theme = if ascii_flag {
+        r.note("theme", "ascii", if cli.ascii { "--ascii" } else { "env BPTOP_ASCII" });
+        ThemeName::Ascii
+    } else if let Some(t) = profile.theme {
+        r.note("theme", &format!("{t:?}").to_lowercase(), &format!("profile {pname}"));
+        t
+    } else {
+        r.default("theme", ThemeName::Auto, |_| "auto".into())
+    };
+
+    let mut lag_groups: Vec<(String, String)> = cli.lag_group.clone();
+    if lag_groups.is_empty() {
+        lag_groups = profile.lag_groups.iter().map(|(a, b)| (a.clone(), b.clone())).collect();
+    }
+    let thresholds = thresholds(&profile.thresholds, &pname, lag_groups)?;
+    Ok(Settings {
+        flink,
+        scrapes,
+        prometheus,
+        burrow,
+        replay,
+        job,
+        interval,
+        timeout,
+        concurrency: usize::from(concurrency),
+        retries,
+        theme,
+        thresholds,
+        profile: profile_name.map(|(n, _)| n),
+        config_path,
+        shown: r.shown,
+    })
+}
+
+fn parse_concurrency(s: &str) -> Result<u16, String> {
+    s.trim().parse().map_err(|_| format!("'{s}' is not a number of requests"))
+}
+
+fn parse_retries(s: &str) -> Result<u32, String> {
+    s.trim().parse().map_err(|_| format!("'{s}' is not a number of retries"))
+}
+
+/// The profile's thresholds over the defaults, checked with the same ranges as the flags.
+fn thresholds(t: &ThresholdsFile, profile: &str, lag_groups: Vec<(String, String)>) -> Result<Thresholds, String> {
+    let ctx = |key: &str, e: String| format!("profile '{profile}': thresholds.{key}: {e}");
+    let ratio = |key: &str, v: Option<f64>, lo: f64, hi: f64| -> Result<Option<f64>, String> {
+        v.map(|x| parse_ratio(&x.to_string(), lo, hi).map_err(|e| ctx(key, e))).transpose()
+    };
+    let dur = |key: &str, v: &Option<String>| -> Result<Option<f64>, String> {
+        v.as_deref().map(|s| parse_duration(s).map(|d| d.as_secs_f64()).map_err(|e| ctx(key, e))).transpose()
+    };
+    let d = Thresholds::default();
+    let f = ForecastOptions::default();
+    if let Some(n) = t.min_samples {
+        if !(3..=10_000).contains(&n) {
+            return Err(ctx("min_samples", format!("{n} must be between 3 and 10000")));
+        }
+    }
+    Ok(Thresholds {
+        bp_low: ratio("bp_threshold", t.bp_threshold, 0.01, 0.9)?.unwrap_or(d.bp_low),
+        busy_bottleneck: ratio("busy_threshold", t.busy_threshold, 0.05, 0.95)?.unwrap_or(d.busy_bottleneck),
+        target_utilization: ratio("target_utilization", t.target_utilization, 0.1, 1.0)?
+            .unwrap_or(d.target_utilization),
+        loss_horizon_s: dur("loss_horizon", &t.loss_horizon)?.unwrap_or(d.loss_horizon_s),
+        lag_groups,
+        forecast: ForecastOptions {
+            min_samples: t.min_samples.map_or(f.min_samples, |n| n as usize),
+            threshold: ratio("saturation", t.saturation, 0.5, 1.0)?.unwrap_or(f.threshold),
+            horizon_s: dur("horizon", &t.horizon)?.unwrap_or(f.horizon_s),
+            window_s: dur("forecast_window", &t.forecast_window)?.unwrap_or(f.window_s),
+            ..f
+        },
+        ..d
+    })
+}
+
+struct Resolver<'a> {
+    env: Env<'a>,
+    profile: &'a str,
+    shown: Vec<Shown>,
+}
+
+impl Resolver<'_> {
+    fn note(&mut self, key: &str, value: &str, from: &str) {
+        self.shown.push(Shown { key: key.into(), value: value.into(), from: from.into() });
+    }
+
+    fn default<T>(&mut self, key: &str, value: T, show: impl Fn(&T) -> String) -> T {
+        self.note(key, &show(&value), "default");
+        value
+    }
+
+    /// The first of flag, environment variable and profile that is set.
+    fn pick<T>(
+        &mut self,
+        key: &str,
+        flag: Option<T>,
+        var: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+        profile: Option<T>,
+        show: impl Fn(&T) -> String,
+    ) -> Result<Option<T>, String> {
+        let (value, from) = if let Some(v) = flag {
+            (v, format!("--{key}"))
+        } else if let Some(raw) = (self.env)(var).filter(|v| !v.trim().is_empty()) {
+            (parse(&raw).map_err(|e| format!("{var}: {e}"))?, format!("env {var}"))
+        } else if let Some(v) = profile {
+            (v, format!("profile {}", self.profile))
+        } else {
+            return Ok(None);
+        };
+        self.note(key, &show(&value), &from);
+        Ok(Some(value))
+    }
+
+    fn secret_env(&mut self, var: &str, what: &str) -> Result<Option<Secret>, String> {
+        match (self.env)(var) {
+            Some(v) if !v.is_empty() => Ok(Some(Secret::new(v))),
+            Some(_) => Err(format!("{what}: {var} is set but empty")),
+            None => Ok(None),
+        }
+    }
+
+    /// `--cacert`, `--cert`, `--key`, `--insecure` and `--header`s, from flags or environment.
+    fn cli_access(&mut self, cli: &SourceArgs) -> Result<Access, String> {
+        let path = |flag: &Option<PathBuf>, var: &str, env: Env| {
+            flag.clone().or_else(|| env(var).filter(|v| !v.is_empty()).map(PathBuf::from))
+        };
+        let insecure = cli.insecure || (self.env)("BPTOP_INSECURE").is_some_and(|v| v == "1" || v == "true");
+        let mut headers = Vec::new();
+        for h in &cli.header {
+            let (name, value) = h
+                .split_once(':')
+                .ok_or_else(|| format!("--header '{}': expected 'Name: value'", h.split(':').next().unwrap_or("")))?;
+            headers.push(Header { name: name.trim().into(), value: Secret::new(value.trim()), secret: false });
+        }
+        for h in &cli.header_env {
+            let (name, var) =
+                h.split_once('=').ok_or_else(|| format!("--header-env '{h}': expected 'Name=ENV_VAR'"))?;
+            let value = self.secret_env(var.trim(), &format!("--header-env {}", name.trim()))?.ok_or_else(|| {
+                format!("--header-env {}: environment variable {} is not set", name.trim(), var.trim())
+            })?;
+            headers.push(Header { name: name.trim().into(), value, secret: true });
+        }
+        Ok(Access {
+            auth: Auth::None,
+            headers,
+            tls: Tls {
+                cacert: path(&cli.cacert, "BPTOP_CACERT", self.env),
+                client_cert: path(&cli.cert, "BPTOP_CLIENT_CERT", self.env),
+                client_key: path(&cli.key, "BPTOP_CLIENT_KEY", self.env),
+                insecure,
+            },
+        })
+    }
+
+    /// One source's URL and access. A URL from the command line gets only command-line and
+    /// environment settings: the profile's credentials are never sent to a host the profile
+    /// does not name.
+    fn endpoint(
+        &mut self,
+        (name, prefix): (&str, &str),
+        flag: Option<&String>,
+        from_profile: Option<Connection>,
+        profile: &Profile,
+        cli_access: &Access,
+    ) -> Result<Option<EndpointSettings>, String> {
+        let var = format!("{prefix}_URL");
+        let env_url = (self.env)(&var).filter(|v| !v.trim().is_empty());
+        let (url, from, conn) = match (flag, env_url, from_profile) {
+            (Some(u), _, _) => (u.clone(), format!("--{name}"), None),
+            (None, Some(u), _) => (u, format!("env {var}"), None),
+            (None, None, Some(c)) => {
+                let url = c.url.clone().ok_or_else(|| format!("profile '{}': {name} has no url", self.profile))?;
+                (url, format!("profile {}", self.profile), Some(merge(&c, &profile.http)))
+            }
+            (None, None, None) => return Ok(None),
+        };
+        let access = self.access(name, prefix, conn.as_ref(), cli_access)?;
+        self.show_endpoint(name, &url, &from, &access);
+        Ok(Some(EndpointSettings { url, access }))
+    }
+
+    fn scrapes(
+        &mut self,
+        cli: &SourceArgs,
+        profile: &Profile,
+        cli_access: &Access,
+    ) -> Result<Vec<EndpointSettings>, String> {
+        // BPTOP_SCRAPE holds the URLs (comma-separated), BPTOP_SCRAPE_USER … the credentials.
+        let (prefix, var) = (SCRAPE.1, SCRAPE.1.to_string());
+        let from_cli: Vec<(String, String)> = if !cli.scrape.is_empty() {
+            cli.scrape.iter().map(|u| (u.clone(), "--scrape".to_string())).collect()
+        } else if let Some(v) = (self.env)(&var).filter(|v| !v.trim().is_empty()) {
+            v.split(',')
+                .filter(|u| !u.trim().is_empty())
+                .map(|u| (u.trim().to_string(), format!("env {var}")))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut out = Vec::new();
+        if !from_cli.is_empty() {
+            for (i, (url, from)) in from_cli.into_iter().enumerate() {
+                let access = self.access("scrape", prefix, None, cli_access)?;
+                self.show_endpoint(&format!("scrape-{}", i + 1), &url, &from, &access);
+                out.push(EndpointSettings { url, access });
+            }
+            return Ok(out);
+        }
+        for (i, spec) in profile.scrape.iter().enumerate() {
+            let c = spec.connection();
+            let url =
+                c.url.clone().ok_or_else(|| format!("profile '{}': scrape #{} has no url", self.profile, i + 1))?;
+            let access = self.access("scrape", prefix, Some(&merge(&c, &profile.http)), cli_access)?;
+            self.show_endpoint(&format!("scrape-{}", i + 1), &url, &format!("profile {}", self.profile), &access);
+            out.push(EndpointSettings { url, access });
+        }
+        Ok(out)
+    }
+
+    /// Credentials: `BPTOP_<SOURCE>_TOKEN`, `_USER`, `_PASSWORD` beat the profile's; TLS and
+    /// headers: flags beat the profile's, field by field.
+    fn access(&mut self, name: &str, prefix: &str, conn: Option<&Connection>, cli: &Access) -> Result<Access, String> {
+        let empty = Connection::default();
+        let c = conn.unwrap_or(&empty);
+        let what = |field: &str| format!("{name}: {field}");
+        let token = match self.secret_env(&format!("{prefix}_TOKEN"), &what("token"))? {
+            Some(t) => Some(t),
+            None => match (&c.token_env, &c.token_file) {
+                (Some(var), _) => Some(
+                    self.secret_env(var, &what("token_env"))?
+                        .ok_or_else(|| format!("{name}: token_env names {var}, which is not set"))?,
+                ),
+                (None, Some(path)) => Some(read_secret_file(path, &what("token_file"))?),
+                (None, None) => None,
+            },
+        };
+        let username = (self.env)(&format!("{prefix}_USER")).filter(|v| !v.is_empty()).or_else(|| c.username.clone());
+        let password = match self.secret_env(&format!("{prefix}_PASSWORD"), &what("password"))? {
+            Some(p) => Some(p),
+            None => match (&c.password_env, &c.password_file) {
+                (Some(var), _) => Some(
+                    self.secret_env(var, &what("password_env"))?
+                        .ok_or_else(|| format!("{name}: password_env names {var}, which is not set"))?,
+                ),
+                (None, Some(path)) => Some(read_secret_file(path, &what("password_file"))?),
+                (None, None) => None,
+            },
+        };
+        let auth = match (token, username, password) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                return Err(format!("{name}: both a token and a username/password are set: choose one"))
+            }
+            (Some(t), None, None) => Auth::Bearer(t),
+            (None, Some(u), Some(p)) => Auth::Basic { username: u, password: p },
+            (None, Some(_), None) => {
+                return Err(format!("{name}: a username without a password ({prefix}_PASSWORD or password_env)"))
+            }
+            (None, None, Some(_)) => {
+                return Err(format!("{name}: a password without a username ({prefix}_USER or username)"))
+            }
+            (None, None, None) => Auth::None,
+        };
+        let mut headers: Vec<Header> = c
+            .headers
+            .iter()
+            .map(|(k, v)| Header { name: k.clone(), value: Secret::new(v.clone()), secret: false })
+            .collect();
+        for (k, var) in &c.header_env {
+            let value = self
+                .secret_env(var, &what(&format!("header_env.{k}")))?
+                .ok_or_else(|| format!("{name}: header_env.{k} names {var}, which is not set"))?;
+            headers.push(Header { name: k.clone(), value, secret: true });
+        }
+        // A header named on the command line replaces the profile's of the same name.
+        headers.retain(|h| !cli.headers.iter().any(|x| x.name.eq_ignore_ascii_case(&h.name)));
+        headers.extend(cli.headers.iter().cloned());
+        Ok(Access {
+            auth,
+            headers,
+            tls: Tls {
+                cacert: cli.tls.cacert.clone().or_else(|| c.cacert.clone()),
+                client_cert: cli.tls.client_cert.clone().or_else(|| c.client_cert.clone()),
+                client_key: cli.tls.client_key.clone().or_else(|| c.client_key.clone()),
+                insecure: cli.tls.insecure || c.insecure.unwrap_or(false),
+            },
+        })
+    }
+
+    fn show_endpoint(&mut self, name: &str, url: &str, from: &str, access: &Access) {
+        self.note(name, &crate::sources::http::redact_url(url), from);
+        match &access.auth {
+            Auth::None => {}
+            Auth::Basic { username, password } => {
+                self.note(&format!("{name}.auth"), &format!("basic, user {username}, password {password}"), from)
+            }
+            Auth::Bearer(t) => self.note(&format!("{name}.auth"), &format!("bearer token {t}"), from),
+        }
+        for h in &access.headers {
+            let value = if h.secret { h.value.to_string() } else { h.value.expose().to_string() };
+            self.note(&format!("{name}.header"), &format!("{}: {value}", h.name), from);
+        }
+        let tls = &access.tls;
+        for (key, path) in [("cacert", &tls.cacert), ("client_cert", &tls.client_cert), ("client_key", &tls.client_key)]
+        {
+            if let Some(p) = path {
+                self.note(&format!("{name}.{key}"), &p.display().to_string(), from);
+            }
+        }
+        if tls.insecure {
+            self.note(&format!("{name}.insecure"), "TLS CERTIFICATES NOT VERIFIED", from);
+        }
+    }
+}
+
+/// A source's own settings over the profile's `[http]` ones, field by field.
+fn merge(own: &Connection, shared: &Connection) -> Connection {
+    let mut headers = shared.headers.clone();
+    headers.extend(own.headers.clone());
+    let mut header_env = shared.header_env.clone();
+    header_env.extend(own.header_env.clone());
+    // Credentials go together: a source with its own token must not inherit a shared user.
+    let own_auth = own.username.is_some()
+        || own.password_env.is_some()
+        || own.password_file.is_some()
+        || own.token_env.is_some()
+        || own.token_file.is_some();
+    let auth = if own_auth { own } else { shared };
+    Connection {
+        url: own.url.clone(),
+        username: auth.username.clone(),
+        password_env: auth.password_env.clone(),
+        password_file: auth.password_file.clone(),
+        token_env: auth.token_env.clone(),
+        token_file: auth.token_file.clone(),
+        headers,
+        header_env,
+        cacert: own.cacert.clone().or_else(|| shared.cacert.clone()),
+        client_cert: own.client_cert.clone().or_else(|| shared.client_cert.clone()),
+        client_key: own.client_key.clone().or_else(|| shared.client_key.clone()),
+        insecure: own.insecure.or(shared.insecure),
+    }
+}
+
+fn read_secret_file(path: &std::path::Path, what: &str) -> Result<Secret, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{what}: cannot read {}: {e}", path.display()))?;
+    let value = text.trim();
+    if value.is_empty() {
+        return Err(format!("{what}: {} is empty", path.display()));
+    }
+    Ok(Secret::new(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::file::parse;
+    use std::collections::HashMap;
+
+    const FILE: &str = r#"
+        default_profile = "eu"
+        [profiles.eu]
+        flink = { url = "https://gw.example/flink/", username = "oncall", password_env = "EU_PW" }
+        prometheus = { url = "https://prom.example", token_env = "EU_TOKEN" }
+        interval = "5s"
+        theme = "mono"
+        [profiles.eu.http]
+        cacert = "/etc/corp-ca.pem"
+        header_env = { "X-Api-Key" = "EU_KEY" }
+        [profiles.eu.thresholds]
+        bp_threshold = 0.2
+        horizon = "1h"
+        [profiles.us]
+        flink = "http://jm.us:8081"
+    "#;
+
+    fn run(cli: SourceArgs, env: &[(&str, &str)]) -> Result<Settings, String> {
+        let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let lookup = move |k: &str| env.get(k).cloned();
+        resolve(&cli, &lookup, Some(("/cfg.toml".into(), parse(FILE).unwrap())))
+    }
+
+    const SECRETS: [(&str, &str); 3] = [("EU_PW", "pw-s3cret"), ("EU_TOKEN", "tok-s3cret"), ("EU_KEY", "key-s3cret")];
+
+    fn from(set: &Settings, key: &str) -> String {
+        set.shown.iter().find(|s| s.key == key).map(|s| format!("{} <- {}", s.value, s.from)).unwrap_or_default()
+    }
+
+    #[test]
+    fn flags_beat_environment_beat_profile_beat_defaults() {
+        let set = run(SourceArgs::default(), &SECRETS).unwrap();
+        assert_eq!(set.interval, Duration::from_secs(5));
+        assert_eq!(from(&set, "interval"), "5s <- profile eu");
+        assert_eq!(set.timeout, Duration::from_secs(10));
+        assert_eq!(from(&set, "timeout"), "10s <- default");
+        let env = [SECRETS.as_slice(), &[("BPTOP_INTERVAL", "7s")]].concat();
+        let set = run(SourceArgs::default(), &env).unwrap();
+        assert_eq!(set.interval, Duration::from_secs(7));
+        assert_eq!(from(&set, "interval"), "7s <- env BPTOP_INTERVAL");
+        let set = run(SourceArgs { interval: Some(Duration::from_secs(1)), ..Default::default() }, &env).unwrap();
+        assert_eq!(from(&set, "interval"), "1s <- --interval");
+        assert_eq!(set.theme, ThemeName::Mono);
+        assert_eq!(set.thresholds.bp_low, 0.2);
+        assert_eq!(set.thresholds.forecast.horizon_s, 3600.0);
+        let e = run(SourceArgs::default(), &[SECRETS.as_slice(), &[("BPTOP_INTERVAL", "soon")]].concat()).unwrap_err();
+        assert!(e.contains("BPTOP_INTERVAL"), "{e}");
+    }
+
+    #[test]
+    fn credentials_come_from_the_variables_the_profile_names() {
+        let set = run(SourceArgs::default(), &SECRETS).unwrap();
+        let flink = set.flink.as_ref().unwrap();
+        assert_eq!(flink.access.auth, Auth::Basic { username: "oncall".into(), password: Secret::new("pw-s3cret") });
+        assert_eq!(flink.access.tls.cacert.as_deref(), Some(std::path::Path::new("/etc/corp-ca.pem")));
+        assert_eq!(set.prometheus.as_ref().unwrap().access.auth, Auth::Bearer(Secret::new("tok-s3cret")));
+        assert!(flink.access.headers.iter().any(|h| h.name == "X-Api-Key" && h.secret));
+        // The environment's own variable beats the profile's.
+        let env = [SECRETS.as_slice(), &[("BPTOP_FLINK_PASSWORD", "other")]].concat();
+        let set = run(SourceArgs::default(), &env).unwrap();
+        assert_eq!(
+            set.flink.unwrap().access.auth,
+            Auth::Basic { username: "oncall".into(), password: Secret::new("other") }
+        );
+    }
+
+    #[test]
+    fn no_secret_reaches_the_printed_settings() {
+        let set = run(SourceArgs::default(), &SECRETS).unwrap();
+        let printed = format!("{}{set:?}", crate::config::check::render(None, &Ok(set.clone())));
+        for (_, secret) in SECRETS {
+            assert!(!printed.contains(secret), "{secret} leaked into:\n{printed}");
+        }
+        assert!(printed.contains("password ********") && printed.contains("X-Api-Key: ********"), "{printed}");
+    }
+
+    #[test]
+    fn a_missing_secret_is_named_not_skipped() {
+        let e = run(SourceArgs::default(), &[("EU_TOKEN", "t"), ("EU_KEY", "k")]).unwrap_err();
+        assert!(e.contains("EU_PW") && e.contains("not set"), "{e}");
+        let env = [SECRETS.as_slice(), &[("BPTOP_FLINK_TOKEN", "t2")]].concat();
+        let e = run(SourceArgs::default(), &env).unwrap_err();
+        assert!(e.contains("both a token and a username"), "{e}");
+        assert!(!e.contains("t2"));
+    }
+
+    #[test]
+    fn a_url_from_the_command_line_never_gets_the_profiles_credentials() {
+        let cli = SourceArgs { flink: Some("https://elsewhere.example".into()), ..Default::default() };
+        let set = run(cli, &SECRETS).unwrap();
+        let flink = set.flink.unwrap();
+        assert_eq!(flink.url, "https://elsewhere.example");
+        assert_eq!(flink.access.auth, Auth::None);
+        assert!(flink.access.headers.is_empty());
+        // The profile's other sources are still used, with their credentials.
+        assert!(set.prometheus.is_some());
+    }
+
+    #[test]
+    fn profiles_are_chosen_by_flag_then_environment_then_default() {
+        let set = run(SourceArgs { profile: Some("us".into()), ..Default::default() }, &[]).unwrap();
+        assert_eq!(set.flink.unwrap().url, "http://jm.us:8081");
+        let set = run(SourceArgs::default(), &[("BPTOP_PROFILE", "us")]).unwrap();
+        assert_eq!(set.profile.as_deref(), Some("us"));
+        let e = run(SourceArgs { profile: Some("ap".into()), ..Default::default() }, &[]).unwrap_err();
+        assert!(e.contains("'ap'") && e.contains("eu, us"), "{e}");
+    }
+
+    #[test]
+    fn command_line_tls_and_headers_apply_to_every_source() {
+        let cli = SourceArgs {
+            cacert: Some("/ca.pem".into()),
+            insecure: true,
+            header: vec!["X-Tenant: blue".into()],
+            header_env: vec!["X-Api-Key=MY_KEY".into()],
+            ..Default::default()
+        };
+        let set = run(cli, &[SECRETS.as_slice(), &[("MY_KEY", "mine")]].concat()).unwrap();
+        for e in [set.flink.as_ref().unwrap(), set.prometheus.as_ref().unwrap()] {
+            assert_eq!(e.access.tls.cacert.as_deref(), Some(std::path::Path::new("/ca.pem")));
+            assert!(e.access.tls.insecure);
+            let key: Vec<_> = e.access.headers.iter().filter(|h| h.name == "X-Api-Key").collect();
+            assert_eq!(key.len(), 1, "the flag's header replaces the profile's");
+            assert_eq!(key[0].value.expose(), "mine");
+        }
+        assert!(from(&set, "flink.insecure").contains("NOT VERIFIED"));
+    }
+
+    #[test]
+    fn profile_thresholds_are_range_checked() {
+        let f = parse("[profiles.x.thresholds]\nbp_threshold = 3.0\n").unwrap();
+        let e =
+            resolve(&SourceArgs { profile: Some("x".into()), ..Default::default() }, &|_| None, Some(("/c".into(), f)))
+                .unwrap_err();
+        assert!(e.contains("thresholds.bp_threshold"), "{e}");
+    }
+}
