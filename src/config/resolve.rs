@@ -286,7 +286,8 @@ impl Resolver<'_> {
             let (name, value) = h
                 .split_once(':')
                 .ok_or_else(|| format!("--header '{}': expected 'Name: value'", h.split(':').next().unwrap_or("")))?;
-            headers.push(Header { name: name.trim().into(), value: Secret::new(value.trim()), secret: false });
+            let secret = looks_secret(name.trim());
+            headers.push(Header { name: name.trim().into(), value: Secret::new(value.trim()), secret });
         }
         for h in &cli.header_env {
             let (name, var) =
@@ -419,7 +420,7 @@ impl Resolver<'_> {
         let mut headers: Vec<Header> = c
             .headers
             .iter()
-            .map(|(k, v)| Header { name: k.clone(), value: Secret::new(v.clone()), secret: false })
+            .map(|(k, v)| Header { name: k.clone(), value: Secret::new(v.clone()), secret: looks_secret(k) })
             .collect();
         for (k, var) in &c.header_env {
             let value = self
@@ -495,6 +496,13 @@ fn merge(own: &Connection, shared: &Connection) -> Connection {
         client_key: own.client_key.clone().or_else(|| shared.client_key.clone()),
         insecure: own.insecure.or(shared.insecure),
     }
+}
+
+/// A header that carries a credential by its name, even when given as plain text: masked when
+/// settings are shown, sensitive on the wire.
+fn looks_secret(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["authorization", "cookie", "key", "token", "secret", "password", "auth"].iter().any(|k| n.contains(k))
 }
 
 fn read_secret_file(path: &std::path::Path, what: &str) -> Result<Secret, String> {
@@ -625,7 +633,7 @@ mod tests {
         let cli = SourceArgs {
             cacert: Some("/ca.pem".into()),
             insecure: true,
-            header: vec!["X-Tenant: blue".into()],
+            header: vec!["X-Tenant: blue".into(), "Authorization: Bearer plain-s3cret".into()],
             header_env: vec!["X-Api-Key=MY_KEY".into()],
             ..Default::default()
         };
@@ -638,6 +646,10 @@ mod tests {
             assert_eq!(key[0].value.expose(), "mine");
         }
         assert!(from(&set, "flink.insecure").contains("NOT VERIFIED"));
+        // A credential given as a plain header is still masked by its name; a tenant is not.
+        let printed = crate::config::check::render(None, &Ok(set));
+        assert!(!printed.contains("plain-s3cret") && printed.contains("Authorization: ********"), "{printed}");
+        assert!(printed.contains("X-Tenant: blue"), "{printed}");
     }
 
     #[test]
