@@ -70,10 +70,15 @@ pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) 
     let profile = match &profile_name {
         Some((name, from)) => {
             let Some(p) = config.profiles.get(name) else {
+                let Some(file) = &config_path else {
+                    return Err(format!(
+                        "profile '{name}' (from {from}): there is no config file (`bptop config path` tells where it goes)"
+                    ));
+                };
                 let known: Vec<&str> = config.profiles.keys().map(String::as_str).collect();
-                let file = config_path.as_ref().map_or("no config file".to_string(), |p| p.display().to_string());
                 return Err(format!(
-                    "profile '{name}' (from {from}) is not in {file}{}",
+                    "profile '{name}' (from {from}) is not in {}{}",
+                    file.display(),
                     if known.is_empty() { String::new() } else { format!(" (profiles: {})", known.join(", ")) }
                 ));
             };
