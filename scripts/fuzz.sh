@@ -36,10 +36,13 @@ for t in $targets; do
     # libFuzzer's final stats: stat::number_of_executed_units, stat::average_exec_per_sec.
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-    corpus=$(find "corpus/$t" -type f | wc -l)
+    # libFuzzer's corpus (entries/size) from its last status line; files on disk include the
+    # inputs a later, smaller one has replaced.
+    corpus=$(grep -E '^#[0-9]+' "$log" | tail -1 | sed -n 's/.*corp: \([^ ]*\).*/\1/p')
+    files=$(find "corpus/$t" -type f | wc -l)
     crashes=$(($(find "artifacts/$t" -type f 2>/dev/null | wc -l) - before))
-    printf '%-12s %4ss  execs %-10s exec/s %-7s corpus %-6s crashes %s  (exit %s, log fuzz/%s)\n' \
-        "$t" "$took" "${execs:-?}" "${rate:-?}" "$corpus" "$crashes" "$status" "$log"
+    printf '%-12s %4ss  execs %-10s exec/s %-6s corpus %-14s (%s files)  crashes %s  (exit %s, log fuzz/%s)\n' \
+        "$t" "$took" "${execs:-?}" "${rate:-?}" "${corpus:-?}" "$files" "$crashes" "$status" "$log"
     if [ "$status" -ne 0 ] || [ "$crashes" -ne 0 ]; then failed=1; fi
 done
 exit "$failed"

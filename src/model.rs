@@ -268,6 +268,17 @@ impl Vertex {
     }
 }
 
+/// The latest time bptop accepts from an answer or a recording: the end of the year 9999, in ms
+/// since the epoch.
+pub const MAX_TIME_MS: i64 = 253_402_300_799_999;
+
+/// Whether a time read from an answer or a recording (ms since the epoch) is one: from 1970 to
+/// the year 9999. Anything else is a broken answer, and the analysis subtracts times from each
+/// other, which must not overflow.
+pub fn plausible_time_ms(t: i64) -> bool {
+    (0..=MAX_TIME_MS).contains(&t)
+}
+
 /// The first eight characters of an id, for people (ids from a proxy may not be ASCII).
 pub fn short_id(id: &str) -> String {
     id.chars().take(8).collect()

@@ -9,7 +9,8 @@ use bptop::analysis::{diagnose, invariants, Thresholds};
 use bptop::history::History;
 use bptop::model::{Job, Metric, Snapshot};
 use bptop::record::Replay;
-use bptop::sources::flink::{parse_aggregates, parse_job, parse_metric_list, resolve_names};
+use bptop::sources::flink::{parse_aggregates, parse_backpressure, parse_job, parse_metric_list, resolve_names};
+use bptop::sources::prometheus::matrix;
 use serde_json::{json, Value};
 
 fn diagnosed(jobs: Vec<Job>) -> (bptop::diagnosis::Diagnosis, Snapshot) {
@@ -95,4 +96,33 @@ fn a_recording_whose_body_links_outside_its_directory_is_refused() {
     let replay = Arc::new(Replay::open(dir.path()).expect("the index itself is fine"));
     let e = replay.get_at("flink", "/jobs/overview", 0).expect_err("refused");
     assert!(e.contains("points outside the recording"), "{e}");
+}
+
+/// Times at the ends of i64 in a recording (t_ms) made the analysis subtract with overflow: a
+/// debug build panicked ("attempt to subtract with overflow" in diagnose), a release build
+/// wrapped into nonsense. Found by a hand-made input to the `recording` fuzz target; such a
+/// recording is now refused when it opens, with the line that is wrong.
+#[test]
+fn fuzz_recording_with_times_at_the_ends_of_i64_is_refused() {
+    for t in [i64::MIN, -1, i64::MAX] {
+        let dir =
+            recording(&format!(r#"{{"t_ms":{t},"poll":0,"source":"flink","path":"/jobs/overview","status":500}}"#));
+        let Err(e) = Replay::open(dir.path()) else { panic!("t_ms {t} accepted") };
+        assert!(e.contains("index.jsonl line 1: t_ms") && e.contains("is no time"), "{e}");
+    }
+}
+
+/// The same times from a live answer are dropped where they are read: Flink's `/backpressure`
+/// end-timestamp and a Prometheus range query's sample times.
+#[test]
+fn times_outside_1970_to_9999_from_an_answer_are_dropped() {
+    for t in [json!(1e300), json!(-1e300), json!(-5), json!("9223372036854775807")] {
+        let bp = parse_backpressure(&json!({"status": "ok", "end-timestamp": t, "subtasks": []})).unwrap();
+        assert_eq!(bp.end_timestamp, None, "{t}");
+    }
+    let answer = json!({"status": "success", "data": {"resultType": "matrix", "result": [
+        {"metric": {"__name__": "x"}, "values": [[1e300, "1"], [-1e300, "1"], [1795431502.351, "2"]]},
+    ]}});
+    let by_time = matrix(&answer).unwrap();
+    assert_eq!(by_time.keys().copied().collect::<Vec<_>>(), [1_795_431_502_351]);
 }

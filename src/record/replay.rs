@@ -83,6 +83,13 @@ impl Replay {
             }
             let entry: IndexEntry =
                 serde_json::from_str(line).map_err(|e| format!("recording {name}: index.jsonl line {}: {e}", n + 1))?;
+            if !crate::model::plausible_time_ms(entry.t_ms) {
+                return Err(format!(
+                    "recording {name}: index.jsonl line {}: t_ms {} is no time between 1970 and the year 9999",
+                    n + 1,
+                    entry.t_ms
+                ));
+            }
             if let Some(body) = &entry.body {
                 check_inside(body)
                     .map_err(|e| format!("recording {name}: index.jsonl line {}: body '{body}' {e}", n + 1))?;

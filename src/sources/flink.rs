@@ -19,8 +19,8 @@ use tokio::task::JoinSet;
 use super::http::{FetchError, Fetcher};
 use super::json::{num, parse_json, str_field, unescape_html};
 use crate::model::{
-    split_chain, subtask_entry, BackpressureLevel, Input, Job, Metric, MetricValues, SourceHealth, Stat, Subtask,
-    Vertex, VertexStats,
+    plausible_time_ms, split_chain, subtask_entry, BackpressureLevel, Input, Job, Metric, MetricValues, SourceHealth,
+    Stat, Subtask, Vertex, VertexStats,
 };
 
 /// Metrics asked per vertex: the model's metric, Flink's names (newest first), and the factor
@@ -613,7 +613,7 @@ pub fn parse_backpressure(v: &Value) -> Option<Backpressure> {
         .unwrap_or_default();
     Some(Backpressure {
         level: level(v),
-        end_timestamp: v.get("end-timestamp").and_then(num).map(|t| t as i64),
+        end_timestamp: v.get("end-timestamp").and_then(num).map(|t| t as i64).filter(|t| plausible_time_ms(*t)),
         subtasks,
     })
 }

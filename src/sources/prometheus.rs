@@ -153,8 +153,12 @@ pub fn matrix(v: &Value) -> Option<BTreeMap<i64, Vec<Sample>>> {
         for pair in r.get("values").and_then(Value::as_array).into_iter().flatten() {
             let Some(pair) = pair.as_array() else { continue };
             let (Some(t), Some(val)) = (pair.first().and_then(num), pair.get(1)) else { continue };
+            let t = (t * 1000.0).round() as i64;
+            if !crate::model::plausible_time_ms(t) {
+                continue;
+            }
             if let Some(s) = sample(metric, num(val).unwrap_or(f64::NAN)) {
-                by_time.entry((t * 1000.0).round() as i64).or_default().push(s);
+                by_time.entry(t).or_default().push(s);
             }
         }
     }
