@@ -18,8 +18,9 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
 fi
 
 targets=$(cargo +nightly fuzz list)
-# One build for every target first, so each run's time goes to fuzzing.
-nice -n 10 cargo +nightly fuzz build -O
+# One build for every target first, so each run's time goes to fuzzing. -a: with debug
+# assertions, so an arithmetic overflow is a finding (a release build would wrap silently).
+nice -n 10 cargo +nightly fuzz build -O -a
 
 mkdir -p logs
 failed=0
@@ -30,7 +31,7 @@ for t in $targets; do
     start=$(date +%s)
     status=0
     # One job, nice: the machine is shared. -timeout: an input slower than 10 s is a finding.
-    nice -n 10 cargo +nightly fuzz run -O "$t" "corpus/$t" "seeds/$t" -- \
+    nice -n 10 cargo +nightly fuzz run -O -a "$t" "corpus/$t" "seeds/$t" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1 || status=$?
     took=$(($(date +%s) - start))
     # libFuzzer's final stats: stat::number_of_executed_units, stat::average_exec_per_sec.

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let docs: Vec<Value> = split(data, 3)
         .into_iter()
         .map(|body| {
-            let resp = Response { status: 200, content_type: None, body: body.to_vec() };
+            let resp = Response { status: 200, content_type: None, body: body.to_vec(), attempts: 1 };
             parse_json("http://fuzz/v3/kafka", &resp).unwrap_or(Value::Null)
         })
         .collect();

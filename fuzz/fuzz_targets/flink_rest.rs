@@ -23,7 +23,8 @@ use serde_json::Value;
 /// An answer as the product reads it: through `parse_json`, which also words the failures (an
 /// error status is read for its message too).
 fn answer(body: &[u8]) -> Value {
-    let resp = |status| Response { status, content_type: Some("application/json".into()), body: body.to_vec() };
+    let resp =
+        |status| Response { status, content_type: Some("application/json".into()), body: body.to_vec(), attempts: 1 };
     let _ = parse_json("http://fuzz/x", &resp(500)).map(|_| ()).map_err(|e| e.to_string());
     parse_json("http://fuzz/x", &resp(200)).unwrap_or(Value::Null)
 }
