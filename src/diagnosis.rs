@@ -337,6 +337,8 @@ pub struct SourceReport {
     pub error: Option<String>,
     pub partial_errors: Vec<String>,
     pub requests: u32,
+    /// Its request outlasted the poll: not failed, but this verdict has none of its data.
+    pub late: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

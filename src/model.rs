@@ -322,6 +322,9 @@ pub struct SourceHealth {
     /// Requests that failed in this poll although the poll as a whole went through.
     pub partial_errors: Vec<String>,
     pub requests: u32,
+    /// Not failed: its request was still running when the poll had to go on (`ok` is false
+    /// and this poll has none of its data; the request's answer comes with a later poll).
+    pub late: bool,
 }
 
 /// Consumer lag of one partition for one consumer group, as an exporter or Burrow reports it.

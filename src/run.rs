@@ -416,10 +416,12 @@ async fn record(src: &Settings, args: &RecordArgs) -> Result<i32, String> {
             _ = &mut ctrl_c => break,
         };
         taken += 1;
-        let s = &snap.sources[0];
-        match &s.error {
-            Some(e) => eprintln!("poll {}/{polls}: {} requests, failed: {e}", n + 1, s.requests),
-            None => eprintln!("poll {}/{polls}: {} job(s), {} requests", n + 1, snap.jobs.len(), s.requests),
+        let requests: u32 = snap.sources.iter().map(|s| s.requests).sum();
+        let failed: Vec<String> =
+            snap.sources.iter().filter_map(|s| s.error.as_ref().map(|e| format!("{}: {e}", s.name))).collect();
+        match failed.is_empty() {
+            true => eprintln!("poll {}/{polls}: {} job(s), {requests} requests", n + 1, snap.jobs.len()),
+            false => eprintln!("poll {}/{polls}: {requests} requests, failed: {}", n + 1, failed.join("; ")),
         }
     }
     let (responses, error) = recorder.finish();

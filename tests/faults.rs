@@ -336,3 +336,37 @@ fn insecure_says_loudly_what_it_does() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("WARNING") && run.stderr.contains("NOT verified"), "{}", run.stderr);
 }
+
+#[test]
+fn a_redirect_to_another_host_is_not_followed_and_takes_no_header_along() {
+    let elsewhere_asked = Arc::new(AtomicUsize::new(0));
+    let count = elsewhere_asked.clone();
+    let elsewhere = serve(Router::new().fallback(move || {
+        count.fetch_add(1, Ordering::SeqCst);
+        async { "login page" }
+    }));
+    let target = format!("{}/sso/login", elsewhere.url());
+    let gateway = serve(Router::new().fallback(move || {
+        let target = target.clone();
+        async move { (StatusCode::FOUND, [(header::LOCATION, target)], "") }
+    }));
+    let run = diagnose(&gateway.url(), &["--header-env", "X-Api-Key=MY_KEY"], &[("MY_KEY", API_KEY)]);
+    assert_one_line(&run, 3, &["HTTP 302 Found", "not followed"]);
+    assert_eq!(elsewhere_asked.load(Ordering::SeqCst), 0, "the other host was never asked");
+}
+
+#[test]
+fn a_redirect_within_the_same_gateway_is_followed() {
+    // A gateway that moved the API under /v2: same scheme, host and port.
+    let replay = Arc::new(bptop::record::Replay::open(&fixture("real/slow-sink")).unwrap());
+    let app = Router::new().nest_service("/v2", bptop::record::serve::router(replay, "flink", 1000.0)).fallback(
+        |uri: axum::http::Uri| async move {
+            let to = format!("/v2{}", uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+            (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, to)], "")
+        },
+    );
+    let server = serve(app);
+    let run = diagnose(&server.url(), &[], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("slow-sink: Writer is the bottleneck"), "{}", run.stdout);
+}

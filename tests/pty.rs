@@ -33,8 +33,11 @@ impl Tui {
         cmd.env_remove("BPTOP_FLINK_URL");
         // The user's config file never reaches a test.
         cmd.env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"));
-        cmd.env_remove("BPTOP_PROFILE");
-        cmd.env_remove("BPTOP_CONFIG");
+        for (k, _) in std::env::vars() {
+            if k.starts_with("BPTOP_") {
+                cmd.env_remove(k);
+            }
+        }
         let child = pty.slave.spawn_command(cmd).expect("bptop starts");
         drop(pty.slave);
         let mut reader = pty.master.try_clone_reader().expect("reader");

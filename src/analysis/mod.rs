@@ -152,6 +152,7 @@ pub fn source_reports(sources: &[SourceHealth]) -> Vec<SourceReport> {
             error: s.error.clone(),
             partial_errors: s.partial_errors.clone(),
             requests: s.requests,
+            late: s.late,
         })
         .collect()
 }

@@ -1,14 +1,14 @@
 //! One source's requests on their own task, so that a slow or dead source never holds back the
-//! others: a poll waits for it until a deadline, then goes on with its last good answer while
-//! the request finishes in the background. No second request starts while one is running, so a
-//! hanging endpoint gets one request per timeout, never a pile of them.
+//! others: a poll waits for it until a deadline, then goes on without it while the request
+//! finishes in the background (its answer serves the next poll). No second request starts while
+//! one is running, so a hanging endpoint gets one request per timeout, never a pile of them.
 
 use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 
 // tokio's clock, so tests can pause it.
-use tokio::time::Instant;
+pub use tokio::time::Instant;
 
 use tokio::task::JoinHandle;
 
@@ -21,62 +21,64 @@ pub enum Outcome<T> {
 }
 
 pub struct Lane<T> {
-    running: Mutex<Option<(JoinHandle<T>, Instant)>>,
-    last_good: Mutex<Option<(T, Instant)>>,
+    /// An async mutex, held while waiting: a wait that is cancelled (Ctrl-C) leaves the request
+    /// in place instead of losing track of it and starting a second one.
+    running: tokio::sync::Mutex<Option<(JoinHandle<T>, Instant)>>,
+    /// When the request of the last good answer started.
+    last_good: Mutex<Option<Instant>>,
 }
 
 impl<T> Default for Lane<T> {
     fn default() -> Self {
-        Lane { running: Mutex::new(None), last_good: Mutex::new(None) }
+        Lane { running: tokio::sync::Mutex::new(None), last_good: Mutex::new(None) }
     }
 }
 
-impl<T: Clone + Send + 'static> Lane<T> {
+impl<T: Send + 'static> Lane<T> {
     /// Starts a request with `start`, unless the previous one is still running.
-    pub fn start<F>(&self, start: impl FnOnce() -> F)
+    pub async fn start<F>(&self, start: impl FnOnce() -> F)
     where
         F: Future<Output = T> + Send + 'static,
     {
-        if let Ok(mut r) = self.running.lock() {
-            if r.is_none() {
-                *r = Some((tokio::spawn(start()), Instant::now()));
-            }
+        let mut running = self.running.lock().await;
+        if running.is_none() {
+            *running = Some((tokio::spawn(start()), Instant::now()));
         }
     }
 
-    /// The running request's answer, waiting until `deadline` (`None`: until it ends).
-    pub async fn wait(&self, deadline: Option<Instant>) -> Outcome<T> {
-        let Some((mut handle, started)) = self.running.lock().ok().and_then(|mut r| r.take()) else {
-            return Outcome::Crashed("no request was started".into());
+    /// The running request's answer, waiting until `deadline` (`None`: until it ends), with
+    /// when the request started.
+    pub async fn wait(&self, deadline: Option<Instant>) -> (Outcome<T>, Instant) {
+        let mut running = self.running.lock().await;
+        let Some((handle, started)) = running.as_mut() else {
+            return (Outcome::Crashed("no request was started".into()), Instant::now());
         };
+        let started = *started;
         let joined = match deadline {
-            None => (&mut handle).await,
-            Some(d) => match tokio::time::timeout_at(d, &mut handle).await {
+            None => handle.await,
+            Some(d) => match tokio::time::timeout_at(d, handle).await {
                 Ok(joined) => joined,
-                Err(_) => {
-                    if let Ok(mut r) = self.running.lock() {
-                        *r = Some((handle, started));
-                    }
-                    return Outcome::Late(started.elapsed());
-                }
+                Err(_) => return (Outcome::Late(started.elapsed()), started),
             },
         };
-        match joined {
+        *running = None;
+        let outcome = match joined {
             Ok(v) => Outcome::Done(v),
             Err(e) => Outcome::Crashed(e.to_string()),
-        }
+        };
+        (outcome, started)
     }
 
-    pub fn remember(&self, answer: &T) {
+    /// Notes a good answer, dated by the start of its request (what it describes is no newer).
+    pub fn remember(&self, started: Instant) {
         if let Ok(mut g) = self.last_good.lock() {
-            *g = Some((answer.clone(), Instant::now()));
+            *g = Some(started);
         }
     }
 
-    /// The last good answer and its age.
-    pub fn last_good(&self) -> Option<(T, Duration)> {
-        let g = self.last_good.lock().ok()?;
-        g.as_ref().map(|(a, at)| (a.clone(), at.elapsed()))
+    /// Age of the last good answer.
+    pub fn last_good_age(&self) -> Option<Duration> {
+        self.last_good.lock().ok()?.map(|at| at.elapsed())
     }
 }
 
@@ -98,33 +100,51 @@ mod tests {
             }
         };
         let within = |s| Some(Instant::now() + Duration::from_secs(s));
-        lane.start(start(started.clone()));
-        assert!(matches!(lane.wait(within(2)).await, Outcome::Late(d) if d >= Duration::from_secs(2)));
-        lane.start(start(started.clone()));
-        assert!(matches!(lane.wait(within(2)).await, Outcome::Late(d) if d >= Duration::from_secs(4)));
-        lane.start(start(started.clone()));
-        assert!(matches!(lane.wait(within(2)).await, Outcome::Done("answer")));
+        lane.start(start(started.clone())).await;
+        assert!(matches!(lane.wait(within(2)).await.0, Outcome::Late(d) if d >= Duration::from_secs(2)));
+        lane.start(start(started.clone())).await;
+        assert!(matches!(lane.wait(within(2)).await.0, Outcome::Late(d) if d >= Duration::from_secs(4)));
+        lane.start(start(started.clone())).await;
+        assert!(matches!(lane.wait(within(2)).await.0, Outcome::Done("answer")));
         assert_eq!(started.load(Ordering::SeqCst), 1, "no second request while the first ran");
-        lane.start(start(started.clone()));
-        assert!(matches!(lane.wait(None).await, Outcome::Done("answer")));
+        lane.start(start(started.clone())).await;
+        assert!(matches!(lane.wait(None).await.0, Outcome::Done("answer")));
         assert_eq!(started.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_wait_keeps_the_request() {
+        let lane = Lane::default();
+        let started = Arc::new(AtomicU32::new(0));
+        let n = started.clone();
+        lane.start(move || async move {
+            n.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            1
+        })
+        .await;
+        // A wait dropped half-way, as a poll raced against Ctrl-C is.
+        let _ = tokio::time::timeout(Duration::from_secs(1), lane.wait(None)).await;
+        lane.start(|| async { 2 }).await;
+        assert!(matches!(lane.wait(None).await.0, Outcome::Done(1)), "the first request, not a second one");
+        assert_eq!(started.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test(start_paused = true)]
     async fn the_last_good_answer_is_kept_with_its_age() {
         let lane: Lane<u32> = Lane::default();
-        assert!(lane.last_good().is_none());
-        lane.remember(&7);
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        let (v, age) = lane.last_good().unwrap();
-        assert_eq!(v, 7);
-        assert!(age >= Duration::from_secs(3));
+        assert!(lane.last_good_age().is_none());
+        let asked = Instant::now();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        lane.remember(asked);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(lane.last_good_age().unwrap() >= Duration::from_secs(3), "dated by the request, not the answer");
     }
 
     #[tokio::test]
     async fn a_panicking_source_is_reported_not_propagated() {
         let lane: Lane<u32> = Lane::default();
-        lane.start(|| async { panic!("bug in a reader") });
-        assert!(matches!(lane.wait(None).await, Outcome::Crashed(ref e) if e.contains("panic")));
+        lane.start(|| async { panic!("bug in a reader") }).await;
+        assert!(matches!(lane.wait(None).await.0, Outcome::Crashed(ref e) if e.contains("panic")));
     }
 }

@@ -52,7 +52,7 @@ struct Lanes {
 }
 
 /// What every source's answer has: a health to mark when the answer is late or old.
-trait Answer: Clone + Send + 'static {
+trait Answer: Send + 'static {
     fn health(&mut self) -> &mut SourceHealth;
 }
 
@@ -80,36 +80,34 @@ impl Answer for BurrowAnswer {
     }
 }
 
-/// A lane's outcome as the answer a poll uses: fresh; or, when late, the last good answer with
-/// a note of its age (or a failure, when there is none yet); or a crash as a failure.
-fn settle<T: Answer>(lane: &Lane<T>, outcome: Outcome<T>, empty: T) -> T {
-    let failed = |what: String| {
-        let mut answer = empty.clone();
-        answer.health().ok = false;
-        answer.health().error = Some(what);
-        answer
-    };
+/// A lane's outcome as the answer a poll uses: fresh; or, when late, no data and a health that
+/// says so with the age of the last good answer (the data is not repeated: history would take a
+/// repeat for a new measurement); or a crash as a failure.
+fn settle<T: Answer>(lane: &Lane<T>, (outcome, started): (Outcome<T>, lane::Instant), empty: T) -> T {
+    let mut answer = empty;
+    let h = answer.health();
     match outcome {
-        Outcome::Done(mut answer) => {
-            if answer.health().ok {
-                lane.remember(&answer);
+        Outcome::Done(mut fresh) => {
+            if fresh.health().ok {
+                lane.remember(started);
             }
-            answer
+            return fresh;
         }
         Outcome::Late(running) => {
-            let note = format!("no answer yet: the request has run for {:.1} s", running.as_secs_f64());
-            match lane.last_good() {
-                Some((mut answer, age)) => {
-                    let h = answer.health();
-                    h.requests = 0;
-                    h.partial_errors = vec![format!("{note}; showing its answer of {:.0} s ago", age.as_secs_f64())];
-                    answer
-                }
-                None => failed(note),
-            }
+            let last = match lane.last_good_age() {
+                Some(age) => format!("its last answer is {:.0} s old", age.as_secs_f64()),
+                None => "no answer so far".to_string(),
+            };
+            h.ok = false;
+            h.late = true;
+            h.error = Some(format!("no answer yet: the request has run for {:.1} s; {last}", running.as_secs_f64()));
         }
-        Outcome::Crashed(e) => failed(format!("internal error while reading this source: {e}")),
+        Outcome::Crashed(e) => {
+            h.ok = false;
+            h.error = Some(format!("internal error while reading this source: {e}"));
+        }
     }
+    answer
 }
 
 impl Collector {
@@ -218,19 +216,19 @@ impl Collector {
         let (src, l) = (&self.sources, &self.lanes);
         if let Some(f) = &src.flink {
             let f = f.clone();
-            l.flink.start(|| async move { f.poll().await });
+            l.flink.start(|| async move { f.poll().await }).await;
         }
         for (s, lane) in src.scrapes.iter().zip(&l.scrapes) {
             let s = s.clone();
-            lane.start(|| async move { s.poll().await });
+            lane.start(|| async move { s.poll().await }).await;
         }
         if let Some(p) = &src.prometheus {
             let p = p.clone();
-            l.prometheus.start(|| async move { p.poll().await });
+            l.prometheus.start(|| async move { p.poll().await }).await;
         }
         if let Some(b) = &src.burrow {
             let b = b.clone();
-            l.burrow.start(|| async move { b.poll().await });
+            l.burrow.start(|| async move { b.poll().await }).await;
         }
         // Every request runs on its own task already: waiting for them in turn, against one
         // deadline, costs no more than the slowest that is waited for.
@@ -389,6 +387,7 @@ async fn poll_loop(
                 error: None,
                 partial_errors: vec![format!("no backfill: {e}")],
                 requests: 0,
+                late: false,
             };
             let snap = Snapshot { at_ms, jobs: Vec::new(), lag: Vec::new(), sources: vec![health] };
             feed.send(PollEvent::Snapshot(Box::new(snap))).await?;

@@ -26,7 +26,9 @@ pub fn load(path: &Path) -> Result<file::ConfigFile, String> {
     file::parse(&text).map_err(|e| format!("config file {}: {e}", path.display()))
 }
 
-/// The process environment, as the resolver wants it.
+/// The process environment, as the resolver wants it. A value that is not UTF-8 is passed on
+/// (lossily) rather than dropped, so it fails with a message instead of silently falling back
+/// to the profile's value.
 pub fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
+    std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
 }

@@ -87,6 +87,28 @@ pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) 
         }
         None => Profile::default(),
     };
+    let explicit_profile = profile_name.as_ref().is_some_and(|(_, from)| from != "default_profile");
+    let mut profile = profile;
+    // `bptop --flink http://staging:8081` with a default profile for prod: the default profile's
+    // sources, job and lag groups would mix prod data into the staging verdict. Named on the
+    // command line, a profile is meant whole; by default, only its settings apply.
+    let ad_hoc_sources = cli.flink.is_some()
+        || !cli.scrape.is_empty()
+        || cli.prometheus.is_some()
+        || cli.burrow.is_some()
+        || cli.replay.is_some()
+        || ["BPTOP_FLINK_URL", "BPTOP_SCRAPE", "BPTOP_PROMETHEUS_URL", "BPTOP_BURROW_URL", "BPTOP_REPLAY"]
+            .iter()
+            .any(|v| env(v).is_some_and(|x| !x.trim().is_empty()));
+    if !explicit_profile && ad_hoc_sources && profile_name.is_some() {
+        profile = Profile { flink: None, scrape: Vec::new(), prometheus: None, burrow: None, job: None, ..profile };
+        profile.lag_groups.clear();
+        shown.push(Shown {
+            key: "profile sources".into(),
+            value: "set aside".into(),
+            from: "sources given by flag or environment (name the profile with --profile to use them too)".into(),
+        });
+    }
     let pname = profile_name.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
     let mut r = Resolver { env, profile: &pname, shown };
 
@@ -156,7 +178,7 @@ pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) 
     if retries > 10 {
         return Err(format!("retries {retries} must be at most 10"));
     }
-    let ascii_flag = cli.ascii || env("BPTOP_ASCII").is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
+    let ascii_flag = cli.ascii || env_flag(env, "BPTOP_ASCII")?;
     let theme = if ascii_flag {
         r.note("theme", "ascii", if cli.ascii { "--ascii" } else { "env BPTOP_ASCII" });
         ThemeName::Ascii
@@ -172,6 +194,13 @@ pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) 
         lag_groups = profile.lag_groups.iter().map(|(a, b)| (a.clone(), b.clone())).collect();
     }
     let thresholds = thresholds(&profile.thresholds, &pname, lag_groups)?;
+    let no_source = flink.is_none() && scrapes.is_empty() && prometheus.is_none() && burrow.is_none();
+    if explicit_profile && no_source && replay.is_none() {
+        // Not the bundled demo recording: a verdict on it would pass for the profile's cluster.
+        return Err(format!(
+            "profile '{pname}' names no source (flink, scrape, prometheus or burrow): add one, or give --flink URL"
+        ));
+    }
     Ok(Settings {
         flink,
         scrapes,
@@ -189,6 +218,19 @@ pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) 
         config_path,
         shown: r.shown,
     })
+}
+
+/// A yes/no variable: 1/true/yes/on or 0/false/no/off (or empty); anything else is an error,
+/// not a silent "no".
+fn env_flag(env: Env, var: &str) -> Result<bool, String> {
+    match env(var).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(v) => match v.as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "" | "0" | "false" | "no" | "off" => Ok(false),
+            _ => Err(format!("{var}: expected 1/true/yes/on or 0/false/no/off")),
+        },
+    }
 }
 
 fn parse_concurrency(s: &str) -> Result<u16, String> {
@@ -275,7 +317,7 @@ impl Resolver<'_> {
     fn secret_env(&mut self, var: &str, what: &str) -> Result<Option<Secret>, String> {
         match (self.env)(var) {
             Some(v) if !v.is_empty() => Ok(Some(Secret::new(v))),
-            Some(_) => Err(format!("{what}: {var} is set but empty")),
+            Some(_) => Err(format!("{what}: {} is set but empty", shown_var(var))),
             None => Ok(None),
         }
     }
@@ -285,20 +327,22 @@ impl Resolver<'_> {
         let path = |flag: &Option<PathBuf>, var: &str, env: Env| {
             flag.clone().or_else(|| env(var).filter(|v| !v.is_empty()).map(PathBuf::from))
         };
-        let insecure = cli.insecure || (self.env)("BPTOP_INSECURE").is_some_and(|v| v == "1" || v == "true");
+        let insecure = cli.insecure || env_flag(self.env, "BPTOP_INSECURE")?;
         let mut headers = Vec::new();
         for h in &cli.header {
             let (name, value) = h
                 .split_once(':')
-                .ok_or_else(|| format!("--header '{}': expected 'Name: value'", h.split(':').next().unwrap_or("")))?;
+                // The text is not quoted back: it may be a credential typed the wrong way.
+                .ok_or_else(|| "--header: expected 'Name: value' (the text given is not shown)".to_string())?;
             let secret = looks_secret(name.trim());
             headers.push(Header { name: name.trim().into(), value: Secret::new(value.trim()), secret });
         }
         for h in &cli.header_env {
-            let (name, var) =
-                h.split_once('=').ok_or_else(|| format!("--header-env '{h}': expected 'Name=ENV_VAR'"))?;
+            let (name, var) = h
+                .split_once('=')
+                .ok_or_else(|| "--header-env: expected 'Name=ENV_VAR' (the text given is not shown)".to_string())?;
             let value = self.secret_env(var.trim(), &format!("--header-env {}", name.trim()))?.ok_or_else(|| {
-                format!("--header-env {}: environment variable {} is not set", name.trim(), var.trim())
+                format!("--header-env {}: environment variable {} is not set", name.trim(), shown_var(var.trim()))
             })?;
             headers.push(Header { name: name.trim().into(), value, secret: true });
         }
@@ -385,28 +429,42 @@ impl Resolver<'_> {
         let empty = Connection::default();
         let c = conn.unwrap_or(&empty);
         let what = |field: &str| format!("{name}: {field}");
-        let token = match self.secret_env(&format!("{prefix}_TOKEN"), &what("token"))? {
-            Some(t) => Some(t),
-            None => match (&c.token_env, &c.token_file) {
-                (Some(var), _) => Some(
-                    self.secret_env(var, &what("token_env"))?
-                        .ok_or_else(|| format!("{name}: token_env names {var}, which is not set"))?,
-                ),
-                (None, Some(path)) => Some(read_secret_file(path, &what("token_file"))?),
-                (None, None) => None,
-            },
+        let env_token = self.secret_env(&format!("{prefix}_TOKEN"), &what("token"))?;
+        let env_user = (self.env)(&format!("{prefix}_USER")).filter(|v| !v.is_empty());
+        let env_password = self.secret_env(&format!("{prefix}_PASSWORD"), &what("password"))?;
+        // Credentials from the environment replace the profile's scheme: a token there
+        // replaces its username and password; a username or password there replaces its token
+        // (and a password alone keeps the profile's username).
+        let profile_token = |r: &mut Self| -> Result<Option<Secret>, String> {
+            match (&c.token_env, &c.token_file) {
+                (Some(var), _) => Ok(Some(
+                    r.secret_env(var, &what("token_env"))?
+                        .ok_or_else(|| format!("{name}: token_env names {}, which is not set", shown_var(var)))?,
+                )),
+                (None, Some(path)) => Ok(Some(read_secret_file(path, &what("token_file"))?)),
+                (None, None) => Ok(None),
+            }
         };
-        let username = (self.env)(&format!("{prefix}_USER")).filter(|v| !v.is_empty()).or_else(|| c.username.clone());
-        let password = match self.secret_env(&format!("{prefix}_PASSWORD"), &what("password"))? {
-            Some(p) => Some(p),
-            None => match (&c.password_env, &c.password_file) {
-                (Some(var), _) => Some(
-                    self.secret_env(var, &what("password_env"))?
-                        .ok_or_else(|| format!("{name}: password_env names {var}, which is not set"))?,
-                ),
-                (None, Some(path)) => Some(read_secret_file(path, &what("password_file"))?),
-                (None, None) => None,
-            },
+        let profile_password = |r: &mut Self| -> Result<Option<Secret>, String> {
+            match (&c.password_env, &c.password_file) {
+                (Some(var), _) => Ok(Some(
+                    r.secret_env(var, &what("password_env"))?
+                        .ok_or_else(|| format!("{name}: password_env names {}, which is not set", shown_var(var)))?,
+                )),
+                (None, Some(path)) => Ok(Some(read_secret_file(path, &what("password_file"))?)),
+                (None, None) => Ok(None),
+            }
+        };
+        let (token, username, password) = if env_token.is_some() {
+            (env_token, env_user, env_password)
+        } else if env_user.is_some() || env_password.is_some() {
+            let password = match env_password {
+                Some(p) => Some(p),
+                None => profile_password(self)?,
+            };
+            (None, env_user.or_else(|| c.username.clone()), password)
+        } else {
+            (profile_token(self)?, c.username.clone(), profile_password(self)?)
         };
         let auth = match (token, username, password) {
             (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
@@ -430,7 +488,7 @@ impl Resolver<'_> {
         for (k, var) in &c.header_env {
             let value = self
                 .secret_env(var, &what(&format!("header_env.{k}")))?
-                .ok_or_else(|| format!("{name}: header_env.{k} names {var}, which is not set"))?;
+                .ok_or_else(|| format!("{name}: header_env.{k} names {}, which is not set", shown_var(var)))?;
             headers.push(Header { name: k.clone(), value, secret: true });
         }
         // A header named on the command line replaces the profile's of the same name.
@@ -500,6 +558,20 @@ fn merge(own: &Connection, shared: &Connection) -> Connection {
         client_cert: own.client_cert.clone().or_else(|| shared.client_cert.clone()),
         client_key: own.client_key.clone().or_else(|| shared.client_key.clone()),
         insecure: own.insecure.or(shared.insecure),
+    }
+}
+
+/// The name of an environment variable, for a message; anything that does not look like one
+/// (`hunter2`, `eyJhbGci…`) may be the secret itself, typed where its name belongs: not shown.
+fn shown_var(var: &str) -> String {
+    let looks_like_a_name = !var.is_empty()
+        && var.len() <= 64
+        && !var.starts_with(|c: char| c.is_ascii_digit())
+        && var.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if looks_like_a_name {
+        var.to_string()
+    } else {
+        "a variable whose name does not look like one (not shown: is it the secret itself?)".to_string()
     }
 }
 
@@ -605,7 +677,7 @@ mod tests {
     fn a_missing_secret_is_named_not_skipped() {
         let e = run(SourceArgs::default(), &[("EU_TOKEN", "t"), ("EU_KEY", "k")]).unwrap_err();
         assert!(e.contains("EU_PW") && e.contains("not set"), "{e}");
-        let env = [SECRETS.as_slice(), &[("BPTOP_FLINK_TOKEN", "t2")]].concat();
+        let env = [SECRETS.as_slice(), &[("BPTOP_FLINK_TOKEN", "t2"), ("BPTOP_FLINK_USER", "u")]].concat();
         let e = run(SourceArgs::default(), &env).unwrap_err();
         assert!(e.contains("both a token and a username"), "{e}");
         assert!(!e.contains("t2"));
@@ -614,13 +686,34 @@ mod tests {
     #[test]
     fn a_url_from_the_command_line_never_gets_the_profiles_credentials() {
         let cli = SourceArgs { flink: Some("https://elsewhere.example".into()), ..Default::default() };
-        let set = run(cli, &SECRETS).unwrap();
+        let set = run(cli.clone(), &SECRETS).unwrap();
         let flink = set.flink.unwrap();
         assert_eq!(flink.url, "https://elsewhere.example");
         assert_eq!(flink.access.auth, Auth::None);
         assert!(flink.access.headers.is_empty());
-        // The profile's other sources are still used, with their credentials.
-        assert!(set.prometheus.is_some());
+        // The default profile's sources stay out of an ad-hoc run; its settings still apply.
+        assert!(set.prometheus.is_none());
+        assert_eq!(set.interval, Duration::from_secs(5));
+        // Named explicitly, the profile is meant whole: its other sources join, with credentials.
+        let set = run(SourceArgs { profile: Some("eu".into()), ..cli }, &SECRETS).unwrap();
+        assert_eq!(set.flink.unwrap().access.auth, Auth::None);
+        assert_eq!(set.prometheus.unwrap().access.auth, Auth::Bearer(Secret::new("tok-s3cret")));
+    }
+
+    #[test]
+    fn environment_credentials_replace_the_profiles_whole() {
+        let env = [SECRETS.as_slice(), &[("BPTOP_FLINK_TOKEN", "env-token")]].concat();
+        let set = run(SourceArgs::default(), &env).unwrap();
+        assert_eq!(set.flink.unwrap().access.auth, Auth::Bearer(Secret::new("env-token")));
+    }
+
+    #[test]
+    fn a_named_profile_without_sources_is_an_error_not_the_demo() {
+        let f = parse("[profiles.t.thresholds]\nbp_threshold = 0.2\n").unwrap();
+        let e =
+            resolve(&SourceArgs { profile: Some("t".into()), ..Default::default() }, &|_| None, Some(("/c".into(), f)))
+                .unwrap_err();
+        assert!(e.contains("names no source"), "{e}");
     }
 
     #[test]
@@ -655,6 +748,24 @@ mod tests {
         let printed = crate::config::check::render(None, &Ok(set));
         assert!(!printed.contains("plain-s3cret") && printed.contains("Authorization: ********"), "{printed}");
         assert!(printed.contains("X-Tenant: blue"), "{printed}");
+    }
+
+    #[test]
+    fn a_secret_typed_where_a_name_belongs_is_never_echoed() {
+        let f = parse("[profiles.x]\nflink = { url = \"http://h\", token_env = \"eyJhbGciOi-s3cret\" }\n").unwrap();
+        let e =
+            resolve(&SourceArgs { profile: Some("x".into()), ..Default::default() }, &|_| None, Some(("/c".into(), f)))
+                .unwrap_err();
+        assert!(e.contains("not shown") && !e.contains("s3cret"), "{e}");
+        for bad in [
+            SourceArgs { header: vec!["Authorization Bearer s3cret".into()], ..Default::default() },
+            SourceArgs { header_env: vec!["X-Api-Key: s3cret".into()], ..Default::default() },
+            SourceArgs { header_env: vec!["X-Api-Key=s3cret".into()], ..Default::default() },
+        ] {
+            let e = run(bad, &SECRETS).unwrap_err();
+            assert!(!e.contains("s3cret"), "{e}");
+        }
+        assert_eq!(shown_var("PROD_EU_PASSWORD"), "PROD_EU_PASSWORD");
     }
 
     #[test]

@@ -180,7 +180,8 @@ pub fn missing(d: &crate::diagnosis::Diagnosis) -> Option<String> {
                 "burrow" => "consumer lag",
                 _ => "its data",
             };
-            format!("{} failed ({lacks})", s.name)
+            let what = if s.late { "did not answer in time" } else { "failed" };
+            format!("{} {what} ({lacks})", s.name)
         })
         .collect();
     (!failed.is_empty()).then(|| format!("partial verdict: {}", failed.join("; ")))

@@ -74,7 +74,7 @@ struct HttpClient {
     request_timeout: Duration,
     retry: RetryPolicy,
     jitter: Jitter,
-    /// Certificates are not checked: said in every error, so nobody mistakes the setting.
+    /// Certificates are not checked: TLS advice must not suggest --cacert then.
     insecure: bool,
 }
 
@@ -98,6 +98,7 @@ impl Fetcher {
             .connect_timeout(opts.connect_timeout)
             .timeout(opts.request_timeout)
             .user_agent(concat!("bptop/", env!("CARGO_PKG_VERSION")))
+            .redirect(same_origin_redirects())
             .default_headers(access.default_headers().map_err(|e| format!("{source}: {e}"))?);
         let client = access
             .apply_tls(builder)
@@ -164,11 +165,16 @@ impl Fetcher {
         crate::model::SourceHealth {
             name: self.source.clone(),
             kind: kind.to_string(),
-            endpoint: self.endpoint(),
+            endpoint: match &self.transport {
+                // Wherever the source is shown, so that nobody mistakes the setting.
+                Transport::Http(h) if h.insecure => format!("{} (TLS NOT VERIFIED)", self.endpoint()),
+                _ => self.endpoint(),
+            },
             ok: true,
             error: None,
             partial_errors: Vec::new(),
             requests: 0,
+            late: false,
         }
     }
 
@@ -273,6 +279,25 @@ async fn attempt_once(http: &HttpClient, url: &str, timeout: Duration) -> (Resul
     }
 }
 
+/// Redirects are followed only within the same scheme, host and port (a gateway adding a
+/// slash). Anywhere else the 3xx itself is the answer: every header bptop sends (an API key in
+/// a custom header too, which reqwest would forward) stays with the host it was given for.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same = attempt.previous().last().is_some_and(|prev| {
+            let next = attempt.url();
+            prev.scheme() == next.scheme()
+                && prev.host_str() == next.host_str()
+                && prev.port_or_known_default() == next.port_or_known_default()
+        });
+        if same && attempt.previous().len() < 5 {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
 /// FNV-1a of a name: mixes the source into the jitter seed.
 fn fnv(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
@@ -340,14 +365,22 @@ pub fn normalize_base(url: &str) -> Result<String, String> {
     Ok(url.trim().trim_end_matches('/').to_string())
 }
 
-/// Removes `user:password@` from a URL so it can be printed or stored.
+/// Removes `user:password@` from a URL so it can be printed or stored. A password may hold a
+/// raw '/', '?' or '#' (then the URL does not even parse): everything from the scheme to the
+/// last '@' before the path is masked whenever the user-info part is in doubt.
 pub fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else { return url.to_string() };
     let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}://{}", &url[..scheme_end], &rest[at + 1..]),
-        None => url.to_string(),
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if let Some(at) = rest[..authority_end].rfind('@') {
+        return format!("{}://{}", &url[..scheme_end], &rest[at + 1..]);
+    }
+    // No '@' in the authority as cut at the first '/': an '@' further on is either in the path
+    // (fine) or ends a password that held a '/'. Only a parse tells; a URL that does not parse
+    // with an '@' is masked up to it.
+    match rest.rfind('@') {
+        Some(at) if reqwest::Url::parse(url).is_err() => format!("{}://***@{}", &url[..scheme_end], &rest[at + 1..]),
+        _ => url.to_string(),
     }
 }
 
@@ -369,6 +402,10 @@ mod tests {
         assert_eq!(redact_url("https://bob:s3cret@gw.example/flink"), "https://gw.example/flink");
         assert_eq!(redact_url("http://h:1/a@b"), "http://h:1/a@b");
         assert_eq!(redact_url("http://h"), "http://h");
+        assert_eq!(redact_url("https://bob:pa/ss@gw/flink"), "https://***@gw/flink");
+        assert_eq!(redact_url("https://bob:p?ss@gw"), "https://***@gw");
+        let e = normalize_base("https://bob:pa/ss@gw/flink").unwrap_err();
+        assert!(!e.contains("pa/ss"), "{e}");
         let e = normalize_base("ftp://bob:s3cret@x").unwrap_err();
         assert!(!e.contains("s3cret"), "{e}");
     }

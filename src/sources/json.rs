@@ -43,6 +43,9 @@ pub(crate) fn status_advice(status: u16, detail: &str) -> &'static str {
         401 => " (credentials missing or refused: set them by environment or profile, see `bptop config check`)",
         403 => " (the credentials sent are not allowed to read this)",
         407 => " (a proxy wants credentials)",
+        301 | 302 | 303 | 307 | 308 => {
+            " (a redirect to another host is not followed: credentials stay with the host given; a login page in front of the API?)"
+        }
         _ => "",
     }
 }

@@ -73,6 +73,8 @@ pub enum SourceStatus {
     Failing {
         since_ms: i64,
     },
+    /// Its request outlasted the poll (the others went on); not yet stale.
+    Late,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -202,6 +204,7 @@ impl App {
                 error: None,
                 partial_errors: Vec::new(),
                 requests: 0,
+                late: false,
             },
             last_ok_ms: None,
             failing_since_ms: None,
@@ -214,7 +217,7 @@ impl App {
     }
 
     pub fn status(&self, s: &SourceState) -> SourceStatus {
-        if !s.health.ok {
+        if !s.health.ok && !s.health.late {
             return SourceStatus::Failing { since_ms: s.failing_since_ms.unwrap_or(self.now_ms) };
         }
         // In replay the clock is the recording's: nothing goes stale on its own. While a poll is
@@ -223,6 +226,9 @@ impl App {
         let reference = since.max(self.polling_since_ms.unwrap_or(i64::MIN));
         if self.replay.is_none() && self.now_ms - reference > self.stale_limit_ms() {
             return SourceStatus::Stale { since_ms: since, answered: s.last_ok_ms.is_some() };
+        }
+        if s.health.late {
+            return SourceStatus::Late;
         }
         if s.last_ok_ms.is_none() {
             return SourceStatus::Waiting;
@@ -278,10 +284,11 @@ impl App {
                     let state = SourceState {
                         health: h.clone(),
                         last_ok_ms: if h.ok { Some(snap.at_ms) } else { prev.as_ref().and_then(|p| p.last_ok_ms) },
-                        failing_since_ms: if h.ok {
-                            None
-                        } else {
-                            prev.as_ref().and_then(|p| p.failing_since_ms).or(Some(snap.at_ms))
+                        failing_since_ms: match (h.ok, h.late) {
+                            (true, _) => None,
+                            // Late is not failing: the stale clock below judges it.
+                            (false, true) => prev.as_ref().and_then(|p| p.failing_since_ms),
+                            (false, false) => prev.as_ref().and_then(|p| p.failing_since_ms).or(Some(snap.at_ms)),
                         },
                     };
                     match pos {
@@ -475,6 +482,7 @@ mod tests {
             error: (!ok).then(|| "GET http://f/jobs/overview: timed out".into()),
             partial_errors: Vec::new(),
             requests: 3,
+            late: false,
         }
     }
 
@@ -616,6 +624,36 @@ mod tests {
         assert_eq!(app.vertex().unwrap().id, "a", "the closing key does nothing else");
         press(&mut app, &[Key::Char('?'), Key::Char('q')]);
         assert!(app.quit);
+    }
+
+    #[test]
+    fn a_late_source_is_late_then_stale_never_failing_and_the_verdict_stays() {
+        let mut app = app_with(1);
+        app.update(Msg::Tick(1000));
+        let mut late = health(false);
+        late.late = true;
+        late.error = Some("no answer yet: the request has run for 2.0 s; its last answer is 2 s old".into());
+        let poll = |at_ms| {
+            PollEvent::Snapshot(Box::new(Snapshot {
+                at_ms,
+                jobs: Vec::new(),
+                lag: Vec::new(),
+                sources: vec![late.clone()],
+            }))
+        };
+        app.update(Msg::Poll(poll(2000)));
+        app.update(Msg::Tick(2000));
+        assert_eq!(app.status(&app.sources[0]), SourceStatus::Late);
+        assert!(app.diagnosis.as_ref().is_some_and(|d| d.jobs.len() == 1), "verdict kept");
+        // Past three intervals without an answer, it is stale, dated from its last answer.
+        app.update(Msg::Poll(poll(8000)));
+        app.update(Msg::Tick(8000));
+        assert!(
+            matches!(app.status(&app.sources[0]), SourceStatus::Stale { answered: true, .. }),
+            "{:?}",
+            app.status(&app.sources[0])
+        );
+        assert!(app.stale_for_ms().is_some());
     }
 
     #[test]

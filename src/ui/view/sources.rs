@@ -31,6 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     (format!("STALE: no answer in {}", for_(since_ms)), theme.warn())
                 }
                 SourceStatus::Waiting => ("waiting".to_string(), theme.dim()),
+                SourceStatus::Late => ("late: answer pending".to_string(), theme.warn()),
                 SourceStatus::Ok => ("ok".to_string(), ratatui::style::Style::default()),
             };
             Row::new(vec![
