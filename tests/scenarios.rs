@@ -196,3 +196,46 @@ fn every_recording_has_a_test() {
     }
     assert_eq!(found.len(), 15, "a new recording needs a line in recordings!{{}}");
 }
+
+/// The first vertex's metric list serves the others' first requests; a vertex that lacks one of
+/// its names (here the sink, without records out) gets an empty aggregate from Flink and must
+/// ask for its own list and the aggregate again, rather than read as "no values".
+#[test]
+fn a_vertex_that_registers_fewer_metrics_than_the_first_is_still_read() {
+    let mut scenario: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("scenarios/skew.json")).unwrap()).unwrap();
+    let job = scenario["jobs"][0]["id"].as_str().unwrap().to_string();
+    let sink = &mut scenario["jobs"][0]["vertices"][2];
+    sink["metrics"].as_object_mut().unwrap().remove("records_out");
+    let sink_id = sink["id"].as_str().unwrap().to_string();
+    let sim = bptop::sim::Scenario::from_json(&scenario.to_string()).unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = seen.clone();
+    let app = bptop::sim::router(std::sync::Arc::new(sim)).layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| {
+            log.lock().unwrap().push(req.uri().to_string());
+            next.run(req)
+        },
+    ));
+    let server = support::serve(app);
+    let run =
+        bptop(&["diagnose", "--flink", &server.url(), "--samples", "1", "--format", "json"], Duration::from_secs(30));
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let seen = seen.lock().unwrap().clone();
+    let sink_aggregates: Vec<&String> = seen
+        .iter()
+        .filter(|p| p.starts_with(&format!("/jobs/{job}/vertices/{sink_id}/subtasks/metrics?get=")))
+        .collect();
+    assert!(seen.contains(&format!("/jobs/{job}/vertices/{sink_id}/subtasks/metrics")), "its own list: {seen:#?}");
+    assert_eq!(sink_aggregates.len(), 2, "{sink_aggregates:#?}");
+    assert!(
+        sink_aggregates[0].contains("numRecordsOutPerSecond") && !sink_aggregates[1].contains("numRecordsOutPerSecond")
+    );
+    let out: Value = serde_json::from_str(&run.stdout).unwrap();
+    let v =
+        out["jobs"][0]["vertices"].as_array().unwrap().iter().find(|v| v["id"] == sink_id.as_str()).unwrap().clone();
+    assert!(v["records_in_per_s"].is_number() && v["records_out_per_s"].is_null(), "{v}");
+    // The other vertices never needed their own list.
+    let lists = seen.iter().filter(|p| p.ends_with("/subtasks/metrics")).count();
+    assert_eq!(lists, 2, "the first vertex's and the sink's: {seen:#?}");
+}
