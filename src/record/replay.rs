@@ -15,21 +15,36 @@ mod bundled {
 }
 
 enum Store {
-    Dir(PathBuf),
+    Dir {
+        dir: PathBuf,
+        /// Files already checked to stay inside the recording, with their real path: a body is
+        /// read many times in a long replay, and resolving links costs a syscall per component.
+        checked: std::sync::Mutex<HashMap<String, PathBuf>>,
+    },
     Embedded(&'static [(&'static str, &'static [u8])]),
 }
 
 impl Store {
     fn read(&self, rel: &str) -> Result<Vec<u8>, String> {
         match self {
-            Store::Dir(dir) => {
+            Store::Dir { dir, checked } => {
                 let p = dir.join(rel);
-                // A symbolic link inside the recording must not lead out of it.
-                let real = p.canonicalize().map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-                let root = dir.canonicalize().map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-                if !real.starts_with(&root) {
-                    return Err(format!("{} points outside the recording", p.display()));
-                }
+                let known = checked.lock().ok().and_then(|c| c.get(rel).cloned());
+                let real = match known {
+                    Some(real) => real,
+                    None => {
+                        // A symbolic link inside the recording must not lead out of it.
+                        let real = p.canonicalize().map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                        let root = dir.canonicalize().map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+                        if !real.starts_with(&root) {
+                            return Err(format!("{} points outside the recording", p.display()));
+                        }
+                        if let Ok(mut c) = checked.lock() {
+                            c.insert(rel.to_string(), real.clone());
+                        }
+                        real
+                    }
+                };
                 std::fs::read(&real).map_err(|e| format!("cannot read {}: {e}", p.display()))
             }
             Store::Embedded(files) => files
@@ -55,7 +70,7 @@ pub struct Replay {
 
 impl Replay {
     pub fn open(dir: &Path) -> Result<Replay, String> {
-        let store = Store::Dir(dir.to_path_buf());
+        let store = Store::Dir { dir: dir.to_path_buf(), checked: Default::default() };
         Self::load(dir.display().to_string(), store)
     }
 
@@ -167,7 +182,9 @@ impl Replay {
             return Err(format!("recording {} holds no response to this request", self.name));
         };
         let poll = self.polls.get(i).map(|p| p.0).unwrap_or(u32::MAX);
-        let Some(entry) = entries.iter().rev().find(|e| e.poll <= poll) else {
+        // Entries are in poll order (sorted at load): the latest at or before this poll.
+        let at = entries.partition_point(|e| e.poll <= poll);
+        let Some(entry) = at.checked_sub(1).map(|i| &entries[i]) else {
             return Err(format!(
                 "recording {} first answers this request at poll {}, after poll {poll}",
                 self.name, entries[0].poll
