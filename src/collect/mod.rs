@@ -117,8 +117,9 @@ impl Collector {
     }
 
     /// Live, with several sources: a poll waits at most `budget` for a source (the poll
-    /// interval, say); a late one contributes its last good answer, marked with its age, while
-    /// its request goes on. Without it (replays, recordings) every poll waits for every source.
+    /// interval, say); a late one is marked late and brings nothing this poll, while its request
+    /// goes on and its answer serves the next poll. Without a budget (replays, recordings)
+    /// every poll waits for every source.
     pub fn with_budget(mut self, budget: Duration) -> Collector {
         let count = usize::from(self.sources.flink.is_some())
             + self.sources.scrapes.len()
