@@ -423,6 +423,24 @@ impl Resolver<'_> {
         Ok(out)
     }
 
+    /// A secret the profile names: `<field>_env` (a variable that must be set) or `<field>_file`.
+    fn profile_secret(
+        &mut self,
+        name: &str,
+        field: &str,
+        var: &Option<String>,
+        file: &Option<PathBuf>,
+    ) -> Result<Option<Secret>, String> {
+        match (var, file) {
+            (Some(var), _) => {
+                let value = self.secret_env(var, &format!("{name}: {field}_env"))?;
+                value.map(Some).ok_or_else(|| format!("{name}: {field}_env names {}, which is not set", shown_var(var)))
+            }
+            (None, Some(path)) => Ok(Some(read_secret_file(path, &format!("{name}: {field}_file"))?)),
+            (None, None) => Ok(None),
+        }
+    }
+
     /// Credentials: `BPTOP_<SOURCE>_TOKEN`, `_USER`, `_PASSWORD` beat the profile's; TLS and
     /// headers: flags beat the profile's, field by field.
     fn access(&mut self, name: &str, prefix: &str, conn: Option<&Connection>, cli: &Access) -> Result<Access, String> {
@@ -435,36 +453,17 @@ impl Resolver<'_> {
         // Credentials from the environment replace the profile's scheme: a token there
         // replaces its username and password; a username or password there replaces its token
         // (and a password alone keeps the profile's username).
-        let profile_token = |r: &mut Self| -> Result<Option<Secret>, String> {
-            match (&c.token_env, &c.token_file) {
-                (Some(var), _) => Ok(Some(
-                    r.secret_env(var, &what("token_env"))?
-                        .ok_or_else(|| format!("{name}: token_env names {}, which is not set", shown_var(var)))?,
-                )),
-                (None, Some(path)) => Ok(Some(read_secret_file(path, &what("token_file"))?)),
-                (None, None) => Ok(None),
-            }
-        };
-        let profile_password = |r: &mut Self| -> Result<Option<Secret>, String> {
-            match (&c.password_env, &c.password_file) {
-                (Some(var), _) => Ok(Some(
-                    r.secret_env(var, &what("password_env"))?
-                        .ok_or_else(|| format!("{name}: password_env names {}, which is not set", shown_var(var)))?,
-                )),
-                (None, Some(path)) => Ok(Some(read_secret_file(path, &what("password_file"))?)),
-                (None, None) => Ok(None),
-            }
-        };
         let (token, username, password) = if env_token.is_some() {
             (env_token, env_user, env_password)
         } else if env_user.is_some() || env_password.is_some() {
             let password = match env_password {
                 Some(p) => Some(p),
-                None => profile_password(self)?,
+                None => self.profile_secret(name, "password", &c.password_env, &c.password_file)?,
             };
             (None, env_user.or_else(|| c.username.clone()), password)
         } else {
-            (profile_token(self)?, c.username.clone(), profile_password(self)?)
+            let token = self.profile_secret(name, "token", &c.token_env, &c.token_file)?;
+            (token, c.username.clone(), self.profile_secret(name, "password", &c.password_env, &c.password_file)?)
         };
         let auth = match (token, username, password) {
             (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
