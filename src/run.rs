@@ -91,13 +91,7 @@ fn config_check(src: &SourceArgs) -> Result<i32, String> {
     let (path, _) = config_file(src);
     // Building the inputs checks URLs, CA and certificate files; with no endpoint there is
     // nothing to build (and no need to announce the bundled recording).
-    let has_inputs = |set: &Settings| {
-        set.replay.is_some()
-            || set.flink.is_some()
-            || !set.scrapes.is_empty()
-            || set.prometheus.is_some()
-            || set.burrow.is_some()
-    };
+    let has_inputs = |set: &Settings| set.replay.is_some() || set.endpoint_count() > 0;
     let result = settings(src).and_then(|set| if has_inputs(&set) { open_inputs(&set).map(|_| set) } else { Ok(set) });
     print!("{}", crate::config::check::render(path.as_deref(), &result));
     let _ = std::io::stdout().flush();
@@ -176,7 +170,7 @@ fn open_inputs(src: &Settings) -> Result<Inputs, String> {
         let replay = Arc::new(Replay::open(dir)?);
         return from_recording(replay, dir.display().to_string(), &opts);
     }
-    if src.flink.is_some() || !src.scrapes.is_empty() || src.prometheus.is_some() || src.burrow.is_some() {
+    if src.endpoint_count() > 0 {
         let open = |name: &str, e: &EndpointSettings| {
             if e.access.tls.insecure {
                 eprintln!(
@@ -386,7 +380,7 @@ async fn record(src: &Settings, args: &RecordArgs) -> Result<i32, String> {
     if src.replay.is_some() {
         return Err("record reads live endpoints: give --flink URL and/or --scrape URL, not --replay".into());
     }
-    if src.flink.is_none() && src.scrapes.is_empty() && src.prometheus.is_none() && src.burrow.is_none() {
+    if src.endpoint_count() == 0 {
         return Err("record needs an endpoint: --flink, --scrape, --prometheus or --burrow".into());
     }
     let inputs = open_inputs(src)?;

@@ -47,11 +47,7 @@ pub fn render(path: Option<&Path>, result: &Result<Settings, String>) -> String 
     for (job, group) in &t.lag_groups {
         let _ = writeln!(out, "  {:key_w$}  {job} = {group}", "lag group");
     }
-    let live = usize::from(set.flink.is_some())
-        + set.scrapes.len()
-        + usize::from(set.prometheus.is_some())
-        + usize::from(set.burrow.is_some());
-    let what = match (&set.replay, live) {
+    let what = match (&set.replay, set.endpoint_count()) {
         (Some(dir), _) => format!("replays {}", dir.display()),
         (None, 0) => "no endpoint: bptop replays its bundled recording".to_string(),
         (None, n) => format!("{n} endpoint{}", if n == 1 { "" } else { "s" }),

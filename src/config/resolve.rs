@@ -194,14 +194,7 @@ pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) 
         lag_groups = profile.lag_groups.iter().map(|(a, b)| (a.clone(), b.clone())).collect();
     }
     let thresholds = thresholds(&profile.thresholds, &pname, lag_groups)?;
-    let no_source = flink.is_none() && scrapes.is_empty() && prometheus.is_none() && burrow.is_none();
-    if explicit_profile && no_source && replay.is_none() {
-        // Not the bundled demo recording: a verdict on it would pass for the profile's cluster.
-        return Err(format!(
-            "profile '{pname}' names no source (flink, scrape, prometheus or burrow): add one, or give --flink URL"
-        ));
-    }
-    Ok(Settings {
+    let settings = Settings {
         flink,
         scrapes,
         prometheus,
@@ -217,7 +210,24 @@ pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) 
         profile: profile_name.map(|(n, _)| n),
         config_path,
         shown: r.shown,
-    })
+    };
+    if explicit_profile && settings.endpoint_count() == 0 && settings.replay.is_none() {
+        // Not the bundled demo recording: a verdict on it would pass for the profile's cluster.
+        return Err(format!(
+            "profile '{pname}' names no source (flink, scrape, prometheus or burrow): add one, or give --flink URL"
+        ));
+    }
+    Ok(settings)
+}
+
+impl Settings {
+    /// Live endpoints configured (0: a recording, or the bundled one, is read).
+    pub fn endpoint_count(&self) -> usize {
+        usize::from(self.flink.is_some())
+            + self.scrapes.len()
+            + usize::from(self.prometheus.is_some())
+            + usize::from(self.burrow.is_some())
+    }
 }
 
 /// A yes/no variable: 1/true/yes/on or 0/false/no/off (or empty); anything else is an error,
