@@ -1441,6 +1441,30 @@ pub async fn serve(scenario: Scenario, listener: tokio::net::TcpListener) -> std
     axum::serve(listener, router).await
 }
 
+/// Serves `router` on 127.0.0.1 (a free port) from a thread and runtime of its own, for as long
+/// as the process lives: the in-process servers of the integration tests and benchmarks, which
+/// run outside any runtime of theirs.
+pub fn serve_on_thread(router: Router) -> Result<std::net::SocketAddr, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let served = tokio::runtime::Builder::new_current_thread().enable_all().build().map(|rt| {
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+                let _ = tx.send(listener.local_addr());
+                axum::serve(listener, router).await
+            })
+        });
+        if let Ok(Err(e)) | Err(e) = served {
+            eprintln!("in-process server stopped: {e}");
+        }
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(10)) {
+        Ok(Ok(addr)) => Ok(addr),
+        Ok(Err(e)) => Err(format!("cannot listen on 127.0.0.1: {e}")),
+        Err(_) => Err("the in-process server did not start within 10 s".into()),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------------------------

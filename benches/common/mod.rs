@@ -19,16 +19,7 @@ use bptop::sources::http::{Fetcher, HttpOptions};
 /// the process.
 pub fn serve_sim(scenario: Scenario, latency: Duration) -> String {
     let router = bptop::sim::router_with_latency(Arc::new(scenario), latency);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            tx.send(listener.local_addr().expect("addr")).expect("send addr");
-            axum::serve(listener, router).await.expect("serve");
-        });
-    });
-    format!("http://{}", rx.recv_timeout(Duration::from_secs(10)).expect("server started"))
+    format!("http://{}", bptop::sim::serve_on_thread(router).expect("server started"))
 }
 
 /// A collector over one Flink REST endpoint, as `bptop --flink URL --concurrency N` builds it.

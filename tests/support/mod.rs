@@ -29,16 +29,7 @@ impl Server {
 }
 
 pub fn serve(router: axum::Router) -> Server {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            tx.send(listener.local_addr().expect("addr")).expect("send addr");
-            axum::serve(listener, router).await.expect("serve");
-        });
-    });
-    Server { addr: rx.recv_timeout(Duration::from_secs(10)).expect("server started") }
+    Server { addr: bptop::sim::serve_on_thread(router).expect("server started") }
 }
 
 /// Serves exposition text at `/metrics`, as an exporter does.
