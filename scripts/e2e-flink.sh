@@ -23,29 +23,23 @@ PYFLINK=$("$venv/bin/python" -c 'import os, pyflink; print(os.path.dirname(pyfli
 command -v javac >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq >/dev/null; apt-get install -y -qq openjdk-17-jdk-headless >/dev/null; }
 java -version 2>&1 | head -1
 
-cargo build --quiet --release
-bin=$PWD/target/release/bptop
-work=$(mktemp -d)
-pids=()
-cleanup() {
+source scripts/e2e-lib.sh
+# The cluster's processes, by the PID files Flink writes into its own env.pid.dir.
+stop_more() {
   for f in "$work"/pid/*.pid; do
     [ -f "$f" ] && while read -r p; do kill "$p" 2>/dev/null || true; done <"$f"
   done
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   sleep 1
   for f in "$work"/pid/*.pid; do
     [ -f "$f" ] && while read -r p; do kill -9 "$p" 2>/dev/null || true; done <"$f"
   done
-  rm -rf "$work"
 }
-trap cleanup EXIT
 
 echo "== compiling the jobs"
 mkdir -p "$work/classes"
 javac -cp "$PYFLINK/lib/*" -d "$work/classes" scripts/e2e-flink/BptopE2eJobs.java
 jar cf "$work/jobs.jar" -C "$work/classes" .
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 rest_port=$(free_port)
 rpc_port=$(free_port)
 mkdir -p "$work/conf" "$work/pid" "$work/log"

@@ -25,22 +25,12 @@ fi
 nginx -v 2>&1
 openssl version
 
-cargo build --quiet --release
-bin=$PWD/target/release/bptop
-work=$(mktemp -d)
+source scripts/e2e-lib.sh
+# nginx's workers (not root) read the htpasswd file under it.
 chmod 755 "$work"
 # The developer's own config file and BPTOP_* settings stay out of these checks.
 while read -r var; do unset "$var"; done < <(env | sed -n 's/^\(BPTOP_[A-Z_]*\)=.*/\1/p')
 export XDG_CONFIG_HOME=$work/no-config
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 echo "== certificates (openssl)"
 pki=$work/pki

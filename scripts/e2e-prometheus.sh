@@ -15,18 +15,7 @@ if ! command -v prometheus >/dev/null; then
 fi
 prometheus --version 2>&1 | head -1
 
-cargo build --quiet --release
-bin=$PWD/target/release/bptop
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+source scripts/e2e-lib.sh
 
 # The exporter: one exposition file, the Flink reporter's text and the lag exporter's.
 mkdir -p "$work/exporter"
