@@ -4,6 +4,8 @@
 //! bundled real recording (a 4-vertex job), at the same terminal size.
 
 mod common;
+#[path = "../tests/support/demo.rs"]
+mod demo;
 
 use bptop::collect::PollEvent;
 use bptop::ui::app::{App, Msg};
@@ -17,7 +19,7 @@ const THEME: Theme = Theme { color: true, ascii: false };
 /// The dashboard after `polls` polls of a big generated job (2 s apart, Flink measuring every
 /// 10 s), so the verdict rests on a full window and the sparklines have points.
 fn big_job_app(vertices: usize, parallelism: u32, polls: usize) -> App {
-    let template = common::snapshot_of(bptop::sim::Scenario::generated_chain(vertices, parallelism));
+    let template = common::snapshot_of(flink_sim::Scenario::generated_chain(vertices, parallelism));
     let mut app = App::new("bench", true, 2000, 0);
     for p in 0..polls {
         let mut snap = template.clone();
@@ -34,7 +36,7 @@ fn frame(c: &mut Criterion) {
     let (w, h) = (160, 48);
     let big = big_job_app(200, 32, 10);
     assert_eq!(big.vertex_rows().len(), 200, "the chain view lists every vertex");
-    let small = bptop::ui::demo::app_from_recording(
+    let small = demo::app_from_recording(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/real/slow-sink"),
         "real/slow-sink",
         None,

@@ -55,7 +55,7 @@ fn main() {
     let concurrency: usize = common::arg("--concurrency", 16);
     let runs: usize = common::arg("--runs", 3);
     let url = common::serve_sim(
-        bptop::sim::Scenario::generated_chain(vertices, parallelism),
+        flink_sim::Scenario::generated_chain(vertices, parallelism),
         Duration::from_millis(latency_ms),
     );
     // Two workers, as on the two-core machines this is measured on; the server has its own.

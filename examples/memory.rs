@@ -62,7 +62,7 @@ fn main() {
     let interval_s: f64 = common::arg("--interval-s", 2.0);
     let interval_ms = (interval_s * 1000.0) as i64;
     let polls = (hours * 3600.0 / interval_s).round() as usize;
-    let template = common::snapshot_of(bptop::sim::Scenario::generated_chain(vertices, parallelism));
+    let template = common::snapshot_of(flink_sim::Scenario::generated_chain(vertices, parallelism));
     let subtask_values: usize = template.jobs[0].vertices.iter().map(|v| v.subtasks.len()).sum();
     println!(
         "job: {vertices} vertices at parallelism {parallelism} ({subtask_values} subtasks with values), {polls} polls {interval_s} s apart = {hours} h"
@@ -87,11 +87,11 @@ fn main() {
             );
         }
     }
-    let d = app.diagnosis.as_ref().expect("a diagnosis");
+    let d = app.diagnosis().expect("a diagnosis");
     println!(
         "verdict after {polls} polls: {} ({} forecasts, {} snapshots kept whole)",
         d.jobs[0].summary,
         d.forecasts.len(),
-        app.history.len()
+        app.history().len()
     );
 }

@@ -10,10 +10,12 @@ use std::error::Error;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use bptop::ui::demo::app_from_recording;
+#[path = "../tests/support/demo.rs"]
+mod demo;
 use bptop::ui::keymap::Key;
 use bptop::ui::theme::Theme;
 use bptop::ui::{app::Msg, view};
+use demo::app_from_recording;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};

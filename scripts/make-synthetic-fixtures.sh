@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Regenerates fixtures/synthetic/<scenario>/ (index.jsonl, manifest.json, bodies/) by recording
-# the Flink simulator (`bptop simulate`) with `bptop record`, so the recorded requests are
+# the Flink simulator (crates/flink-sim) with `bptop record`, so the recorded requests are
 # exactly the ones bptop makes. expected.json files are written by hand and kept.
 #
 # usage: scripts/make-synthetic-fixtures.sh [scenario-name …]   (default: every scenario)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --quiet --release
+cargo build --quiet --release --bin bptop --bin flink-sim
 bin=target/release/bptop
+sim=target/release/flink-sim
 
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
@@ -24,7 +25,7 @@ for name in "${names[@]}"; do
   if grep -q '"ramp"' "$scenario"; then polls=50; interval=1s; else polls=3; interval=2s; fi
   out=fixtures/synthetic/$name
   log=$(mktemp)
-  "$bin" simulate --scenario "$scenario" --listen 127.0.0.1:0 >"$log" 2>&1 &
+  "$sim" --scenario "$scenario" --listen 127.0.0.1:0 >"$log" 2>&1 &
   sim_pid=$!
   for _ in $(seq 50); do grep -q '^listening on ' "$log" && break; sleep 0.1; done
   url=$(sed -n 's/^listening on //p' "$log")
@@ -40,7 +41,7 @@ for name in "${names[@]}"; do
   fi
   seconds=$(python3 -c "import sys; i=sys.argv[1]; print(float(i.rstrip('s'))*int(sys.argv[2]))" "$interval" "$polls")
   "$bin" record --flink "$url" "${job_args[@]}" --interval "$interval" --duration "${seconds}s" \
-    --out "$out" --note "synthetic: bptop simulate --scenario $scenario" 2>&1 | tail -1
+    --out "$out" --note "synthetic: flink-sim --scenario $scenario" 2>&1 | tail -1
   [ -n "$keep" ] && printf '%s\n' "$keep" >"$out/expected.json"
   started=$(sed -n 's/^simulation clock started_ms=//p' "$log")
   echo "$name: simulation clock started_ms=$started"

@@ -5,13 +5,14 @@
 #
 #   bash scripts/verdict-diff.sh [BASE_REV]     (default: c979eaf, main before issue 12)
 #
-# BASE_REV is built from a git worktree in target/verdict-base (its own target directory, so
-# the two builds never share artefacts); the first run takes a release build's time.
+# BASE_REV is built from a git worktree outside this one (a workspace may not nest another), in
+# ${TMPDIR:-/tmp}/bptop-verdict-base-REV with its own target directory, kept between runs: the
+# first run takes a release build's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base_rev=${1:-c979eaf}
 root=$PWD
-base_dir=$root/target/verdict-base
+base_dir=${TMPDIR:-/tmp}/bptop-verdict-base-$base_rev
 
 cargo build --quiet --release
 new_bin=$root/target/release/bptop

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::model::SourceKind;
+
 pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -331,7 +333,8 @@ pub struct LagGroup {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SourceReport {
     pub name: String,
-    pub kind: String,
+    #[serde(serialize_with = "kind_name")]
+    pub kind: SourceKind,
     pub endpoint: String,
     pub ok: bool,
     pub error: Option<String>,
@@ -361,5 +364,14 @@ pub struct Diagnosis {
     /// When the lag rows were read: older than `at_ms` when the lag source failed since (the
     /// last rows are kept, not dropped).
     pub lag_as_of_ms: Option<i64>,
+    /// When the jobs were last read, when that is older than `at_ms`: the sources of jobs
+    /// failed since while another source answered (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jobs_as_of_ms: Option<i64>,
     pub sources: Vec<SourceReport>,
+}
+
+/// A source kind in the JSON: its name ("flink", "prometheus-text", …).
+fn kind_name<S: serde::Serializer>(kind: &SourceKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(kind.name())
 }

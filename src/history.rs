@@ -123,7 +123,7 @@ impl History {
                 // poll of the same measurement replaces the earlier (Flink stamps the time
                 // before it fetches, so the first poll can still carry the old values), and a
                 // poll without busy/backpressured/idle data adds nothing.
-                if !crate::analysis::window::has_time_data(v) {
+                if !v.has_time_data() {
                     continue;
                 }
                 if let Some(t) = v.measured_at_ms {

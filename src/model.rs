@@ -247,6 +247,17 @@ pub struct Vertex {
 }
 
 impl Vertex {
+    /// True when the busy/backpressured/idle triple says something: all three zero (or all
+    /// absent) is what Flink answers before it has measured anything. A legacy source reports
+    /// busy as NaN next to zeros: that is data (busy unknown), not silence.
+    pub fn has_time_data(&self) -> bool {
+        let s = &self.stats;
+        let triple = [s.get(Metric::Busy).max, s.get(Metric::Backpressured).max, s.get(Metric::Idle).max];
+        let any_positive = triple.iter().any(|x| x.is_some_and(|x| x > 0.0));
+        let busy_nan_beside_others = triple[0].is_none() && triple[1..].iter().any(Option::is_some);
+        any_positive || busy_nan_beside_others
+    }
+
     pub fn new(id: &str, name: &str, parallelism: u32) -> Vertex {
         Vertex {
             id: id.to_string(),
@@ -308,12 +319,80 @@ impl Job {
     }
 }
 
+/// The kinds of system bptop reads: the registry every other module asks, so that a kind's
+/// name is spelled once (recordings, reports and the dashboard use `name`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    /// Flink's REST API: the job graph and its metrics.
+    Flink,
+    /// An exposition text read directly (`--scrape`): a Flink reporter, a lag exporter.
+    PrometheusText,
+    /// A Prometheus server's query API.
+    Prometheus,
+    /// Burrow's v3 HTTP API: consumer lag.
+    Burrow,
+}
+
+impl SourceKind {
+    pub const ALL: [SourceKind; 4] =
+        [SourceKind::Flink, SourceKind::PrometheusText, SourceKind::Prometheus, SourceKind::Burrow];
+
+    /// The kind's name in recordings' manifests, reports and the JSON.
+    pub const fn name(self) -> &'static str {
+        match self {
+            SourceKind::Flink => "flink",
+            SourceKind::PrometheusText => "prometheus-text",
+            SourceKind::Prometheus => "prometheus",
+            SourceKind::Burrow => "burrow",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<SourceKind> {
+        SourceKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Whether a source of this kind tells which jobs run (Burrow only knows consumer groups).
+    pub fn reads_jobs(self) -> bool {
+        !matches!(self, SourceKind::Burrow)
+    }
+
+    /// What a source of this kind gives, in a report's words.
+    pub fn gives(self) -> &'static str {
+        match self {
+            SourceKind::Flink => "the job graph and REST metrics",
+            SourceKind::PrometheusText => "what it exposes: reporter metrics, consumer lag",
+            SourceKind::Prometheus => "the Flink and lag metrics the server holds",
+            SourceKind::Burrow => "consumer lag",
+        }
+    }
+}
+
+impl std::fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What one poll of one source gave: jobs (from REST or a reporter), lag rows, and how it went.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourcePoll {
+    pub jobs: Vec<Job>,
+    pub lag: Vec<LagRow>,
+    pub health: SourceHealth,
+}
+
+impl SourcePoll {
+    /// No data, with this health (a poll that could not run, or failed).
+    pub fn empty(health: SourceHealth) -> SourcePoll {
+        SourcePoll { jobs: Vec::new(), lag: Vec::new(), health }
+    }
+}
+
 /// Health of one configured endpoint at the time of a snapshot.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SourceHealth {
     pub name: String,
-    /// "flink", later "prometheus", "burrow", …
-    pub kind: String,
+    pub kind: SourceKind,
     /// Base URL or recording path, without credentials.
     pub endpoint: String,
     pub ok: bool,
@@ -362,6 +441,16 @@ pub struct Snapshot {
     /// Consumer lag rows from every lag source.
     pub lag: Vec<LagRow>,
     pub sources: Vec<SourceHealth>,
+}
+
+impl Snapshot {
+    /// Whether this poll says which jobs there are: some source that reads jobs answered, or
+    /// it brought jobs, or it is history from a server (no sources), or no source of the poll
+    /// reads jobs at all. False during an outage of Flink while a lag source still answers.
+    pub fn knows_jobs(&self) -> bool {
+        let mut readers = self.sources.iter().filter(|s| s.kind.reads_jobs()).peekable();
+        !self.jobs.is_empty() || readers.peek().is_none() || readers.any(|s| s.ok)
+    }
 }
 
 /// Hand-built snapshots for the tests of the pure core and the dashboard.

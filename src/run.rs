@@ -1,41 +1,28 @@
-//! The commands: wiring of sources, history, analysis and reports. Returns the exit code.
+//! The commands: each opens its inputs, drives a session and hands the result to a surface.
+//! Returns the exit code.
 
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::analysis::{self, Thresholds};
-use crate::cli::{
-    Cli, Command, ConfigCommand, DiagnoseArgs, FailOn, Format, RecordArgs, ServeArgs, SimulateArgs, SourceArgs,
-};
-use crate::collect::{now_ms, Collector, Sources};
-use crate::config::{EndpointSettings, Settings};
+use crate::analysis::Thresholds;
+use crate::cli::{Cli, Command, ConfigCommand, DiagnoseArgs, FailOn, Format, RecordArgs, ServeArgs, SourceArgs};
+use crate::collect::{job_filter, now_ms, Inputs};
+use crate::config::Settings;
 use crate::diagnosis::Severity;
-use crate::history::History;
 use crate::record::{Recorder, Replay, SourceInfo};
 use crate::report::{self, InputInfo};
-use crate::sources::burrow::BurrowSource;
-use crate::sources::flink::{FlinkSource, JobFilter};
-use crate::sources::http::{Fetcher, HttpOptions};
-use crate::sources::prometheus::PromSource;
-use crate::sources::scrape::ScrapeSource;
+use crate::session::Session;
 
 /// Exit codes of `diagnose` (DESIGN.md). 2 is clap's own usage error.
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_VERDICT: i32 = 1;
 pub const EXIT_CANNOT_DIAGNOSE: i32 = 3;
 
-/// Polls kept whole for classification: long enough to smooth Flink's cached values
-/// (about five polls repeat one value), short enough to follow a change within ~20 s.
-const CLASSIFY_WINDOW: usize = 10;
-/// Points per series: one hour at the default 2 s interval.
-const SERIES_CAPACITY: usize = 1800;
-
 pub async fn run(cli: Cli) -> i32 {
     let result = match cli.command {
         Some(Command::Config(ConfigCommand::Path)) => config_path(&cli.source),
         Some(Command::Config(ConfigCommand::Check)) => config_check(&cli.source),
-        Some(Command::Simulate(args)) => simulate(&args).await,
         command => match settings(&cli.source) {
             Err(e) => Err(e),
             Ok(set) => match command {
@@ -92,230 +79,45 @@ fn config_check(src: &SourceArgs) -> Result<i32, String> {
     // Building the inputs checks URLs, CA and certificate files; with no endpoint there is
     // nothing to build (and no need to announce the bundled recording).
     let has_inputs = |set: &Settings| set.replay.is_some() || set.endpoint_count() > 0;
-    let result = settings(src).and_then(|set| if has_inputs(&set) { open_inputs(&set).map(|_| set) } else { Ok(set) });
+    let result = settings(src).and_then(|set| if has_inputs(&set) { Inputs::open(&set).map(|_| set) } else { Ok(set) });
     print!("{}", crate::config::check::render(path.as_deref(), &result));
     let _ = std::io::stdout().flush();
     Ok(if result.is_ok() { EXIT_OK } else { EXIT_CANNOT_DIAGNOSE })
 }
 
-fn http_options(set: &Settings, endpoint: Option<&EndpointSettings>) -> HttpOptions {
-    HttpOptions {
-        request_timeout: set.timeout,
-        connect_timeout: set.timeout.min(std::time::Duration::from_secs(3)),
-        max_concurrency: set.concurrency,
-        retry: crate::sources::retry::RetryPolicy { retries: set.retries, ..Default::default() },
-        access: endpoint.map(|e| e.access.clone()).unwrap_or_default(),
-    }
-}
-
-fn job_filter(src: &Settings) -> JobFilter {
-    match &src.job {
-        Some(j) if !j.trim().is_empty() => JobFilter::Named(j.trim().to_string()),
-        _ => JobFilter::Active,
-    }
-}
-
-/// The configured sources, live or from a recording.
-struct Inputs {
-    flink: Option<Fetcher>,
-    scrapes: Vec<Fetcher>,
-    prometheus: Option<Fetcher>,
-    burrow: Option<Fetcher>,
-    replay: Option<Arc<Replay>>,
-    /// What the reports call the input.
-    label: String,
-}
-
-impl Inputs {
-    fn collector(&self, src: &Settings, recorder: Option<Arc<Recorder>>) -> Collector {
-        self.collector_with(job_filter(src), recorder)
-    }
-
-    fn collector_with(&self, filter: JobFilter, recorder: Option<Arc<Recorder>>) -> Collector {
-        let with_rec = |f: &Fetcher| match &recorder {
-            Some(r) => f.clone().with_recorder(r.clone()),
-            None => f.clone(),
-        };
-        let sources = Sources {
-            flink: self.flink.as_ref().map(|f| FlinkSource::new(with_rec(f), filter.clone())),
-            scrapes: self.scrapes.iter().map(|f| ScrapeSource::new(with_rec(f))).collect(),
-            prometheus: self.prometheus.as_ref().map(|f| PromSource::new(with_rec(f))),
-            burrow: self.burrow.as_ref().map(|f| BurrowSource::new(with_rec(f))),
-        };
-        Collector::new(sources, self.replay.clone(), recorder).with_job_filter(filter)
-    }
-
-    /// (name, kind, endpoint) of every source, for the dashboard and recordings.
-    fn list(&self) -> Vec<(String, String, String)> {
-        let mut out = Vec::new();
-        if let Some(f) = &self.flink {
-            out.push((f.source().to_string(), "flink".to_string(), f.endpoint()));
-        }
-        for f in &self.scrapes {
-            out.push((f.source().to_string(), "prometheus-text".to_string(), f.endpoint()));
-        }
-        if let Some(f) = &self.prometheus {
-            out.push((f.source().to_string(), "prometheus".to_string(), f.endpoint()));
-        }
-        if let Some(f) = &self.burrow {
-            out.push((f.source().to_string(), "burrow".to_string(), f.endpoint()));
-        }
-        out
-    }
-}
-
-fn open_inputs(src: &Settings) -> Result<Inputs, String> {
-    let opts = http_options(src, None);
-    if let Some(dir) = &src.replay {
-        let replay = Arc::new(Replay::open(dir)?);
-        return from_recording(replay, dir.display().to_string(), &opts);
-    }
-    if src.endpoint_count() > 0 {
-        let open = |name: &str, e: &EndpointSettings| {
-            if e.access.tls.insecure {
-                eprintln!(
-                    "bptop: WARNING: {name}: TLS certificates of {} are NOT verified (--insecure): anyone on \
-                     the path can read and change the answers and see the credentials sent",
-                    crate::sources::http::redact_url(&e.url)
-                );
-            }
-            Fetcher::http(name, &e.url, &http_options(src, Some(e)))
-        };
-        let flink = src.flink.as_ref().map(|e| open("flink", e)).transpose()?;
-        let prometheus = src.prometheus.as_ref().map(|e| open("prometheus", e)).transpose()?;
-        let burrow = src.burrow.as_ref().map(|e| open("burrow", e)).transpose()?;
-        let scrapes = src
-            .scrapes
-            .iter()
-            .enumerate()
-            .map(|(i, e)| open(&format!("scrape-{}", i + 1), e))
-            .collect::<Result<Vec<_>, _>>()?;
-        let label = [&flink, &prometheus, &burrow]
-            .into_iter()
-            .flatten()
-            .chain(scrapes.iter())
-            .map(|f| f.endpoint())
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Ok(Inputs { flink, scrapes, prometheus, burrow, replay: None, label });
-    }
-    let replay = Arc::new(Replay::bundled()?);
-    eprintln!(
-        "bptop: no --flink given: replaying the {} (use --flink URL for your cluster)",
-        crate::record::BUNDLED_NAME
-    );
-    from_recording(replay, crate::record::BUNDLED_SHORT.to_string(), &opts)
-}
-
-/// A collector over every source a recording holds (for the dashboard's demo state and tests).
-pub fn collector_for_recording(replay: Arc<Replay>, filter: JobFilter) -> Result<Collector, String> {
-    let inputs = from_recording(replay, String::new(), &HttpOptions::default())?;
-    Ok(inputs.collector_with(filter, None))
-}
-
-/// Every source of the recording that bptop can read, by its kind in the manifest.
-fn from_recording(replay: Arc<Replay>, label: String, opts: &HttpOptions) -> Result<Inputs, String> {
-    let mut inputs = Inputs {
-        flink: None,
-        scrapes: Vec::new(),
-        prometheus: None,
-        burrow: None,
-        replay: Some(replay.clone()),
-        label,
-    };
-    for s in &replay.manifest().sources {
-        if !replay.has_source(&s.name) {
-            continue;
-        }
-        match s.kind.as_str() {
-            "flink" => inputs.flink = Some(Fetcher::replay(&s.name, replay.clone(), opts)),
-            "prometheus-text" => inputs.scrapes.push(Fetcher::replay(&s.name, replay.clone(), opts)),
-            "prometheus" => inputs.prometheus = Some(Fetcher::replay(&s.name, replay.clone(), opts)),
-            "burrow" => inputs.burrow = Some(Fetcher::replay(&s.name, replay.clone(), opts)),
-            _ => {}
-        }
-    }
-    if inputs.flink.is_none() && inputs.scrapes.is_empty() && inputs.prometheus.is_none() && inputs.burrow.is_none() {
-        return Err(format!("recording {} has no responses of a source bptop reads", replay.name()));
-    }
-    Ok(inputs)
-}
-
 async fn diagnose(src: &Settings, args: &DiagnoseArgs) -> Result<i32, String> {
-    let inputs = open_inputs(src)?;
-    let replay = inputs.replay.clone();
-    let label = inputs.label.clone();
-    let collector = inputs.collector(src, None).with_budget(poll_budget(src));
+    let inputs = Inputs::open(src)?;
+    let replaying = inputs.replay().is_some();
+    let collector = inputs.collector(job_filter(src), None).with_budget(poll_budget(src));
     let samples = match (args.samples, collector.replay_polls()) {
         (Some(n), Some(polls)) => (n as usize).min(polls),
         (Some(n), None) => n as usize,
         (None, Some(polls)) => polls,
         (None, None) => 3,
     };
-    let mut history = History::new(CLASSIFY_WINDOW, SERIES_CAPACITY);
+    let mut session = Session::new(diagnose_thresholds(&src.thresholds, args));
     // History from the Prometheus server first, so trends exist from the first poll.
-    let mut backfilled = 0;
     match collector.backfill(args.backfill.as_secs_f64(), src.interval.as_secs_f64()).await {
-        Ok(snaps) => {
-            backfilled = snaps.len();
-            for s in snaps {
-                history.push(s);
-            }
-        }
+        Ok(snaps) => session.backfill(snaps),
         Err(e) => eprintln!("bptop: no backfill from Prometheus: {e}"),
     }
-    let mut last_error = None;
-    let mut failed_polls = 0;
-    let mut latest_sources = Vec::new();
     for i in 0..samples {
-        if i > 0 && replay.is_none() {
+        if i > 0 && !replaying {
             tokio::time::sleep(src.interval).await;
         }
         // The last poll waits for every source (up to its timeout): the verdict should have
         // all there is; earlier ones go on without a late source.
         let snap = if i + 1 == samples { collector.poll_within(i, None).await } else { collector.poll(i).await };
-        // A poll fails when no source answered; one failing source among several is partial.
-        let failed = if snap.sources.iter().all(|s| !s.ok) {
-            snap.sources.iter().find_map(|s| s.error.clone()).or_else(|| Some("no source answered".into()))
-        } else {
-            None
-        };
-        latest_sources = snap.sources.clone();
-        match failed {
-            // A failed poll adds nothing: the verdict rests on the polls that answered, and
-            // the report says the source is failing now.
-            Some(e) => {
-                last_error = Some(e);
-                failed_polls += 1;
-            }
-            None => history.push(snap),
-        }
+        session.observe(snap);
     }
-    if history.is_empty() {
-        return Err(format!("could not diagnose: {}", last_error.unwrap_or_else(|| "no poll answered".into())));
-    }
-    let thresholds = diagnose_thresholds(&src.thresholds, args);
-    let mut diagnosis = analysis::diagnose(&history, &thresholds);
-    // Every request for metrics failed: the graph alone is no diagnosis.
-    let all_unknown =
-        diagnosis.jobs.iter().all(|j| j.vertices.iter().all(|v| v.class == crate::diagnosis::Class::Unknown));
-    let first_failure = diagnosis.sources.iter().flat_map(|s| s.partial_errors.first()).next().cloned();
-    if all_unknown && diagnosis.jobs.iter().all(|j| j.state == "RUNNING") {
-        if let Some(e) = first_failure {
-            return Err(format!("could not diagnose: every metrics request failed, e.g. {e}"));
-        }
-    }
-    if last_error.is_some() {
-        // Report the sources as they are now, not as they were at the last good poll.
-        diagnosis.sources = analysis::source_reports(&latest_sources);
-        diagnosis.severity = diagnosis.severity.max(Severity::Warning);
-    }
+    let diagnosis = session.verdict()?;
+    let counts = session.counts();
     let input = InputInfo {
-        mode: if replay.is_some() { "replay" } else { "live" }.into(),
-        source: label,
-        polls: samples,
-        polls_failed: failed_polls,
-        backfilled,
+        mode: if replaying { "replay" } else { "live" }.into(),
+        source: inputs.label().to_string(),
+        polls: counts.taken,
+        polls_failed: counts.failed,
+        backfilled: counts.backfilled,
     };
     let text = match args.format {
         Format::Text => report::text(&diagnosis, &input),
@@ -363,10 +165,10 @@ fn poll_budget(src: &Settings) -> std::time::Duration {
 }
 
 async fn watch(src: &Settings) -> Result<i32, String> {
-    let inputs = open_inputs(src)?;
-    let collector = inputs.collector(src, None).with_budget(poll_budget(src));
+    let inputs = Inputs::open(src)?;
+    let collector = inputs.collector(job_filter(src), None).with_budget(poll_budget(src));
     let opts = crate::ui::WatchOptions {
-        label: inputs.label.clone(),
+        label: inputs.label().to_string(),
         sources: inputs.list(),
         interval: src.interval,
         theme: crate::ui::theme::Theme::from_settings(src.theme),
@@ -383,13 +185,17 @@ async fn record(src: &Settings, args: &RecordArgs) -> Result<i32, String> {
     if src.endpoint_count() == 0 {
         return Err("record needs an endpoint: --flink, --scrape, --prometheus or --burrow".into());
     }
-    let inputs = open_inputs(src)?;
-    let sources = inputs.list().into_iter().map(|(name, kind, base_url)| SourceInfo { name, kind, base_url }).collect();
+    let inputs = Inputs::open(src)?;
+    let sources = inputs
+        .list()
+        .into_iter()
+        .map(|(name, kind, base_url)| SourceInfo { name, kind: kind.name().to_string(), base_url })
+        .collect();
     let interval_ms = src.interval.as_millis() as u64;
     let recorder = Arc::new(Recorder::create(&args.out, sources, &args.note, interval_ms, now_ms(), now_ms)?);
-    let collector = inputs.collector(src, Some(recorder.clone()));
+    let collector = inputs.collector(job_filter(src), Some(recorder.clone()));
     // The history a later replay will backfill from, recorded like any other answer.
-    if let Err(e) = collector.backfill(600.0, src.interval.as_secs_f64()).await {
+    if let Err(e) = collector.backfill(crate::session::BACKFILL_S, src.interval.as_secs_f64()).await {
         eprintln!("bptop: no backfill from Prometheus: {e}");
     }
     let polls = (args.duration.as_secs_f64() / src.interval.as_secs_f64()).round().max(1.0) as usize;
@@ -433,15 +239,6 @@ async fn serve_recording(src: &Settings, args: &ServeArgs) -> Result<i32, String
     let replay = Arc::new(Replay::open(dir)?);
     let listener = bind(&args.listen).await?;
     crate::record::serve::serve(replay, &args.source, args.speed, listener).await.map_err(|e| e.to_string())?;
-    Ok(EXIT_OK)
-}
-
-async fn simulate(args: &SimulateArgs) -> Result<i32, String> {
-    let text =
-        std::fs::read_to_string(&args.scenario).map_err(|e| format!("cannot read {}: {e}", args.scenario.display()))?;
-    let scenario = crate::sim::Scenario::from_json(&text).map_err(|e| format!("{}: {e}", args.scenario.display()))?;
-    let listener = bind(&args.listen).await?;
-    crate::sim::serve(scenario, listener).await.map_err(|e| e.to_string())?;
     Ok(EXIT_OK)
 }
 

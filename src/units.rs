@@ -1,4 +1,7 @@
-//! How numbers read to a person: ratios as percentages, rates with k/M, durations in h/min/s.
+//! How numbers read to a person (ratios as percentages, rates with k/M, durations in h/min/s),
+//! and how a person's numbers are read (durations like "2s", ratios within bounds).
+
+use std::time::Duration;
 
 /// 0.998 → "99.8%", 0.5 → "50%", 0.002 → "0.2%", None → "?".
 pub fn pct(r: Option<f64>) -> String {
@@ -39,6 +42,34 @@ pub fn duration_s(s: f64) -> String {
         60..=3599 => format!("{} min {} s", s / 60, s % 60),
         _ if s % 3600 < 60 => format!("{} h", s / 3600),
         _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// "2s", "500ms", "1m", "1h", or plain seconds ("2", "0.5").
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().map_err(|_| format!("'{s}' is not a duration (try 2s, 500ms, 1m)"))?;
+    let secs = match unit.trim() {
+        "" | "s" | "sec" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        other => return Err(format!("unknown unit '{other}' in '{s}' (use ms, s, m or h)")),
+    };
+    if !secs.is_finite() || secs <= 0.0 || secs > 30.0 * 86400.0 {
+        return Err(format!("'{s}' is out of range"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+pub fn parse_ratio(s: &str, lo: f64, hi: f64) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;
+    if (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("'{s}' must be between {lo} and {hi}"))
     }
 }
 

@@ -45,8 +45,8 @@ fn unreachable_endpoint() {
 #[test]
 fn a_job_that_does_not_exist() {
     let scenario = std::fs::read_to_string(fixture("scenarios/healthy.json")).unwrap();
-    let sim = bptop::sim::Scenario::from_json(&scenario).unwrap();
-    let server = serve(bptop::sim::router(std::sync::Arc::new(sim)));
+    let sim = flink_sim::Scenario::from_json(&scenario).unwrap();
+    let server = serve(flink_sim::router(std::sync::Arc::new(sim)));
     let missing = "0123456789abcdef0123456789abcdef";
     let run = diagnose(&server.url(), &["--job", missing]);
     assert_one_line_error(&run, &format!("/jobs/{missing}"), "HTTP 404 Not Found");
@@ -55,8 +55,8 @@ fn a_job_that_does_not_exist() {
 #[test]
 fn a_job_name_that_matches_nothing_lists_the_jobs() {
     let scenario = std::fs::read_to_string(fixture("scenarios/healthy.json")).unwrap();
-    let sim = bptop::sim::Scenario::from_json(&scenario).unwrap();
-    let server = serve(bptop::sim::router(std::sync::Arc::new(sim)));
+    let sim = flink_sim::Scenario::from_json(&scenario).unwrap();
+    let server = serve(flink_sim::router(std::sync::Arc::new(sim)));
     let run = diagnose(&server.url(), &["--job", "no-such-job"]);
     assert_eq!(run.code, 3);
     assert!(

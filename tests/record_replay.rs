@@ -24,8 +24,8 @@ fn verdict(json: &str) -> Vec<(String, String)> {
 #[test]
 fn a_recording_replays_to_the_same_verdict_and_holds_no_secret() {
     let scenario = std::fs::read_to_string(fixture("scenarios/fan-out.json")).unwrap();
-    let sim = bptop::sim::Scenario::from_json(&scenario).unwrap();
-    let server = serve(bptop::sim::router(std::sync::Arc::new(sim)));
+    let sim = flink_sim::Scenario::from_json(&scenario).unwrap();
+    let server = serve(flink_sim::router(std::sync::Arc::new(sim)));
     let secret_url = format!("http://oncall:hunter2-s3cret@{}", server.addr);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("rec");

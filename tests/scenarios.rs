@@ -208,10 +208,10 @@ fn a_vertex_that_registers_fewer_metrics_than_the_first_is_still_read() {
     let sink = &mut scenario["jobs"][0]["vertices"][2];
     sink["metrics"].as_object_mut().unwrap().remove("records_out");
     let sink_id = sink["id"].as_str().unwrap().to_string();
-    let sim = bptop::sim::Scenario::from_json(&scenario.to_string()).unwrap();
+    let sim = flink_sim::Scenario::from_json(&scenario.to_string()).unwrap();
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let log = seen.clone();
-    let app = bptop::sim::router(std::sync::Arc::new(sim)).layer(axum::middleware::from_fn(
+    let app = flink_sim::router(std::sync::Arc::new(sim)).layer(axum::middleware::from_fn(
         move |req: axum::extract::Request, next: axum::middleware::Next| {
             log.lock().unwrap().push(req.uri().to_string());
             next.run(req)

@@ -20,7 +20,7 @@ const ASCII: Theme = Theme { color: true, ascii: true };
 
 /// The dashboard state after replaying `polls` polls of a recording (all when None).
 fn app_from(rel: &str, polls: Option<usize>) -> App {
-    bptop::ui::demo::app_from_recording(&fixture(rel), rel, polls).expect("recording")
+    support::demo::app_from_recording(&fixture(rel), rel, polls).expect("recording")
 }
 
 fn press(app: &mut App, keys: &[Key]) {
@@ -195,7 +195,7 @@ fn unknowns_read_as_unknown() {
 #[test]
 fn waiting_for_the_first_answer() {
     let mut app = App::new("http://flink:8081", false, 2000, 0);
-    app.expect_source("flink", "flink", "http://flink:8081");
+    app.session.expect_source("flink", bptop::model::SourceKind::Flink, "http://flink:8081");
     app.update(Msg::Poll(PollEvent::Started { at_ms: 0 }));
     app.update(Msg::Tick(7000));
     let (screen, _) = render(&app, COLOR, 80, 24);
@@ -239,14 +239,14 @@ fn consumer_lag_shows_on_the_overview_with_its_time_to_loss() {
 
 #[test]
 fn a_long_chain_builds_only_what_fits_and_scrolls_to_the_selection() {
-    use bptop::collect::{Collector, Sources};
-    use bptop::sources::flink::{FlinkSource, JobFilter};
+    use bptop::collect::{Collector, Source};
+    use bptop::model::SourceKind;
+    use bptop::sources::flink::JobFilter;
     use bptop::sources::http::{Fetcher, HttpOptions};
-    let scenario = bptop::sim::Scenario::generated_chain(60, 2);
-    let server = support::serve(bptop::sim::router(std::sync::Arc::new(scenario)));
+    let scenario = flink_sim::Scenario::generated_chain(60, 2);
+    let server = support::serve(flink_sim::router(std::sync::Arc::new(scenario)));
     let fetcher = Fetcher::http("flink", &server.url(), &HttpOptions::default()).unwrap();
-    let sources = Sources { flink: Some(FlinkSource::new(fetcher, JobFilter::Active)), ..Sources::default() };
-    let collector = Collector::new(sources, None, None);
+    let collector = Collector::new(vec![Source::open(SourceKind::Flink, fetcher, &JobFilter::Active)], None, None);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let mut app = App::new("test", false, 2000, 0);
     app.update(Msg::Poll(PollEvent::Snapshot(Box::new(rt.block_on(collector.poll(0))))));

@@ -8,25 +8,25 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bptop::collect::{Collector, Sources};
-use bptop::model::Snapshot;
-use bptop::sim::Scenario;
-use bptop::sources::flink::{FlinkSource, JobFilter};
+use bptop::collect::{Collector, Source};
+use bptop::model::{Snapshot, SourceKind};
+use bptop::sources::flink::JobFilter;
 use bptop::sources::http::{Fetcher, HttpOptions};
+use flink_sim::Scenario;
 
 /// Serves `scenario` on 127.0.0.1 (a free port) from a thread and runtime of its own, with
 /// `latency` added before every answer; returns the base URL. The server lives as long as
 /// the process.
 pub fn serve_sim(scenario: Scenario, latency: Duration) -> String {
-    let router = bptop::sim::router_with_latency(Arc::new(scenario), latency);
-    format!("http://{}", bptop::sim::serve_on_thread(router).expect("server started"))
+    let router = flink_sim::router_with_latency(Arc::new(scenario), latency);
+    format!("http://{}", flink_sim::serve_on_thread(router).expect("server started"))
 }
 
 /// A collector over one Flink REST endpoint, as `bptop --flink URL --concurrency N` builds it.
 pub fn flink_collector(url: &str, concurrency: usize) -> Collector {
     let opts = HttpOptions { max_concurrency: concurrency, ..HttpOptions::default() };
     let fetcher = Fetcher::http("flink", url, &opts).expect("fetcher");
-    let sources = Sources { flink: Some(FlinkSource::new(fetcher, JobFilter::Active)), ..Sources::default() };
+    let sources = vec![Source::open(SourceKind::Flink, fetcher, &JobFilter::Active)];
     Collector::new(sources, None, None).with_job_filter(JobFilter::Active)
 }
 

@@ -10,8 +10,8 @@
 
 use std::sync::{Arc, OnceLock};
 
+use bptop::collect::collector_for_recording;
 use bptop::record::Replay;
-use bptop::run::collector_for_recording;
 use bptop::sources::flink::JobFilter;
 use bptop_fuzz::{diagnose_and_render, split};
 use libfuzzer_sys::fuzz_target;

@@ -90,13 +90,18 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
             lag: Vec::new(),
             lag_groups: Vec::new(),
             lag_as_of_ms: None,
+            jobs_as_of_ms: None,
             sources: Vec::new(),
         };
     };
     let window_s = (latest.at_ms - window[0].at_ms) as f64 / 1000.0;
+    // A poll in which the sources of jobs failed while a lag source answered (a Flink outage)
+    // brings lag, not an empty cluster: the jobs are those of the newest poll that knew them.
+    let jobs_snap = window.iter().rev().find(|s| s.knows_jobs()).copied().unwrap_or(latest);
+    let jobs_as_of_ms = (jobs_snap.at_ms != latest.at_ms).then_some(jobs_snap.at_ms);
     let mut jobs = Vec::new();
     let mut forecasts = Vec::new();
-    for job in &latest.jobs {
+    for job in &jobs_snap.jobs {
         let (d, f) = diagnose_job(job, &job_in_window(&window, &job.id), history, t);
         jobs.push(d);
         forecasts.extend(f);
@@ -137,6 +142,7 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
         lag,
         lag_groups,
         lag_as_of_ms,
+        jobs_as_of_ms,
         sources,
     }
 }
@@ -146,7 +152,7 @@ pub fn source_reports(sources: &[SourceHealth]) -> Vec<SourceReport> {
         .iter()
         .map(|s| SourceReport {
             name: s.name.clone(),
-            kind: s.kind.clone(),
+            kind: s.kind,
             endpoint: s.endpoint.clone(),
             ok: s.ok,
             error: s.error.clone(),

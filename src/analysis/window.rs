@@ -46,17 +46,6 @@ fn mean(values: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
     (n > 0).then(|| sum / n as f64)
 }
 
-/// True when a vertex's busy/backpressured/idle triple says something: all three zero (or all
-/// absent) is what Flink answers before it has measured anything. A legacy source reports busy
-/// as NaN next to zeros: that is data (busy unknown), not silence.
-pub fn has_time_data(v: &Vertex) -> bool {
-    let s = &v.stats;
-    let triple = [s.get(Metric::Busy).max, s.get(Metric::Backpressured).max, s.get(Metric::Idle).max];
-    let any_positive = triple.iter().any(|x| x.is_some_and(|x| x > 0.0));
-    let busy_nan_beside_others = triple[0].is_none() && triple[1..].iter().any(Option::is_some);
-    any_positive || busy_nan_beside_others
-}
-
 /// The same job in each snapshot of the window, oldest first.
 pub fn job_in_window<'a>(window: &[&'a Snapshot], job_id: &str) -> Vec<&'a Job> {
     window.iter().filter_map(|s| s.jobs.iter().find(|j| j.id == job_id)).collect()
@@ -64,7 +53,7 @@ pub fn job_in_window<'a>(window: &[&'a Snapshot], job_id: &str) -> Vec<&'a Job> 
 
 pub fn view<'a>(vertex: &'a Vertex, history: &[&'a Job], bp_threshold: f64) -> VertexView<'a> {
     let with_data: Vec<&Vertex> =
-        history.iter().filter_map(|j| j.vertex(&vertex.id)).filter(|v| has_time_data(v)).collect();
+        history.iter().filter_map(|j| j.vertex(&vertex.id)).filter(|v| v.has_time_data()).collect();
     // One entry per measurement: of consecutive polls that repeat the same refresh, the last.
     let mut polls: Vec<&Vertex> = Vec::with_capacity(with_data.len());
     for v in &with_data {

@@ -27,6 +27,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use crate::theme_name::ThemeName;
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
@@ -118,16 +120,6 @@ pub struct Connection {
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
     pub insecure: Option<bool>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ThemeName {
-    /// Colour unless NO_COLOR is set.
-    Auto,
-    Color,
-    Mono,
-    Ascii,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -4,10 +4,12 @@
 
 pub mod check;
 pub mod file;
+mod flags;
 pub mod resolve;
 
 use std::path::{Path, PathBuf};
 
+pub use flags::SourceArgs;
 pub use resolve::{resolve, EndpointSettings, Settings, Shown};
 
 /// `$XDG_CONFIG_HOME/bptop/config.toml`, else `~/.config/bptop/config.toml`.

@@ -4,12 +4,15 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::file::{ConfigFile, Connection, Profile, ThemeName, ThresholdsFile};
+use super::file::{ConfigFile, Connection, Profile, ThresholdsFile};
+use super::SourceArgs;
 use crate::analysis::forecast::ForecastOptions;
 use crate::analysis::Thresholds;
-use crate::cli::{parse_duration, parse_ratio, SourceArgs};
+use crate::model::SourceKind;
 use crate::secret::Secret;
 use crate::sources::access::{Access, Auth, Header, Tls};
+use crate::theme_name::ThemeName;
+use crate::units::{parse_duration, parse_ratio};
 
 /// Everything a command needs, resolved.
 #[derive(Clone, Debug)]
@@ -223,10 +226,21 @@ pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) 
 impl Settings {
     /// Live endpoints configured (0: a recording, or the bundled one, is read).
     pub fn endpoint_count(&self) -> usize {
-        usize::from(self.flink.is_some())
-            + self.scrapes.len()
-            + usize::from(self.prometheus.is_some())
-            + usize::from(self.burrow.is_some())
+        self.endpoints().len()
+    }
+
+    /// Every live endpoint as (kind, source name, settings), in the order polls report them:
+    /// Flink, the scrapes (`scrape-1`, …), Prometheus, Burrow.
+    pub fn endpoints(&self) -> Vec<(SourceKind, String, &EndpointSettings)> {
+        fn named(kind: SourceKind, e: &Option<EndpointSettings>) -> Option<(SourceKind, String, &EndpointSettings)> {
+            e.as_ref().map(|e| (kind, kind.name().to_string(), e))
+        }
+        let scrapes =
+            self.scrapes.iter().enumerate().map(|(i, e)| (SourceKind::PrometheusText, format!("scrape-{}", i + 1), e));
+        let mut out: Vec<_> = named(SourceKind::Flink, &self.flink).into_iter().chain(scrapes).collect();
+        out.extend(named(SourceKind::Prometheus, &self.prometheus));
+        out.extend(named(SourceKind::Burrow, &self.burrow));
+        out
     }
 }
 

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::format::{content_hash, IndexEntry, Manifest, SourceInfo, FORMAT_VERSION};
-use crate::sources::http::{FetchError, Response};
+use crate::wire::{FetchError, Response};
 
 /// Writes responses into a recording directory as they arrive.
 pub struct Recorder {

@@ -3,7 +3,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::format::{IndexEntry, Manifest, FORMAT_VERSION};
-use crate::sources::http::Response;
+use crate::wire::Response;
 
 /// What `bptop` replays when no endpoint is given: a real Flink 2.3 job whose sink is slow.
 pub const BUNDLED_NAME: &str = "bundled recording fixtures/real/slow-sink (real Flink 2.3 cluster)";

@@ -173,13 +173,7 @@ pub fn missing(d: &crate::diagnosis::Diagnosis) -> Option<String> {
         .iter()
         .filter(|s| !s.ok)
         .map(|s| {
-            let lacks = match s.kind.as_str() {
-                "flink" => "the job graph and REST metrics",
-                "prometheus-text" => "what it exposes: reporter metrics, consumer lag",
-                "prometheus" => "the Flink and lag metrics the server holds",
-                "burrow" => "consumer lag",
-                _ => "its data",
-            };
+            let lacks = s.kind.gives();
             let what = if s.late { "did not answer in time" } else { "failed" };
             format!("{} {what} ({lacks})", s.name)
         })

@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 
 use super::http::Fetcher;
 use super::json::{num, one_line, parse_json, str_field};
-use crate::model::{LagRow, SourceHealth};
+use crate::model::{LagRow, SourceHealth, SourceKind, SourcePoll};
 
 /// `GET /v3/kafka`: the names of the clusters Burrow watches.
 pub fn parse_clusters(v: &Value) -> Option<Vec<String>> {
@@ -135,10 +135,10 @@ impl BurrowSource {
     /// cluster list fails the poll; a failed group (or one cluster's group list) is a partial error.
     /// This source's health before a poll: ok, nothing failed yet.
     pub fn health_template(&self) -> SourceHealth {
-        self.fetcher.health("burrow")
+        self.fetcher.health(SourceKind::Burrow)
     }
 
-    pub async fn poll(&self) -> (Vec<LagRow>, SourceHealth) {
+    pub async fn poll(&self) -> SourcePoll {
         let mut health = self.health_template();
         let rows = match self.poll_rows(&mut health.partial_errors).await {
             Ok(rows) => rows,
@@ -149,7 +149,7 @@ impl BurrowSource {
             }
         };
         health.requests = self.fetcher.take_request_count();
-        (rows, health)
+        SourcePoll { jobs: Vec::new(), lag: rows, health }
     }
 
     async fn poll_rows(&self, partial: &mut Vec<String>) -> Result<Vec<LagRow>, String> {
@@ -378,9 +378,9 @@ mod tests {
     async fn poll_reads_every_group_and_reports_partial_errors() {
         let base = fake_burrow().await;
         let fetcher = Fetcher::http("burrow", &base, &Default::default()).unwrap();
-        let (rows, health) = BurrowSource::new(fetcher).poll().await;
+        let SourcePoll { lag: rows, health, .. } = BurrowSource::new(fetcher).poll().await;
         assert!(health.ok, "{health:?}");
-        assert_eq!(health.kind, "burrow");
+        assert_eq!(health.kind, SourceKind::Burrow);
         assert_eq!(rows.len(), 4);
         assert!(rows.iter().all(|r| r.group == "orders-enrichment" && r.source == "burrow"));
         // /v3/kafka, 2 group lists, 3 lag requests.
@@ -397,7 +397,7 @@ mod tests {
     async fn a_failed_cluster_list_fails_the_poll() {
         let base = fake_burrow().await;
         let fetcher = Fetcher::http("burrow", &format!("{base}wrong-prefix"), &Default::default()).unwrap();
-        let (rows, health) = BurrowSource::new(fetcher).poll().await;
+        let SourcePoll { lag: rows, health, .. } = BurrowSource::new(fetcher).poll().await;
         assert!(rows.is_empty());
         assert!(!health.ok);
         let e = health.error.unwrap();

@@ -23,7 +23,7 @@ use super::http::{FetchError, Fetcher};
 use super::json::{num, parse_json, str_field, unescape_html};
 use crate::model::{
     plausible_time_ms, split_chain, subtask_entry, BackpressureLevel, Input, Job, Metric, MetricValues, SourceHealth,
-    Stat, Subtask, Vertex, VertexStats,
+    SourceKind, SourcePoll, Stat, Subtask, Vertex, VertexStats,
 };
 
 /// Metrics asked per vertex: the model's metric, Flink's names (newest first), and the factor
@@ -75,20 +75,6 @@ impl JobFilter {
     }
 }
 
-/// What one poll of Flink gave.
-#[derive(Clone)]
-pub struct FlinkPoll {
-    pub jobs: Vec<Job>,
-    pub health: SourceHealth,
-}
-
-impl FlinkPoll {
-    /// No data, with this health (a poll that could not run).
-    pub fn empty(health: SourceHealth) -> FlinkPoll {
-        FlinkPoll { jobs: Vec::new(), health }
-    }
-}
-
 /// Registered metric names per (job id, vertex id).
 type MetricLists = Arc<Mutex<HashMap<(String, String), Vec<String>>>>;
 
@@ -114,10 +100,10 @@ impl FlinkSource {
 
     /// This source's health before a poll: ok, nothing failed yet.
     pub fn health_template(&self) -> SourceHealth {
-        self.fetcher.health("flink")
+        self.fetcher.health(SourceKind::Flink)
     }
 
-    pub async fn poll(&self) -> FlinkPoll {
+    pub async fn poll(&self) -> SourcePoll {
         let mut health = self.health_template();
         let jobs = match self.poll_jobs(&mut health.partial_errors).await {
             Ok(jobs) => jobs,
@@ -128,7 +114,7 @@ impl FlinkSource {
             }
         };
         health.requests = self.fetcher.take_request_count();
-        FlinkPoll { jobs, health }
+        SourcePoll { jobs, lag: Vec::new(), health }
     }
 
     async fn get_json(&self, path: &str) -> Result<Value, FetchError> {

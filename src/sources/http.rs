@@ -2,7 +2,6 @@
 //! HTTP or from a recording. There is no method to send anything else, so no code path of bptop
 //! can change the state of a cluster.
 
-use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,32 +11,7 @@ use tokio::sync::Semaphore;
 use super::access::Access;
 use super::retry::{retry_after, retryable_status, Jitter, RetryPolicy};
 use crate::record::{Recorder, Replay};
-
-/// An answer as it came over the wire (or out of a recording).
-#[derive(Clone, Debug)]
-pub struct Response {
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub body: Vec<u8>,
-    /// Requests it took (retries of a 503 and the like): said in messages about a bad status.
-    pub attempts: u32,
-}
-
-/// Why a GET gave no usable answer. `Display` is one line that names the URL.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FetchError {
-    pub url: String,
-    pub what: String,
-    pub status: Option<u16>,
-}
-
-impl fmt::Display for FetchError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "GET {}: {}", self.url, self.what)
-    }
-}
-
-impl std::error::Error for FetchError {}
+pub use crate::wire::{FetchError, Response};
 
 /// Connection settings shared by every HTTP source.
 #[derive(Clone, Debug)]
@@ -161,10 +135,10 @@ impl Fetcher {
     }
 
     /// A healthy report of this source, for a poll to fill in.
-    pub fn health(&self, kind: &str) -> crate::model::SourceHealth {
+    pub fn health(&self, kind: crate::model::SourceKind) -> crate::model::SourceHealth {
         crate::model::SourceHealth {
             name: self.source.clone(),
-            kind: kind.to_string(),
+            kind,
             endpoint: match &self.transport {
                 // Wherever the source is shown, so that nobody mistakes the setting.
                 Transport::Http(h) if h.insecure => format!("{} (TLS NOT VERIFIED)", self.endpoint()),

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::exposition::Sample;
 use super::http::Fetcher;
 use super::json::{num, parse_json, str_field};
-use crate::model::{Job, LagRow, SourceHealth};
+use crate::model::{Job, LagRow, SourceHealth, SourceKind, SourcePoll};
 
 /// Every series bptop reads, as one selector: Flink's task metrics (both buffer name sets) and
 /// the consumer-lag exporters' families.
@@ -59,11 +59,11 @@ impl PromSource {
 
     /// This source's health before a poll: ok, nothing failed yet.
     pub fn health_template(&self) -> SourceHealth {
-        self.fetcher.health("prometheus")
+        self.fetcher.health(SourceKind::Prometheus)
     }
 
     /// The newest values (an instant query at the server's now).
-    pub async fn poll(&self) -> (Vec<Job>, Vec<LagRow>, SourceHealth) {
+    pub async fn poll(&self) -> SourcePoll {
         let mut health = self.health_template();
         let path = path_with("/api/v1/query", &[("query", SELECTOR.to_string())]);
         let result = async {
@@ -81,7 +81,7 @@ impl PromSource {
             }
         };
         health.requests = self.fetcher.take_request_count();
-        (jobs, lag, health)
+        SourcePoll { jobs, lag, health }
     }
 
     /// The range request for history before `end_ms`: one point per `step_s` over `window_s`

@@ -4,26 +4,11 @@
 use super::exposition::{count_samples, parse_wanted};
 use super::http::Fetcher;
 use super::{flink_prom, kafka_lag};
-use crate::model::{Job, LagRow, SourceHealth};
+use crate::model::{Job, LagRow, SourceHealth, SourceKind, SourcePoll};
 
 #[derive(Clone)]
 pub struct ScrapeSource {
     fetcher: Fetcher,
-}
-
-/// What one scrape gave.
-#[derive(Clone)]
-pub struct ScrapePoll {
-    pub jobs: Vec<Job>,
-    pub lag: Vec<LagRow>,
-    pub health: SourceHealth,
-}
-
-impl ScrapePoll {
-    /// No data, with this health (a poll that could not run).
-    pub fn empty(health: SourceHealth) -> ScrapePoll {
-        ScrapePoll { jobs: Vec::new(), lag: Vec::new(), health }
-    }
 }
 
 /// What bptop reads from one exposition text.
@@ -57,12 +42,12 @@ impl ScrapeSource {
 
     /// This source's health before a poll: ok, nothing failed yet.
     pub fn health_template(&self) -> SourceHealth {
-        self.fetcher.health("prometheus-text")
+        self.fetcher.health(SourceKind::PrometheusText)
     }
 
-    pub async fn poll(&self) -> ScrapePoll {
+    pub async fn poll(&self) -> SourcePoll {
         let mut health = self.health_template();
-        let mut out = ScrapePoll { jobs: Vec::new(), lag: Vec::new(), health: health.clone() };
+        let mut out = SourcePoll::empty(health.clone());
         match self.fetch_and_read().await {
             Ok((model, text)) => {
                 out.jobs = model.jobs;

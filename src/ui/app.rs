@@ -1,11 +1,10 @@
 //! Dashboard state and its update function: (state, message) → state (+ a command for the
 //! polling task). No terminal and no network here, so every key press is testable.
 
-use crate::analysis::{self, Thresholds};
 use crate::collect::{Control, PollEvent};
 use crate::diagnosis::{Diagnosis, JobDiagnosis, VertexDiagnosis};
 use crate::history::History;
-use crate::model::SourceHealth;
+use crate::session::{Observed, Session, SourceState};
 
 use super::keymap::{action_for, Action, Key};
 
@@ -49,16 +48,6 @@ impl Sort {
     }
 }
 
-/// What the dashboard knows about one endpoint.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SourceState {
-    pub health: SourceHealth,
-    /// Time of the last poll that answered, ms.
-    pub last_ok_ms: Option<i64>,
-    /// Since when the source has been failing, ms.
-    pub failing_since_ms: Option<i64>,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SourceStatus {
     Ok,
@@ -89,10 +78,8 @@ pub struct App {
     /// "live" endpoint URL or recording name.
     pub input_label: String,
     pub replay: Option<ReplayPos>,
-    pub thresholds: Thresholds,
-    pub history: History,
-    pub diagnosis: Option<Diagnosis>,
-    pub sources: Vec<SourceState>,
+    /// History, source states and the verdict: the core every surface shares.
+    pub session: Session,
     pub view: View,
     pub help: bool,
     pub selected_job: Option<String>,
@@ -116,20 +103,13 @@ pub struct App {
 }
 
 const PAGE: usize = 10;
-/// Polls the verdict averages over, as in `diagnose`.
-const WINDOW: usize = 10;
-/// Points per series: one hour at 2 s.
-const SERIES_CAPACITY: usize = 1800;
 
 impl App {
     pub fn new(input_label: &str, replay: bool, interval_ms: u64, now_ms: i64) -> App {
         App {
             input_label: input_label.to_string(),
             replay: replay.then_some(ReplayPos { position: 0, total: 0, speed: 1.0, paused: false }),
-            thresholds: Thresholds::default(),
-            history: History::new(WINDOW, SERIES_CAPACITY),
-            diagnosis: None,
-            sources: Vec::new(),
+            session: Session::new(Default::default()),
             view: View::Overview,
             help: false,
             selected_job: None,
@@ -148,9 +128,27 @@ impl App {
         }
     }
 
+    /// The dashboard over `session` (its thresholds, its expected sources).
+    pub fn with_session(mut self, session: Session) -> App {
+        self.session = session;
+        self
+    }
+
+    pub fn diagnosis(&self) -> Option<&Diagnosis> {
+        self.session.diagnosis()
+    }
+
+    pub fn history(&self) -> &History {
+        self.session.history()
+    }
+
+    pub fn sources(&self) -> &[SourceState] {
+        self.session.sources()
+    }
+
     /// Jobs as listed on the overview (filtered by name).
     pub fn job_rows(&self) -> Vec<&JobDiagnosis> {
-        let Some(d) = &self.diagnosis else { return Vec::new() };
+        let Some(d) = self.diagnosis() else { return Vec::new() };
         let f = self.filter.to_lowercase();
         d.jobs
             .iter()
@@ -159,7 +157,7 @@ impl App {
     }
 
     pub fn job(&self) -> Option<&JobDiagnosis> {
-        let d = self.diagnosis.as_ref()?;
+        let d = self.diagnosis()?;
         match &self.selected_job {
             Some(id) => d.jobs.iter().find(|j| &j.id == id),
             None => d.jobs.first(),
@@ -193,24 +191,6 @@ impl App {
         }
     }
 
-    /// Registers a configured source before it has answered, so it shows as waiting.
-    pub fn expect_source(&mut self, name: &str, kind: &str, endpoint: &str) {
-        self.sources.push(SourceState {
-            health: SourceHealth {
-                name: name.into(),
-                kind: kind.into(),
-                endpoint: endpoint.into(),
-                ok: true,
-                error: None,
-                partial_errors: Vec::new(),
-                requests: 0,
-                late: false,
-            },
-            last_ok_ms: None,
-            failing_since_ms: None,
-        });
-    }
-
     /// Data older than three intervals (at least 3 s) is stale: a poll is late or hanging.
     fn stale_limit_ms(&self) -> i64 {
         (3 * self.interval_ms).max(3000) as i64
@@ -242,8 +222,9 @@ impl App {
 
     /// Age of the data on screen, when it is stale.
     pub fn stale_for_ms(&self) -> Option<i64> {
-        let stale = self.sources.iter().any(|s| self.is_stale(s));
-        let newest = self.history.latest()?.at_ms;
+        let stale = self.sources().iter().any(|s| self.is_stale(s));
+        // The jobs on screen may be older than the newest poll (a lag source answered since).
+        let newest = self.diagnosis().and_then(|d| d.jobs_as_of_ms).or(self.history().latest().map(|s| s.at_ms))?;
         stale.then(|| (self.now_ms - newest).max(0))
     }
 
@@ -266,10 +247,7 @@ impl App {
     fn poll_event(&mut self, ev: PollEvent) {
         match ev {
             PollEvent::Started { at_ms } => self.polling_since_ms = Some(at_ms),
-            PollEvent::Reset => {
-                self.history = History::new(WINDOW, SERIES_CAPACITY);
-                self.diagnosis = None;
-            }
+            PollEvent::Reset => self.session.reset(),
             PollEvent::Replay { position, total, speed, paused } => {
                 self.replay = Some(ReplayPos { position, total, speed, paused });
             }
@@ -278,28 +256,9 @@ impl App {
                 if self.replay.is_some() {
                     self.now_ms = snap.at_ms;
                 }
-                for h in &snap.sources {
-                    let pos = self.sources.iter().position(|s| s.health.name == h.name);
-                    let prev = pos.map(|p| self.sources[p].clone());
-                    let state = SourceState {
-                        health: h.clone(),
-                        last_ok_ms: if h.ok { Some(snap.at_ms) } else { prev.as_ref().and_then(|p| p.last_ok_ms) },
-                        failing_since_ms: match (h.ok, h.late) {
-                            (true, _) => None,
-                            // Late is not failing: the stale clock below judges it.
-                            (false, true) => prev.as_ref().and_then(|p| p.failing_since_ms),
-                            (false, false) => prev.as_ref().and_then(|p| p.failing_since_ms).or(Some(snap.at_ms)),
-                        },
-                    };
-                    match pos {
-                        Some(p) => self.sources[p] = state,
-                        None => self.sources.push(state),
-                    }
-                }
-                // A failed poll brings no data: keep the last good verdict on screen, marked stale.
-                if snap.sources.iter().all(|s| s.ok) || !snap.jobs.is_empty() {
-                    self.history.push(*snap);
-                    self.diagnosis = Some(analysis::diagnose(&self.history, &self.thresholds));
+                // The session decides whether the poll counts (as for `diagnose`); a poll that
+                // does not leaves the last verdict on screen, marked stale by the sources view.
+                if self.session.take(*snap) == Observed::Counted {
                     self.choose_view();
                 }
             }
@@ -311,7 +270,7 @@ impl App {
         if self.navigated {
             return;
         }
-        let jobs = self.diagnosis.as_ref().map(|d| d.jobs.len()).unwrap_or(0);
+        let jobs = self.diagnosis().map(|d| d.jobs.len()).unwrap_or(0);
         if jobs == 1 && self.view == View::Overview {
             self.view = View::Chain;
         }
@@ -467,7 +426,7 @@ pub enum Msg {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Job, Snapshot, Vertex};
+    use crate::model::{Job, Snapshot, SourceHealth, SourceKind, Vertex};
 
     fn vertex(id: &str, inputs: &[&str], busy: f64, bp: f64) -> Vertex {
         crate::model::test_support::vertex(id, &format!("op-{id}"), inputs, &[(busy, bp, 1.0 - busy - bp)])
@@ -476,7 +435,7 @@ mod tests {
     fn health(ok: bool) -> SourceHealth {
         SourceHealth {
             name: "flink".into(),
-            kind: "flink".into(),
+            kind: SourceKind::Flink,
             endpoint: "http://f".into(),
             ok,
             error: (!ok).then(|| "GET http://f/jobs/overview: timed out".into()),
@@ -514,7 +473,7 @@ mod tests {
 
     fn app_with(jobs: usize) -> App {
         let mut app = App::new("http://f", false, 2000, 0);
-        app.expect_source("flink", "flink", "http://f");
+        app.session.expect_source("flink", SourceKind::Flink, "http://f");
         app.update(Msg::Poll(snap(0, jobs)));
         app
     }
@@ -643,15 +602,15 @@ mod tests {
         };
         app.update(Msg::Poll(poll(2000)));
         app.update(Msg::Tick(2000));
-        assert_eq!(app.status(&app.sources[0]), SourceStatus::Late);
-        assert!(app.diagnosis.as_ref().is_some_and(|d| d.jobs.len() == 1), "verdict kept");
+        assert_eq!(app.status(&app.sources()[0]), SourceStatus::Late);
+        assert!(app.diagnosis().is_some_and(|d| d.jobs.len() == 1), "verdict kept");
         // Past three intervals without an answer, it is stale, dated from its last answer.
         app.update(Msg::Poll(poll(8000)));
         app.update(Msg::Tick(8000));
         assert!(
-            matches!(app.status(&app.sources[0]), SourceStatus::Stale { answered: true, .. }),
+            matches!(app.status(&app.sources()[0]), SourceStatus::Stale { answered: true, .. }),
             "{:?}",
-            app.status(&app.sources[0])
+            app.status(&app.sources()[0])
         );
         assert!(app.stale_for_ms().is_some());
     }
@@ -660,28 +619,28 @@ mod tests {
     fn a_failed_poll_keeps_the_last_verdict_and_marks_it_stale() {
         let mut app = app_with(1);
         app.update(Msg::Tick(1000));
-        assert_eq!(app.status(&app.sources[0]), SourceStatus::Ok);
+        assert_eq!(app.status(&app.sources()[0]), SourceStatus::Ok);
         app.update(Msg::Poll(failed(2000)));
-        assert!(app.diagnosis.as_ref().is_some_and(|d| d.jobs.len() == 1), "verdict kept");
-        assert_eq!(app.status(&app.sources[0]), SourceStatus::Failing { since_ms: 2000 });
+        assert!(app.diagnosis().is_some_and(|d| d.jobs.len() == 1), "verdict kept");
+        assert_eq!(app.status(&app.sources()[0]), SourceStatus::Failing { since_ms: 2000 });
         app.update(Msg::Tick(5000));
         assert_eq!(app.stale_for_ms(), Some(5000));
         // Recovery clears it.
         app.update(Msg::Poll(snap(6000, 1)));
         app.update(Msg::Tick(6000));
-        assert_eq!(app.status(&app.sources[0]), SourceStatus::Ok);
+        assert_eq!(app.status(&app.sources()[0]), SourceStatus::Ok);
         assert_eq!(app.stale_for_ms(), None);
     }
 
     #[test]
     fn a_source_that_never_answers_turns_stale() {
         let mut app = App::new("http://f", false, 100, 0);
-        app.expect_source("flink", "flink", "http://f");
+        app.session.expect_source("flink", SourceKind::Flink, "http://f");
         app.update(Msg::Poll(PollEvent::Started { at_ms: 0 }));
         app.update(Msg::Tick(1000));
-        assert_eq!(app.status(&app.sources[0]), SourceStatus::Waiting);
+        assert_eq!(app.status(&app.sources()[0]), SourceStatus::Waiting);
         app.update(Msg::Tick(3500));
-        assert_eq!(app.status(&app.sources[0]), SourceStatus::Stale { since_ms: 0, answered: false });
+        assert_eq!(app.status(&app.sources()[0]), SourceStatus::Stale { since_ms: 0, answered: false });
     }
 
     #[test]
@@ -690,9 +649,9 @@ mod tests {
         // The last answer came at 0; a poll started at 5000 and is still running at 9000.
         app.update(Msg::Poll(PollEvent::Started { at_ms: 5000 }));
         app.update(Msg::Tick(9000));
-        assert_eq!(app.status(&app.sources[0]), SourceStatus::Ok);
+        assert_eq!(app.status(&app.sources()[0]), SourceStatus::Ok);
         app.update(Msg::Tick(11_500));
-        assert_eq!(app.status(&app.sources[0]), SourceStatus::Stale { since_ms: 0, answered: true });
+        assert_eq!(app.status(&app.sources()[0]), SourceStatus::Stale { since_ms: 0, answered: true });
     }
 
     #[test]
@@ -700,7 +659,7 @@ mod tests {
         let mut app = app_with(1);
         app.update(Msg::Poll(PollEvent::Started { at_ms: 2000 }));
         app.update(Msg::Tick(9000));
-        assert_eq!(app.status(&app.sources[0]), SourceStatus::Stale { since_ms: 0, answered: true });
+        assert_eq!(app.status(&app.sources()[0]), SourceStatus::Stale { since_ms: 0, answered: true });
         assert_eq!(app.stale_for_ms(), Some(9000));
     }
 
@@ -709,7 +668,7 @@ mod tests {
         let mut app = App::new("rec", true, 2000, 0);
         app.update(Msg::Poll(snap(0, 1)));
         app.update(Msg::Poll(PollEvent::Reset));
-        assert!(app.diagnosis.is_none());
-        assert!(app.history.is_empty());
+        assert!(app.diagnosis().is_none());
+        assert!(app.history().is_empty());
     }
 }

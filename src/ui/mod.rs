@@ -1,9 +1,9 @@
-//! The live dashboard. `app` holds state and the pure update function, `view` renders it,
+//! The live dashboard. `app` holds navigation state and the pure update function (the data is
+//! the shared `session`'s), `view` renders it,
 //! `keymap` is the single table of keys, `theme` the colours and glyphs; this module runs the
 //! event loop, generic over the ratatui backend so tests can drive it on a TestBackend.
 
 pub mod app;
-pub mod demo;
 pub mod keymap;
 pub mod theme;
 pub mod view;
@@ -19,6 +19,8 @@ use ratatui::Terminal;
 use tokio::sync::mpsc;
 
 use crate::collect::{now_ms, run_polling, Collector, Control, PollEvent};
+use crate::model::SourceKind;
+use crate::session::Session;
 use app::{App, Msg};
 use keymap::Key;
 use theme::Theme;
@@ -68,7 +70,7 @@ impl Drop for TerminalGuard {
 pub struct WatchOptions {
     pub label: String,
     /// (name, kind, endpoint) of every configured source, shown before they answer.
-    pub sources: Vec<(String, String, String)>,
+    pub sources: Vec<(String, SourceKind, String)>,
     pub interval: Duration,
     pub theme: Theme,
     /// The profile's thresholds and `--lag-group`s, as `diagnose` uses them.
@@ -92,11 +94,11 @@ pub async fn watch(collector: Collector, opts: WatchOptions) -> Result<(), Strin
     let input_stop = stop.clone();
     std::thread::spawn(move || read_input(key_tx, input_stop));
 
-    let mut app = App::new(&opts.label, replay, opts.interval.as_millis() as u64, now_ms());
-    app.thresholds = opts.thresholds.clone();
+    let mut session = Session::new(opts.thresholds.clone());
     for (name, kind, endpoint) in &opts.sources {
-        app.expect_source(name, kind, endpoint);
+        session.expect_source(name, *kind, endpoint);
     }
+    let mut app = App::new(&opts.label, replay, opts.interval.as_millis() as u64, now_ms()).with_session(session);
     let mut terminal = ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     let _guard = TerminalGuard;
     let result = run_loop(&mut terminal, &mut app, &mut data_rx, &mut key_rx, &ctl_tx, &opts.theme).await;

@@ -36,8 +36,8 @@ impl Theme {
 
     /// The configured theme; NO_COLOR still wins over a profile's "color" (the user's
     /// environment beats a shared config file).
-    pub fn from_settings(name: crate::config::file::ThemeName) -> Theme {
-        use crate::config::file::ThemeName;
+    pub fn from_settings(name: crate::theme_name::ThemeName) -> Theme {
+        use crate::theme_name::ThemeName;
         let env = Theme::from_env(name == ThemeName::Ascii);
         match name {
             ThemeName::Mono => Theme { color: false, ascii: false },

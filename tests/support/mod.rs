@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod demo;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -29,7 +31,7 @@ impl Server {
 }
 
 pub fn serve(router: axum::Router) -> Server {
-    Server { addr: bptop::sim::serve_on_thread(router).expect("server started") }
+    Server { addr: flink_sim::serve_on_thread(router).expect("server started") }
 }
 
 /// Serves exposition text at `/metrics`, as an exporter does.

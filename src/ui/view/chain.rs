@@ -177,7 +177,7 @@ fn vertex_table(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, th
                 cells.push(Cell::from(rate(v.records_out_per_s)));
             }
             cells.push(
-                Cell::from(sparkline(&app.history, &job.id, &v.id, story_metric(v.class), spark_w, theme)).style(cls),
+                Cell::from(sparkline(app.history(), &job.id, &v.id, story_metric(v.class), spark_w, theme)).style(cls),
             );
             let mut row = Row::new(cells);
             if v.class == Class::Bottleneck {
@@ -339,7 +339,7 @@ fn trend_panel(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, the
     use ratatui::symbols::Marker;
     use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
 
-    let Some(d) = &app.diagnosis else { return };
+    let Some(d) = app.diagnosis() else { return };
     let fs: Vec<&Forecast> = d.forecasts.iter().filter(|f| f.job_id == job.id).collect();
     let earliest = fs
         .iter()
@@ -395,7 +395,7 @@ fn trend_panel(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, the
         _ => Metric::Busy,
     };
     let key = SeriesKey { job_id: job.id.clone(), vertex_id: f.vertex_id.clone(), metric };
-    let Some(series) = app.history.series(&key) else { return };
+    let Some(series) = app.history().series(&key) else { return };
     let last = f.last_ms.unwrap_or(0);
     let points: Vec<(f64, f64)> = series
         .points()
@@ -449,7 +449,7 @@ fn trend_panel(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, the
 /// is missing.
 fn lag_lines<'a>(app: &App, job: &JobDiagnosis, theme: &Theme) -> Vec<Line<'a>> {
     use crate::diagnosis::{LagGroup, LagTrend};
-    let Some(d) = &app.diagnosis else { return Vec::new() };
+    let Some(d) = app.diagnosis() else { return Vec::new() };
     if d.lag_groups.is_empty() {
         return vec![Line::from(Span::styled(
             "kafka lag: no lag source (give --scrape with a lag exporter, --prometheus or --burrow)",

@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let [top, body, bottom] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
     frame.render_widget(Paragraph::new(top_bar(app, theme)), top);
-    if app.diagnosis.is_none() && app.view != View::Sources {
+    if app.diagnosis().is_none() && app.view != View::Sources {
         waiting(frame, body, app, theme);
     } else {
         match app.view {
@@ -92,7 +92,7 @@ fn waiting(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(since) = app.polling_since_ms {
         lines.push(Line::from(format!("  request under way for {}", duration_s((app.now_ms - since) as f64 / 1000.0))));
     }
-    for s in &app.sources {
+    for s in app.sources() {
         let line = match (app.status(s), &s.health.error) {
             (_, Some(e)) => Span::styled(format!("  {} failing: {e}", s.health.name), theme.bad()),
             (SourceStatus::Stale { since_ms, .. }, None) => Span::styled(
@@ -144,13 +144,13 @@ fn top_bar<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
             }
         }
     }
-    if let Some(d) = &app.diagnosis {
+    if let Some(d) = app.diagnosis() {
         spans.push(Span::raw("│ "));
         spans.push(Span::styled(
             format!("{} {} ", theme.severity_symbol(d.severity), d.severity.label().to_uppercase()),
             theme.severity(d.severity),
         ));
-        if let Some(latest) = app.history.latest() {
+        if let Some(latest) = app.history().latest() {
             let age = (app.now_ms - latest.at_ms).max(0) as f64 / 1000.0;
             spans.push(Span::styled(format!("│ updated {} ago ", duration_s(age)), theme.dim()));
         }

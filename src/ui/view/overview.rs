@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         if app.filter.is_empty() { String::new() } else { format!(" · filter '{}'", app.filter) }
     );
     let header = Row::new(vec!["", "severity", "job", "state", "bottleneck", "verdict"]).style(theme.dim());
-    let groups = app.diagnosis.as_ref().map(|d| d.lag_groups.len()).unwrap_or(0);
+    let groups = app.diagnosis().map(|d| d.lag_groups.len()).unwrap_or(0);
     let (jobs_area, lag_area) = if groups > 0 {
         // Without jobs (a lag source alone) the lag is the whole story.
         let lag_h =
@@ -62,7 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     frame
         .render_widget(Table::new(rows, widths).header(header).block(block(title, theme)).column_spacing(1), jobs_area);
-    if let (Some(lag_area), Some(d)) = (lag_area, &app.diagnosis) {
+    if let (Some(lag_area), Some(d)) = (lag_area, app.diagnosis()) {
         let lines: Vec<Line> = d
             .lag_groups
             .iter()

@@ -12,13 +12,13 @@ use crate::units::duration_s;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [table_area, errors] =
-        Layout::vertical([Constraint::Length(app.sources.len() as u16 + 4), Constraint::Min(0)]).areas(area);
+        Layout::vertical([Constraint::Length(app.sources().len() as u16 + 4), Constraint::Min(0)]).areas(area);
     let age = |t: Option<i64>| {
         t.map(|t| format!("{} ago", duration_s((app.now_ms - t).max(0) as f64 / 1000.0)))
             .unwrap_or_else(|| "never".into())
     };
     let rows: Vec<Row> = app
-        .sources
+        .sources()
         .iter()
         .map(|s| {
             let for_ = |t: i64| duration_s((app.now_ms - t).max(0) as f64 / 1000.0);
@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             };
             Row::new(vec![
                 Cell::from(s.health.name.as_str()),
-                Cell::from(s.health.kind.as_str()),
+                Cell::from(s.health.kind.name()),
                 Cell::from(Line::from(Span::styled(state, style))),
                 Cell::from(age(s.last_ok_ms)),
                 Cell::from(s.health.requests.to_string()),
@@ -59,10 +59,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     frame.render_widget(Table::new(rows, widths).header(header).block(block(title, theme)), table_area);
     let mut lines = Vec::new();
-    if app.sources.is_empty() {
+    if app.sources().is_empty() {
         lines.push(Line::from("no poll has finished yet"));
     }
-    for s in &app.sources {
+    for s in app.sources() {
         if let Some(e) = &s.health.error {
             lines.push(Line::from(Span::styled(format!("{}: {e}", s.health.name), theme.bad())));
         }

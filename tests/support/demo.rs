@@ -1,23 +1,30 @@
 //! A dashboard state made from a recording without a terminal or a network: the same input
-//! drives the snapshot tests, the screenshot generator and the real `--replay`.
+//! drives the snapshot tests (tests/ui.rs), the screenshot generator (examples/screenshots.rs),
+//! the render benchmark and the real `--replay`. Shared by path (`#[path]`) with the examples
+//! and benches, which cannot reach `tests/support` as a module.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use super::app::{App, Msg};
-use crate::collect::PollEvent;
-use crate::record::Replay;
-use crate::sources::flink::JobFilter;
+use bptop::collect::{collector_for_recording, PollEvent};
+use bptop::model::SourceKind;
+use bptop::record::Replay;
+use bptop::session::Session;
+use bptop::sources::flink::JobFilter;
+use bptop::ui::app::{App, Msg};
 
 /// The state after replaying the first `polls` polls (all when `None`) of the recording.
 pub fn app_from_recording(dir: &Path, label: &str, polls: Option<usize>) -> Result<App, String> {
     let replay = Arc::new(Replay::open(dir)?);
-    let collector = crate::run::collector_for_recording(replay.clone(), JobFilter::Active)?;
+    let collector = collector_for_recording(replay.clone(), JobFilter::Active)?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-    let mut app = App::new(label, true, replay.manifest().interval_ms.unwrap_or(2000), 0);
+    let mut session = Session::new(Default::default());
     for s in &replay.manifest().sources {
-        app.expect_source(&s.name, &s.kind, &s.base_url);
+        if let Some(kind) = SourceKind::from_name(&s.kind) {
+            session.expect_source(&s.name, kind, &s.base_url);
+        }
     }
+    let mut app = App::new(label, true, replay.manifest().interval_ms.unwrap_or(2000), 0).with_session(session);
     let total = replay.poll_count();
     let n = polls.unwrap_or(total).min(total);
     for i in 0..n {

@@ -1,0 +1,219 @@
+//! The session: what bptop knows while it polls — the history, the state of every source, the
+//! current diagnosis — and the one rule for whether a poll counts. The dashboard (`watch`),
+//! `diagnose` and `record` all drive a `Session`, so they cannot disagree about what a poll
+//! means. Pure: snapshots in, a diagnosis out; no clock, network or terminal.
+
+use crate::analysis::{self, Thresholds};
+use crate::diagnosis::{Class, Diagnosis, Severity};
+use crate::history::History;
+use crate::model::{Snapshot, SourceHealth, SourceKind};
+
+/// Polls kept whole for classification: long enough to smooth Flink's cached values (about
+/// five polls repeat one value), short enough to follow a change within ~20 s.
+pub const CLASSIFY_WINDOW: usize = 10;
+/// Points per series: one hour at the default 2 s interval.
+pub const SERIES_CAPACITY: usize = 1800;
+/// History read from a Prometheus server before the first poll, seconds (dashboard, record).
+pub const BACKFILL_S: f64 = 600.0;
+
+/// What the session knows about one endpoint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceState {
+    pub health: SourceHealth,
+    /// Time of the last poll that answered, ms.
+    pub last_ok_ms: Option<i64>,
+    /// Since when the source has been failing, ms.
+    pub failing_since_ms: Option<i64>,
+}
+
+/// What became of a poll.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Observed {
+    /// It went into the history and the diagnosis.
+    Counted,
+    /// No source answered: it adds nothing, and the verdict rests on the polls before it.
+    Failed(String),
+}
+
+/// Polls seen so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PollCounts {
+    /// Polls observed (backfill not included).
+    pub taken: usize,
+    /// Of those, polls that failed.
+    pub failed: usize,
+    /// Points of history read from a Prometheus server before the first poll.
+    pub backfilled: usize,
+}
+
+pub struct Session {
+    thresholds: Thresholds,
+    history: History,
+    sources: Vec<SourceState>,
+    diagnosis: Option<Diagnosis>,
+    /// The sources as the last observed poll found them, failed or not.
+    latest_sources: Vec<SourceHealth>,
+    counts: PollCounts,
+    last_failure: Option<String>,
+}
+
+/// The rule: a poll counts when any source answered. A poll in which only some sources failed
+/// is partial, not failed (during a Flink outage a lag exporter's rows still count); a poll
+/// without sources is history read from a server (backfill).
+pub fn counts(snap: &Snapshot) -> Result<(), String> {
+    if snap.sources.is_empty() || snap.sources.iter().any(|s| s.ok) {
+        return Ok(());
+    }
+    Err(snap.sources.iter().find_map(|s| s.error.clone()).unwrap_or_else(|| "no source answered".into()))
+}
+
+impl Session {
+    pub fn new(thresholds: Thresholds) -> Session {
+        Session {
+            thresholds,
+            history: History::new(CLASSIFY_WINDOW, SERIES_CAPACITY),
+            sources: Vec::new(),
+            diagnosis: None,
+            latest_sources: Vec::new(),
+            counts: PollCounts::default(),
+            last_failure: None,
+        }
+    }
+
+    pub fn thresholds(&self) -> &Thresholds {
+        &self.thresholds
+    }
+
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// The verdict on the polls so far (the last good one while polls fail).
+    pub fn diagnosis(&self) -> Option<&Diagnosis> {
+        self.diagnosis.as_ref()
+    }
+
+    pub fn sources(&self) -> &[SourceState] {
+        &self.sources
+    }
+
+    pub fn counts(&self) -> PollCounts {
+        self.counts
+    }
+
+    /// Registers a configured source before it has answered, so it shows as waiting.
+    pub fn expect_source(&mut self, name: &str, kind: SourceKind, endpoint: &str) {
+        self.sources.push(SourceState {
+            health: SourceHealth {
+                name: name.into(),
+                kind,
+                endpoint: endpoint.into(),
+                ok: true,
+                error: None,
+                partial_errors: Vec::new(),
+                requests: 0,
+                late: false,
+            },
+            last_ok_ms: None,
+            failing_since_ms: None,
+        });
+    }
+
+    /// History read from a Prometheus server before the first poll.
+    pub fn backfill(&mut self, snaps: Vec<Snapshot>) {
+        self.counts.backfilled += snaps.len();
+        for s in snaps {
+            self.history.push(s);
+        }
+        if !self.history.is_empty() {
+            self.rediagnose();
+        }
+    }
+
+    /// One poll: the sources' states follow it; it goes into the history when it counts.
+    pub fn observe(&mut self, snap: Snapshot) -> Observed {
+        self.counts.taken += 1;
+        self.follow_sources(&snap);
+        self.latest_sources = snap.sources.clone();
+        match counts(&snap) {
+            Ok(()) => {
+                self.history.push(snap);
+                self.rediagnose();
+                Observed::Counted
+            }
+            Err(e) => {
+                self.counts.failed += 1;
+                self.last_failure = Some(e.clone());
+                Observed::Failed(e)
+            }
+        }
+    }
+
+    /// A snapshot from the backfill or from the polling task of the dashboard, which sends both
+    /// the same way: one without sources is history, anything else a poll.
+    pub fn take(&mut self, snap: Snapshot) -> Observed {
+        if snap.sources.is_empty() {
+            self.backfill(vec![snap]);
+            return Observed::Counted;
+        }
+        self.observe(snap)
+    }
+
+    /// Forget the history (a replay jumped backwards); the sources stay.
+    pub fn reset(&mut self) {
+        self.history = History::new(CLASSIFY_WINDOW, SERIES_CAPACITY);
+        self.diagnosis = None;
+    }
+
+    /// The verdict of a run (`diagnose`): the diagnosis, with the sources as the last poll found
+    /// them and at least a warning when a poll failed; an error when there is nothing to judge.
+    pub fn verdict(&self) -> Result<Diagnosis, String> {
+        let Some(diagnosis) = self.diagnosis.clone() else {
+            let why = self.last_failure.clone().unwrap_or_else(|| "no poll answered".into());
+            return Err(format!("could not diagnose: {why}"));
+        };
+        let mut diagnosis = diagnosis;
+        // Every request for metrics failed: the graph alone is no diagnosis.
+        let all_unknown = diagnosis.jobs.iter().all(|j| j.vertices.iter().all(|v| v.class == Class::Unknown));
+        let first_failure = diagnosis.sources.iter().flat_map(|s| s.partial_errors.first()).next().cloned();
+        if all_unknown && diagnosis.jobs.iter().all(|j| j.state == "RUNNING") {
+            if let Some(e) = first_failure {
+                return Err(format!("could not diagnose: every metrics request failed, e.g. {e}"));
+            }
+        }
+        if self.counts.failed > 0 {
+            // Report the sources as they are now, not as they were at the last good poll.
+            diagnosis.sources = analysis::source_reports(&self.latest_sources);
+            diagnosis.severity = diagnosis.severity.max(Severity::Warning);
+        }
+        Ok(diagnosis)
+    }
+
+    fn rediagnose(&mut self) {
+        self.diagnosis = Some(analysis::diagnose(&self.history, &self.thresholds));
+    }
+
+    fn follow_sources(&mut self, snap: &Snapshot) {
+        for h in &snap.sources {
+            let pos = self.sources.iter().position(|s| s.health.name == h.name);
+            let prev = pos.map(|p| self.sources[p].clone());
+            let state = SourceState {
+                health: h.clone(),
+                last_ok_ms: if h.ok { Some(snap.at_ms) } else { prev.as_ref().and_then(|p| p.last_ok_ms) },
+                failing_since_ms: match (h.ok, h.late) {
+                    (true, _) => None,
+                    // Late is not failing: the stale clock of the dashboard judges it.
+                    (false, true) => prev.as_ref().and_then(|p| p.failing_since_ms),
+                    (false, false) => prev.as_ref().and_then(|p| p.failing_since_ms).or(Some(snap.at_ms)),
+                },
+            };
+            match pos {
+                Some(p) => self.sources[p] = state,
+                None => self.sources.push(state),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
