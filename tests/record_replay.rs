@@ -255,16 +255,7 @@ fn every_lag_exporter_format_reads_the_same_over_http() {
 
 #[test]
 fn burrow_lag_reads_over_http() {
-    let dir = fixture("kafka/burrow");
-    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
-    let (clusters, consumers, lag) =
-        (read("clusters.json"), read("consumers.json"), read("lag-orders-enrichment.json"));
-    let json = |body: String| async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], body) };
-    let app = axum::Router::new()
-        .route("/v3/kafka", axum::routing::get(move || json(clusters.clone())))
-        .route("/v3/kafka/{cluster}/consumer", axum::routing::get(move || json(consumers.clone())))
-        .route("/v3/kafka/{cluster}/consumer/{group}/lag", axum::routing::get(move || json(lag.clone())));
-    let server = serve(app);
+    let server = support::serve_burrow();
     let run = bptop(&["diagnose", "--burrow", &server.url(), "--samples", "1", "--format", "json"], LIMIT);
     let v: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
     let lag = v["lag"].as_array().unwrap();

@@ -21,6 +21,9 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## {} bptop: {}\n", icon(d.severity), d.severity.label());
     let _ = writeln!(out, "_{} `{}` · {} polls_\n", input.mode, cell(&input.source), input.polls);
+    if let Some(age) = super::jobs_age_line(d) {
+        let _ = writeln!(out, "_{}_\n", cell(&age));
+    }
     for job in &d.jobs {
         let _ = writeln!(out, "### {} {} (`{}`, {})\n", icon(job.severity), cell(&job.name), job.id, job.state);
         let _ = writeln!(out, "{}\n", cell(&job.summary));

@@ -11,7 +11,7 @@ pub use text::render as text;
 use serde::Serialize;
 
 /// Where the data came from, printed with every verdict.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct InputInfo {
     /// "live" or "replay"
     pub mode: String,
@@ -120,6 +120,16 @@ pub fn forecast_lines(d: &crate::diagnosis::Diagnosis, job_id: &str) -> Vec<Stri
         ));
     }
     lines
+}
+
+/// "(jobs as of … before the last poll …)" when the jobs shown are older than the last poll: the
+/// sources of jobs failed since while another source answered.
+pub fn jobs_age_line(d: &crate::diagnosis::Diagnosis) -> Option<String> {
+    let t = d.jobs_as_of_ms.filter(|t| *t < d.at_ms)?;
+    Some(format!(
+        "(jobs as of {} before the last poll: their source did not answer since)",
+        crate::units::duration_s((d.at_ms - t) as f64 / 1000.0)
+    ))
 }
 
 /// The consumer-lag lines: one per group, then its hot or dangerous partitions.

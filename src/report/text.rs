@@ -22,6 +22,9 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
     if d.jobs.is_empty() {
         let _ = writeln!(out, "\nno job to diagnose");
     }
+    if let Some(age) = super::jobs_age_line(d) {
+        let _ = writeln!(out, "\n{age}");
+    }
     for job in &d.jobs {
         out.push('\n');
         job_block(&mut out, job, d);

@@ -45,6 +45,22 @@ pub fn serve_text(text: String) -> Server {
     ))
 }
 
+/// Serves Burrow's v3 API from the captured answers in fixtures/kafka/burrow (one group,
+/// orders-enrichment).
+pub fn serve_burrow() -> Server {
+    let dir = fixture("kafka/burrow");
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    let (clusters, consumers, lag) =
+        (read("clusters.json"), read("consumers.json"), read("lag-orders-enrichment.json"));
+    let json = |body: String| async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], body) };
+    serve(
+        axum::Router::new()
+            .route("/v3/kafka", axum::routing::get(move || json(clusters.clone())))
+            .route("/v3/kafka/{cluster}/consumer", axum::routing::get(move || json(consumers.clone())))
+            .route("/v3/kafka/{cluster}/consumer/{group}/lag", axum::routing::get(move || json(lag.clone()))),
+    )
+}
+
 /// Serves a recording's Flink responses, `speed` times faster than they were recorded.
 pub fn serve_recording(dir: &Path, speed: f64) -> Server {
     let replay = Arc::new(bptop::record::Replay::open(dir).expect("recording opens"));
