@@ -27,6 +27,11 @@ const NAMES: [(Metric, &[&str], f64); 11] = [
     (Metric::RecordsOut, &["numRecordsOutPerSecond"], 1.0),
 ];
 
+/// Every metric name [`jobs`] reads, whole (for a Prometheus server's selector).
+pub fn names() -> impl Iterator<Item = String> {
+    NAMES.iter().flat_map(|(_, names, _)| names.iter()).map(|n| format!("{PREFIX}{n}"))
+}
+
 /// True for the names [`jobs`] reads: the scrape parser skips every other line unread.
 pub fn wanted(name: &str) -> bool {
     name.strip_prefix(PREFIX).and_then(lookup).is_some()

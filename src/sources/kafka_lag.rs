@@ -118,6 +118,16 @@ fn classify(name: &str) -> Option<(Format, Field)> {
         .map(|(_, f)| (Format::Kminion, *f))
 }
 
+/// The names [`lag_rows`] and [`recognized`] read, as the alternatives of a Prometheus regular
+/// expression (anchored at both ends, as PromQL anchors them): the exporters' exact names, and
+/// KMinion's after any namespace.
+pub fn name_patterns() -> impl Iterator<Item = String> {
+    let exact = LAG_EXPORTER.iter().chain(KAFKA_EXPORTER).map(|(n, _)| n.to_string());
+    let klag = KLAG_ONLY.iter().map(|n| n.to_string());
+    let kminion = KMINION.iter().map(|(suffix, _)| format!("(.+_)?{suffix}"));
+    exact.chain(klag).chain(kminion)
+}
+
 /// True for the names [`lag_rows`] and [`recognized`] read: the scrape parser skips every other
 /// line unread.
 pub fn wanted(name: &str) -> bool {

@@ -11,17 +11,16 @@ use super::http::Fetcher;
 use super::json::{num, parse_json, str_field};
 use crate::model::{Job, LagRow, SourceHealth, SourceKind, SourcePoll};
 
-/// Every series bptop reads, as one selector: Flink's task metrics (both buffer name sets) and
-/// the consumer-lag exporters' families.
-pub const SELECTOR: &str = concat!(
-    r#"{__name__=~"flink_taskmanager_job_task_(busyTimeMsPerSecond|backPressuredTimeMsPerSecond|idleTimeMsPerSecond"#,
-    r#"|softBackPressuredTimeMsPerSecond|hardBackPressuredTimeMsPerSecond"#,
-    r#"|Shuffle_Netty_Input_Buffers_inPoolUsage|Shuffle_Netty_Output_Buffers_outPoolUsage"#,
-    r#"|Shuffle_Netty_Input_Buffers_inputQueueLength|Shuffle_Netty_Output_Buffers_outputQueueLength"#,
-    r#"|buffers_inPoolUsage|buffers_outPoolUsage|buffers_inputQueueLength|buffers_outputQueueLength"#,
-    r#"|numRecordsInPerSecond|numRecordsOutPerSecond)"#,
-    r#"|kafka_consumergroup_.+|kafka_partition_.+|kafka_topic_partition_.+|kminion_kafka_.+"}"#
-);
+/// Every series bptop reads, as one selector built from the readers' own name tables: Flink's
+/// task metrics (both buffer name sets) and the consumer-lag exporters' names (KMinion's under
+/// any namespace). Names are `[A-Za-z0-9_]`: nothing to escape.
+pub fn selector() -> &'static str {
+    static SELECTOR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SELECTOR.get_or_init(|| {
+        let names: Vec<String> = super::flink_prom::names().chain(super::kafka_lag::name_patterns()).collect();
+        format!(r#"{{__name__=~"{}"}}"#, names.join("|"))
+    })
+}
 
 /// `path?query=…` with the parameters URL-encoded.
 fn path_with(path: &str, params: &[(&str, String)]) -> String {
@@ -65,7 +64,7 @@ impl PromSource {
     /// The newest values (an instant query at the server's now).
     pub async fn poll(&self) -> SourcePoll {
         let mut health = self.health_template();
-        let path = path_with("/api/v1/query", &[("query", SELECTOR.to_string())]);
+        let path = path_with("/api/v1/query", &[("query", selector().to_string())]);
         let result = async {
             let resp = self.fetcher.get(&path).await.map_err(|e| e.to_string())?;
             let v = parse_json(&self.fetcher.url(&path), &resp).map_err(|e| e.to_string())?;
@@ -93,7 +92,7 @@ impl PromSource {
         path_with(
             "/api/v1/query_range",
             &[
-                ("query", SELECTOR.to_string()),
+                ("query", selector().to_string()),
                 ("start", start.to_string()),
                 ("end", end.to_string()),
                 ("step", format!("{step}s")),
@@ -192,9 +191,43 @@ mod tests {
         assert!(by_time.values().all(|s| s.len() == 4));
     }
 
+    /// Whether `name` matches the selector's regular expression (its only two shapes: a name,
+    /// or `(.+_)?suffix`), fully anchored as Prometheus matches.
+    fn selected(name: &str) -> bool {
+        let alternatives = selector().trim_start_matches(r#"{__name__=~""#).trim_end_matches(r#""}"#);
+        alternatives.split('|').any(|alt| match alt.strip_prefix("(.+_)?") {
+            Some(suffix) => {
+                name.strip_suffix(suffix).is_some_and(|p| p.is_empty() || (p.len() > 1 && p.ends_with('_')))
+            }
+            None => alt == name,
+        })
+    }
+
+    #[test]
+    fn the_selector_asks_for_every_name_a_reader_reads_and_kminion_under_any_namespace() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut wanted = 0;
+        for file in ["kafka/kafka-lag-exporter.txt", "kafka/kafka_exporter.txt", "kafka/kminion.txt"] {
+            let text = std::fs::read_to_string(format!("{root}/fixtures/{file}")).unwrap();
+            for s in super::super::exposition::parse(&text).unwrap() {
+                if super::super::scrape::wanted(&s.name) {
+                    wanted += 1;
+                    assert!(selected(&s.name), "{file}: {} is read but not asked for", s.name);
+                }
+            }
+        }
+        assert!(wanted > 20, "{wanted}");
+        for name in super::super::flink_prom::names() {
+            assert!(selected(&name), "{name}");
+        }
+        assert!(selected("acme_kafka_consumer_group_topic_partition_lag"), "a custom KMinion namespace");
+        assert!(!selected("kafka_consumergroup_group_lag_total"), "anchored at the end");
+        assert!(!selected("jvm_memory_used_bytes"));
+    }
+
     #[test]
     fn queries_are_url_encoded_and_errors_are_refused() {
-        let p = path_with("/api/v1/query", &[("query", SELECTOR.to_string())]);
+        let p = path_with("/api/v1/query", &[("query", selector().to_string())]);
         assert!(p.starts_with("/api/v1/query?query=%7B__name__%3D%7E%22flink_taskmanager_job_task_"), "{p}");
         assert!(!p.contains(' ') && !p.contains('"'));
         assert!(vector(&serde_json::json!({"status":"error","errorType":"bad_data","error":"x"})).is_none());
