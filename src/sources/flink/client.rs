@@ -1,17 +1,4 @@
-//! Flink REST API (1.13 – 2.x) → jobs, vertices and subtask metrics.
-//!
-//! Requests per poll: `/jobs/overview`, then per job `/jobs/:jid` (which carries the plan; the
-//! separate `/plan` only when it does not), then per vertex the metric list (once, cached),
-//! one aggregated `/subtasks/metrics?get=…&agg=…` and `/backpressure`, plus per-subtask values
-//! (`/metrics?get=0.x,1.x,…`) when parallelism > 1, where skew can exist: sent along when they
-//! fit in one request, otherwise only when the aggregate hints at skew. `/backpressure` already
-//! carries every subtask's busy, idle and backpressured ratios (Flink ≥ 1.15), so a big job
-//! costs three requests per vertex, not one per few subtasks.
-//!
-//! Facts from real clusters that shape this code (see ../shared/fixtures/real-flink/README.md):
-//! one unknown name empties a whole aggregated answer, so names are checked against the metric
-//! list first; Flink 2 renamed `buffers.*Usage` to `Shuffle.Netty.*`; values arrive as strings
-//! and NaN as "NaN"; the JobManager's metric cache answers `[]` or zeros when it is cold.
+//! The REST client: which requests a poll makes, in what order and how many at once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,26 +6,14 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use tokio::task::JoinSet;
 
-use super::http::{FetchError, Fetcher};
-use super::json::{num, parse_json, str_field, unescape_html};
+use super::parse::*;
+use super::JobFilter;
 use crate::model::{
-    plausible_time_ms, split_chain, subtask_entry, BackpressureLevel, Input, Job, Metric, MetricValues, SourceHealth,
-    SourceKind, SourcePoll, Stat, Subtask, Vertex, VertexStats,
+    subtask_entry, BackpressureLevel, Job, Metric, MetricValues, SourceHealth, SourceKind, SourcePoll, Subtask,
+    VertexStats,
 };
-
-/// Metrics asked per vertex: the model's metric, Flink's names (newest first), and the factor
-/// that turns Flink's unit into the model's (ms per second → ratio).
-const WANTED: [(Metric, &[&str], f64); 9] = [
-    (Metric::Busy, &["busyTimeMsPerSecond"], 0.001),
-    (Metric::Backpressured, &["backPressuredTimeMsPerSecond"], 0.001),
-    (Metric::Idle, &["idleTimeMsPerSecond"], 0.001),
-    (Metric::SoftBackpressured, &["softBackPressuredTimeMsPerSecond"], 0.001),
-    (Metric::HardBackpressured, &["hardBackPressuredTimeMsPerSecond"], 0.001),
-    (Metric::InPool, &["Shuffle.Netty.Input.Buffers.inPoolUsage", "buffers.inPoolUsage"], 1.0),
-    (Metric::OutPool, &["Shuffle.Netty.Output.Buffers.outPoolUsage", "buffers.outPoolUsage"], 1.0),
-    (Metric::RecordsIn, &["numRecordsInPerSecond"], 1.0),
-    (Metric::RecordsOut, &["numRecordsOutPerSecond"], 1.0),
-];
+use crate::sources::http::{FetchError, Fetcher};
+use crate::sources::json::parse_json;
 
 /// Longest per-subtask query we send; gateways commonly cut URLs at 4–8 kB.
 const MAX_QUERY_LEN: usize = 3000;
@@ -47,34 +22,6 @@ const MAX_QUERY_LEN: usize = 3000;
 /// requests of a 200-vertex job (1202 on the first poll instead of 602), and with them the time
 /// to the first verdict.
 const SKEW_HINT: f64 = 0.2;
-/// Flink's own upper limit of parallelism; anything above is a broken answer.
-const MAX_PARALLELISM: f64 = 32768.0;
-/// Job states after which a job never runs again.
-const TERMINAL_STATES: [&str; 4] = ["FINISHED", "CANCELED", "FAILED", "SUSPENDED"];
-
-/// Which jobs to look at.
-#[derive(Clone, Debug, PartialEq)]
-pub enum JobFilter {
-    /// Every job that has not ended (RUNNING, RESTARTING, FAILING, …), so a crash-looping job
-    /// is never left out, plus any job selected earlier that has ended since (it failed).
-    Active,
-    /// A job id (or its prefix) or a job name.
-    Named(String),
-}
-
-impl JobFilter {
-    /// Whether a job read from a reporter (ids right, names reformatted) is one asked for.
-    pub fn admits_reporter_job(&self, job: &Job) -> bool {
-        match self {
-            JobFilter::Active => true,
-            JobFilter::Named(w) => {
-                let w = w.to_ascii_lowercase();
-                job.id.starts_with(&w) || job.name == w.replace([' ', '-'], "_") || job.name.eq_ignore_ascii_case(&w)
-            }
-        }
-    }
-}
-
 /// Registered metric names per (job id, vertex id).
 type MetricLists = Arc<Mutex<HashMap<(String, String), Vec<String>>>>;
 
@@ -428,16 +375,6 @@ struct VertexMetrics {
     aggregate_empty: bool,
 }
 
-/// For each wanted metric, the first of its names that this vertex registers (`list`: the ids
-/// of the vertex's `/subtasks/metrics` answer): what `parse_aggregates` and
-/// `parse_subtask_values` are given.
-pub fn resolve_names(list: &[String]) -> Vec<(Metric, &'static str, f64)> {
-    WANTED
-        .iter()
-        .filter_map(|(m, names, scale)| names.iter().find(|n| list.iter().any(|l| l == *n)).map(|n| (*m, *n, *scale)))
-        .collect()
-}
-
 /// Splits `0.a,0.b,…` into comma lists no longer than `max` characters.
 /// `i.name` for every subtask and every metric that skew and the subtask table need (rates
 /// come from the aggregate).
@@ -463,7 +400,7 @@ fn subtask_ids(names: &[(Metric, &'static str, f64)], parallelism: u32) -> Vec<S
         .collect()
 }
 
-fn chunk_ids(ids: &[String], max: usize) -> Vec<String> {
+pub(super) fn chunk_ids(ids: &[String], max: usize) -> Vec<String> {
     let mut chunks = Vec::new();
     let mut cur = String::new();
     for id in ids {
@@ -479,201 +416,6 @@ fn chunk_ids(ids: &[String], max: usize) -> Vec<String> {
         chunks.push(cur);
     }
     chunks
-}
-
-/// The metric names a vertex registers, from `/jobs/:jid/vertices/:vid/subtasks/metrics`.
-pub fn parse_metric_list(v: &Value) -> Vec<String> {
-    v.as_array().map(|a| a.iter().filter_map(|m| str_field(m, "id").map(str::to_string)).collect()).unwrap_or_default()
-}
-
-/// (id, name, state) of every job in `/jobs/overview`.
-pub fn parse_overview(v: &Value) -> Option<Vec<(String, String, String)>> {
-    let jobs = v.get("jobs")?.as_array()?;
-    Some(
-        jobs.iter()
-            .filter_map(|j| {
-                Some((
-                    str_field(j, "jid")?.to_string(),
-                    str_field(j, "name").unwrap_or("").to_string(),
-                    str_field(j, "state").unwrap_or("UNKNOWN").to_string(),
-                ))
-            })
-            .collect(),
-    )
-}
-
-/// The ids of the jobs the filter asks for, or why none matches. `previously`: jobs selected
-/// in earlier polls, kept when they end (a job that fails must not vanish from the verdict).
-pub fn select_jobs(
-    jobs: &[(String, String, String)],
-    filter: &JobFilter,
-    previously: &std::collections::HashSet<String>,
-) -> Result<Vec<String>, String> {
-    let listing = || {
-        if jobs.is_empty() {
-            "the cluster has no jobs".to_string()
-        } else {
-            let names: Vec<String> =
-                jobs.iter().map(|(id, name, st)| format!("{name} ({}, {st})", crate::model::short_id(id))).collect();
-            format!("jobs: {}", names.join(", "))
-        }
-    };
-    match filter {
-        JobFilter::Active => {
-            let active: Vec<String> = jobs
-                .iter()
-                .filter(|j| !TERMINAL_STATES.contains(&j.2.as_str()) || previously.contains(&j.0))
-                .map(|j| j.0.clone())
-                .collect();
-            if active.is_empty() {
-                Err(format!("no active job to diagnose ({}); pick one with --job", listing()))
-            } else {
-                Ok(active)
-            }
-        }
-        JobFilter::Named(wanted) => {
-            let by_name: Vec<String> = jobs.iter().filter(|j| &j.1 == wanted).map(|j| j.0.clone()).collect();
-            let by_id: Vec<String> = jobs
-                .iter()
-                .filter(|j| wanted.len() >= 4 && j.0.starts_with(&wanted.to_ascii_lowercase()))
-                .map(|j| j.0.clone())
-                .collect();
-            let hits = if by_name.is_empty() { by_id } else { by_name };
-            if hits.is_empty() {
-                return Err(format!("no job matches --job '{wanted}' ({})", listing()));
-            }
-            // Several jobs can share a name (resubmissions): prefer the ones that have not ended.
-            let active: Vec<String> = hits
-                .iter()
-                .filter(|id| jobs.iter().any(|j| &j.0 == *id && !TERMINAL_STATES.contains(&j.2.as_str())))
-                .cloned()
-                .collect();
-            Ok(if active.is_empty() { hits } else { active })
-        }
-    }
-}
-
-/// Job, vertices and edges from `/jobs/:jid` and its plan. No metrics yet.
-pub fn parse_job(details: &Value, plan: &Value) -> Option<Job> {
-    let id = str_field(details, "jid")?.to_string();
-    let name = str_field(details, "name").unwrap_or("").to_string();
-    let state = str_field(details, "state").unwrap_or("UNKNOWN").to_string();
-    let nodes: HashMap<&str, &Value> = plan
-        .get("nodes")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|n| Some((str_field(n, "id")?, n))).collect())
-        .unwrap_or_default();
-    let mut vertices = Vec::new();
-    for v in details.get("vertices")?.as_array()? {
-        let Some(vid) = str_field(v, "id") else { continue };
-        let node = nodes.get(vid);
-        let vname = str_field(v, "name")
-            .map(str::to_string)
-            .or_else(|| node.and_then(|n| str_field(n, "description")).map(unescape_html))
-            .unwrap_or_else(|| vid.to_string());
-        let parallelism = v
-            .get("parallelism")
-            .and_then(num)
-            .or_else(|| node.and_then(|n| n.get("parallelism")).and_then(num))
-            .unwrap_or(1.0);
-        let mut vertex = Vertex::new(vid, &vname, parallelism.clamp(1.0, MAX_PARALLELISM) as u32);
-        vertex.max_parallelism =
-            v.get("maxParallelism").and_then(num).filter(|m| *m > 0.0).map(|m| m.min(MAX_PARALLELISM) as u32);
-        vertex.operators = split_chain(&vname);
-        // Sources have no "inputs" key at all.
-        if let Some(inputs) = node.and_then(|n| n.get("inputs")).and_then(Value::as_array) {
-            vertex.inputs = inputs
-                .iter()
-                .filter_map(|i| {
-                    Some(Input {
-                        from: str_field(i, "id")?.to_string(),
-                        ship_strategy: str_field(i, "ship_strategy").map(str::to_string),
-                    })
-                })
-                .collect();
-        }
-        vertices.push(vertex);
-    }
-    Some(Job { id, name, state, vertices, graph_known: !nodes.is_empty() })
-}
-
-/// Aggregated `/subtasks/metrics` → per-metric statistics. `None` when Flink answered `[]`.
-pub fn parse_aggregates(v: &Value, names: &[(Metric, &str, f64)]) -> Option<VertexStats> {
-    let items = v.as_array()?;
-    if items.is_empty() {
-        return None;
-    }
-    let mut stats = VertexStats::default();
-    for item in items {
-        let Some(id) = str_field(item, "id") else { continue };
-        let Some((metric, _, scale)) = names.iter().find(|(_, n, _)| *n == id) else { continue };
-        let f = |k: &str| item.get(k).and_then(num).map(|x| x * scale);
-        stats.set(*metric, Stat { min: f("min"), max: f("max"), avg: f("avg"), sum: f("sum") });
-    }
-    Some(stats)
-}
-
-/// Per-subtask `/metrics?get=0.x,…` answers (string values, any order) into `out`.
-pub fn parse_subtask_values(v: &Value, names: &[(Metric, &str, f64)], out: &mut HashMap<u32, MetricValues>) {
-    for item in v.as_array().into_iter().flatten() {
-        let Some(id) = str_field(item, "id") else { continue };
-        let Some((idx, name)) = id.split_once('.') else { continue };
-        let Ok(idx) = idx.parse::<u32>() else { continue };
-        let Some((metric, _, scale)) = names.iter().find(|(_, n, _)| *n == name) else { continue };
-        let value = item.get("value").and_then(num).map(|x| x * scale);
-        out.entry(idx).or_default().set(*metric, value);
-    }
-}
-
-/// `/backpressure`: the vertex level and per-subtask (level, ratio, busy, idle).
-/// `status: "deprecated"` (Flink 1.13 while sampling) means no data yet.
-pub fn parse_backpressure(v: &Value) -> Option<Backpressure> {
-    if str_field(v, "status") == Some("deprecated") {
-        return None;
-    }
-    let level = |x: &Value| {
-        str_field(x, "backpressureLevel")
-            .or_else(|| str_field(x, "backpressure-level"))
-            .and_then(BackpressureLevel::parse)
-    };
-    let subtasks = v
-        .get("subtasks")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| {
-                    let idx = s.get("subtask").and_then(num)? as u32;
-                    Some(SubtaskBackpressure {
-                        index: idx,
-                        level: level(s),
-                        ratio: s.get("ratio").and_then(num),
-                        busy: s.get("busyRatio").and_then(num),
-                        idle: s.get("idleRatio").and_then(num),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    Some(Backpressure {
-        level: level(v),
-        end_timestamp: v.get("end-timestamp").and_then(num).map(|t| t as i64).filter(|t| plausible_time_ms(*t)),
-        subtasks,
-    })
-}
-
-pub struct Backpressure {
-    pub level: Option<BackpressureLevel>,
-    /// When the metric store computed these values.
-    pub end_timestamp: Option<i64>,
-    pub subtasks: Vec<SubtaskBackpressure>,
-}
-
-pub struct SubtaskBackpressure {
-    pub index: u32,
-    pub level: Option<BackpressureLevel>,
-    pub ratio: Option<f64>,
-    pub busy: Option<f64>,
-    pub idle: Option<f64>,
 }
 
 /// Adds the backpressure endpoint's view: levels always, and its ratios where the metric
@@ -695,70 +437,5 @@ fn merge_backpressure(out: &mut VertexMetrics, bp: Backpressure) {
     if filled {
         out.stats.fill_missing_from(&out.subtasks, &[Metric::Busy, Metric::Backpressured, Metric::Idle]);
         out.notes.push("busy/backpressured/idle taken from the /backpressure answer".into());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn unknown_names_are_never_asked() {
-        let list: Vec<String> =
-            ["busyTimeMsPerSecond", "buffers.inPoolUsage", "Shuffle.Netty.Output.Buffers.outPoolUsage"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-        let names = resolve_names(&list);
-        let got: Vec<&str> = names.iter().map(|n| n.1).collect();
-        assert_eq!(got, ["busyTimeMsPerSecond", "buffers.inPoolUsage", "Shuffle.Netty.Output.Buffers.outPoolUsage"]);
-    }
-
-    #[test]
-    fn long_queries_are_split() {
-        let ids: Vec<String> = (0..200).map(|i| format!("{i}.busyTimeMsPerSecond")).collect();
-        let chunks = chunk_ids(&ids, 300);
-        assert!(chunks.len() > 1);
-        assert!(chunks.iter().all(|c| c.len() <= 300));
-        assert_eq!(chunks.join(",").split(',').count(), 200);
-    }
-
-    #[test]
-    fn backpressure_in_both_spellings_and_nan_busy() {
-        let v = json!({"status":"ok","backpressure-level":"high","subtasks":[{"subtask":0,"backpressure-level":"high","ratio":0.997,"idleRatio":0.0,"busyRatio":"NaN"}]});
-        let bp = parse_backpressure(&v).unwrap();
-        assert_eq!(bp.level, Some(BackpressureLevel::High));
-        assert_eq!(bp.subtasks[0].busy, None);
-        assert_eq!(bp.subtasks[0].ratio, Some(0.997));
-        assert!(parse_backpressure(&json!({"status":"deprecated"})).is_none());
-    }
-
-    #[test]
-    fn jobs_are_selected_by_name_id_or_state() {
-        let jobs = vec![
-            ("6852c2b6ac1babbcd3c295f61e11f609".to_string(), "orders".to_string(), "RUNNING".to_string()),
-            ("aaaa0000000000000000000000000000".to_string(), "old".to_string(), "FINISHED".to_string()),
-        ];
-        let none = Default::default();
-        assert_eq!(select_jobs(&jobs, &JobFilter::Active, &none).unwrap(), vec![jobs[0].0.clone()]);
-        assert_eq!(select_jobs(&jobs, &JobFilter::Named("old".into()), &none).unwrap(), vec![jobs[1].0.clone()]);
-        assert_eq!(select_jobs(&jobs, &JobFilter::Named("6852c2b6".into()), &none).unwrap(), vec![jobs[0].0.clone()]);
-        let e = select_jobs(&jobs, &JobFilter::Named("nope".into()), &none).unwrap_err();
-        assert!(e.contains("orders (6852c2b6, RUNNING)"), "{e}");
-    }
-
-    #[test]
-    fn restarting_jobs_are_active_and_a_job_that_failed_stays_in_view() {
-        let mut jobs = vec![
-            ("a".repeat(32), "crashloop".to_string(), "RESTARTING".to_string()),
-            ("b".repeat(32), "done".to_string(), "FINISHED".to_string()),
-        ];
-        let none = Default::default();
-        assert_eq!(select_jobs(&jobs, &JobFilter::Active, &none).unwrap(), vec!["a".repeat(32)]);
-        jobs[0].2 = "FAILED".into();
-        assert!(select_jobs(&jobs, &JobFilter::Active, &none).is_err());
-        let seen: std::collections::HashSet<String> = [("a".repeat(32))].into_iter().collect();
-        assert_eq!(select_jobs(&jobs, &JobFilter::Active, &seen).unwrap(), vec!["a".repeat(32)]);
     }
 }

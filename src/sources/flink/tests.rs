@@ -1,0 +1,62 @@
+use super::client::chunk_ids;
+use super::*;
+use crate::model::BackpressureLevel;
+use serde_json::json;
+
+#[test]
+fn unknown_names_are_never_asked() {
+    let list: Vec<String> = ["busyTimeMsPerSecond", "buffers.inPoolUsage", "Shuffle.Netty.Output.Buffers.outPoolUsage"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let names = resolve_names(&list);
+    let got: Vec<&str> = names.iter().map(|n| n.1).collect();
+    assert_eq!(got, ["busyTimeMsPerSecond", "buffers.inPoolUsage", "Shuffle.Netty.Output.Buffers.outPoolUsage"]);
+}
+
+#[test]
+fn long_queries_are_split() {
+    let ids: Vec<String> = (0..200).map(|i| format!("{i}.busyTimeMsPerSecond")).collect();
+    let chunks = chunk_ids(&ids, 300);
+    assert!(chunks.len() > 1);
+    assert!(chunks.iter().all(|c| c.len() <= 300));
+    assert_eq!(chunks.join(",").split(',').count(), 200);
+}
+
+#[test]
+fn backpressure_in_both_spellings_and_nan_busy() {
+    let v = json!({"status":"ok","backpressure-level":"high","subtasks":[{"subtask":0,"backpressure-level":"high","ratio":0.997,"idleRatio":0.0,"busyRatio":"NaN"}]});
+    let bp = parse_backpressure(&v).unwrap();
+    assert_eq!(bp.level, Some(BackpressureLevel::High));
+    assert_eq!(bp.subtasks[0].busy, None);
+    assert_eq!(bp.subtasks[0].ratio, Some(0.997));
+    assert!(parse_backpressure(&json!({"status":"deprecated"})).is_none());
+}
+
+#[test]
+fn jobs_are_selected_by_name_id_or_state() {
+    let jobs = vec![
+        ("6852c2b6ac1babbcd3c295f61e11f609".to_string(), "orders".to_string(), "RUNNING".to_string()),
+        ("aaaa0000000000000000000000000000".to_string(), "old".to_string(), "FINISHED".to_string()),
+    ];
+    let none = Default::default();
+    assert_eq!(select_jobs(&jobs, &JobFilter::Active, &none).unwrap(), vec![jobs[0].0.clone()]);
+    assert_eq!(select_jobs(&jobs, &JobFilter::Named("old".into()), &none).unwrap(), vec![jobs[1].0.clone()]);
+    assert_eq!(select_jobs(&jobs, &JobFilter::Named("6852c2b6".into()), &none).unwrap(), vec![jobs[0].0.clone()]);
+    let e = select_jobs(&jobs, &JobFilter::Named("nope".into()), &none).unwrap_err();
+    assert!(e.contains("orders (6852c2b6, RUNNING)"), "{e}");
+}
+
+#[test]
+fn restarting_jobs_are_active_and_a_job_that_failed_stays_in_view() {
+    let mut jobs = vec![
+        ("a".repeat(32), "crashloop".to_string(), "RESTARTING".to_string()),
+        ("b".repeat(32), "done".to_string(), "FINISHED".to_string()),
+    ];
+    let none = Default::default();
+    assert_eq!(select_jobs(&jobs, &JobFilter::Active, &none).unwrap(), vec!["a".repeat(32)]);
+    jobs[0].2 = "FAILED".into();
+    assert!(select_jobs(&jobs, &JobFilter::Active, &none).is_err());
+    let seen: std::collections::HashSet<String> = [("a".repeat(32))].into_iter().collect();
+    assert_eq!(select_jobs(&jobs, &JobFilter::Active, &seen).unwrap(), vec!["a".repeat(32)]);
+}
