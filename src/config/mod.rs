@@ -3,6 +3,7 @@
 //! downstream knows where a value came from.
 
 pub mod check;
+mod credentials;
 pub mod file;
 mod flags;
 pub mod resolve;

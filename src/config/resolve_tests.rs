@@ -1,6 +1,9 @@
 //! Precedence, credentials and masking of `resolve`, on injected environments.
 use super::*;
+use crate::config::credentials::shown_var;
 use crate::config::file::parse;
+use crate::secret::Secret;
+use crate::sources::access::Auth;
 use std::collections::HashMap;
 
 const FILE: &str = r#"
