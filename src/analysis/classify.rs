@@ -212,9 +212,8 @@ pub fn classify(views: &[VertexView], graph_known: bool, t: &Thresholds) -> Clas
     let own: Vec<Class> = verdicts.iter().map(|v| v.class).collect();
     let mut bottlenecks: Vec<BottleneckVerdict> = Vec::new();
     let mut findings = Vec::new();
-    let is_busy = |i: usize| {
-        matches!(own[i], Class::Healthy | Class::Idle) && views[i].busy.is_some_and(|b| b >= t.busy_bottleneck)
-    };
+    let walk = Walk { views, graph: &graph, order: &order, own: &own, t };
+    let is_busy = |i: usize| walk.is_busy(i);
 
     if !graph_known {
         findings.push("the job graph (plan) could not be read: no vertex can be called a source or sink, and backpressure cannot be traced to its cause".into());
@@ -239,7 +238,7 @@ pub fn classify(views: &[VertexView], graph_known: bool, t: &Thresholds) -> Clas
             }
         }
     } else {
-        walk_from_victims(views, &graph, &order, &own, t, &mut verdicts, &mut bottlenecks, &mut findings);
+        walk_from_victims(&walk, &mut verdicts, &mut bottlenecks, &mut findings);
         // A source at capacity that nothing pushes back on is itself the limit.
         for (i, v) in views.iter().enumerate() {
             if graph.inputs[i].is_empty()
@@ -330,22 +329,34 @@ pub fn classify(views: &[VertexView], graph_known: bool, t: &Thresholds) -> Clas
     Classified { vertices: verdicts, bottlenecks, findings, order }
 }
 
+/// What the walk from victims to their causes reads: every vertex's view and own class (before
+/// any cause is named), the graph and its data-flow order, and the thresholds.
+struct Walk<'a> {
+    views: &'a [VertexView<'a>],
+    graph: &'a Graph,
+    order: &'a [usize],
+    own: &'a [Class],
+    t: &'a Thresholds,
+}
+
+impl Walk<'_> {
+    /// Busy enough to hold others back, and not itself held back.
+    fn is_busy(&self, i: usize) -> bool {
+        matches!(self.own[i], Class::Healthy | Class::Idle)
+            && self.views[i].busy.is_some_and(|b| b >= self.t.busy_bottleneck)
+    }
+}
+
 /// For each victim, the vertices that hold it back: walking downstream through victims, the
 /// first vertices that are not backpressured, and the busy ones among them.
-#[allow(clippy::too_many_arguments)]
 fn walk_from_victims(
-    views: &[VertexView],
-    graph: &Graph,
-    order: &[usize],
-    own: &[Class],
-    t: &Thresholds,
+    walk: &Walk,
     verdicts: &mut [VertexVerdict],
     bottlenecks: &mut Vec<BottleneckVerdict>,
     findings: &mut Vec<String>,
 ) {
-    let is_busy = |i: usize| {
-        matches!(own[i], Class::Healthy | Class::Idle) && views[i].busy.is_some_and(|b| b >= t.busy_bottleneck)
-    };
+    let Walk { views, graph, order, own, t } = *walk;
+    let is_busy = |i: usize| walk.is_busy(i);
     for &victim in order.iter().filter(|&&i| own[i] == Class::Victim) {
         let frontier = frontier(victim, graph, own);
         let mut busy_ones: Vec<usize> = frontier.iter().copied().filter(|&f| is_busy(f)).collect();
