@@ -6,6 +6,7 @@ pub mod forecast;
 pub mod invariants;
 pub mod lag;
 pub mod regression;
+mod walk;
 pub mod window;
 
 use crate::diagnosis::{
