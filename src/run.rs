@@ -194,14 +194,17 @@ async fn record(src: &Settings, args: &RecordArgs) -> Result<i32, String> {
     let interval_ms = src.interval.as_millis() as u64;
     let recorder = Arc::new(Recorder::create(&args.out, sources, &args.note, interval_ms, now_ms(), now_ms)?);
     let collector = inputs.collector(job_filter(src), Some(recorder.clone()));
+    // The recording is judged as it is taken, by the same session a replay of it will drive:
+    // the last line says whether it holds what it was taken for.
+    let mut session = Session::new(src.thresholds.clone());
     // The history a later replay will backfill from, recorded like any other answer.
-    if let Err(e) = collector.backfill(crate::session::BACKFILL_S, src.interval.as_secs_f64()).await {
-        eprintln!("bptop: no backfill from Prometheus: {e}");
+    match collector.backfill(crate::session::BACKFILL_S, src.interval.as_secs_f64()).await {
+        Ok(snaps) => session.backfill(snaps),
+        Err(e) => eprintln!("bptop: no backfill from Prometheus: {e}"),
     }
     let polls = (args.duration.as_secs_f64() / src.interval.as_secs_f64()).round().max(1.0) as usize;
     let mut ticker = tokio::time::interval(src.interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut taken = 0;
     // One Ctrl-C listener for the whole recording, raced against waiting and polling alike,
     // so a press is never lost and what was recorded is kept.
     let ctrl_c = tokio::signal::ctrl_c();
@@ -215,7 +218,6 @@ async fn record(src: &Settings, args: &RecordArgs) -> Result<i32, String> {
             s = collector.poll(n) => s,
             _ = &mut ctrl_c => break,
         };
-        taken += 1;
         let requests: u32 = snap.sources.iter().map(|s| s.requests).sum();
         let failed: Vec<String> =
             snap.sources.iter().filter_map(|s| s.error.as_ref().map(|e| format!("{}: {e}", s.name))).collect();
@@ -223,12 +225,23 @@ async fn record(src: &Settings, args: &RecordArgs) -> Result<i32, String> {
             true => eprintln!("poll {}/{polls}: {} job(s), {requests} requests", n + 1, snap.jobs.len()),
             false => eprintln!("poll {}/{polls}: {requests} requests, failed: {}", n + 1, failed.join("; ")),
         }
+        session.observe(snap);
     }
     let (responses, error) = recorder.finish();
     if let Some(e) = error {
         return Err(format!("recording to {} failed: {e}", args.out.display()));
     }
-    eprintln!("recorded {taken} polls ({responses} responses) into {}", recorder.dir().display());
+    let counts = session.counts();
+    eprintln!("recorded {} polls ({responses} responses) into {}", counts.taken, recorder.dir().display());
+    match session.verdict() {
+        Ok(d) => eprintln!(
+            "its verdict: {} ({} of {} polls answered)",
+            d.severity.label(),
+            counts.taken - counts.failed,
+            counts.taken
+        ),
+        Err(e) => eprintln!("its verdict: none ({e})"),
+    }
     Ok(EXIT_OK)
 }
 

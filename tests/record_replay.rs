@@ -51,6 +51,9 @@ fn a_recording_replays_to_the_same_verdict_and_holds_no_secret() {
     assert_eq!(v["input"]["mode"], "replay");
     assert_eq!(v["input"]["polls"], 4, "diagnose replays every recorded poll by default");
     assert_eq!(v["jobs"][0]["bottlenecks"][0]["name"], "alerts-sink");
+    // record drove the same session as the replay: its last line is the replay's severity.
+    let severity = v["severity"].as_str().unwrap();
+    assert!(rec.stderr.contains(&format!("its verdict: {severity} (4 of 4 polls answered)")), "{}", rec.stderr);
 
     // Recording into an existing recording is refused rather than mixing two captures.
     let again = bptop(&["record", "--flink", &secret_url, "--out", out_s, "--duration", "1s"], LIMIT);
