@@ -26,6 +26,7 @@ use crate::model::{Snapshot, SourcePoll};
 use crate::record::{Recorder, Replay};
 use crate::sources::flink::JobFilter;
 use crate::sources::prometheus::PromSource;
+use crate::sources::SourceError;
 
 pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
@@ -149,7 +150,7 @@ impl Collector {
 
     /// History from the Prometheus server before the first poll (empty without one): a
     /// snapshot per step over `window_s`, so trends exist from the start.
-    pub async fn backfill(&self, window_s: f64, step_s: f64) -> Result<Vec<Snapshot>, String> {
+    pub async fn backfill(&self, window_s: f64, step_s: f64) -> Result<Vec<Snapshot>, SourceError> {
         let Some(p) = self.sources.iter().find_map(|s| match s {
             Source::Prometheus(p) => Some(p),
             _ => None,

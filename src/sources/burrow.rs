@@ -10,8 +10,9 @@ use std::fmt::Write as _;
 use serde_json::Value;
 use tokio::task::JoinSet;
 
-use super::http::Fetcher;
+use super::http::{FetchError, Fetcher};
 use super::json::{num, one_line, parse_json, str_field};
+use super::SourceError;
 use crate::model::{LagRow, SourceHealth, SourceKind, SourcePoll};
 
 /// `GET /v3/kafka`: the names of the clusters Burrow watches.
@@ -144,7 +145,7 @@ impl BurrowSource {
             Ok(rows) => rows,
             Err(e) => {
                 health.ok = false;
-                health.error = Some(e);
+                health.error = Some(e.to_string());
                 Vec::new()
             }
         };
@@ -152,10 +153,11 @@ impl BurrowSource {
         SourcePoll { jobs: Vec::new(), lag: rows, health }
     }
 
-    async fn poll_rows(&self, partial: &mut Vec<String>) -> Result<Vec<LagRow>, String> {
+    async fn poll_rows(&self, partial: &mut Vec<String>) -> Result<Vec<LagRow>, SourceError> {
         let path = "/v3/kafka";
-        let clusters = parse_clusters(&self.get_json(path).await?)
-            .ok_or_else(|| format!("GET {}: not a Burrow cluster list (no 'clusters')", self.fetcher.url(path)))?;
+        let clusters = parse_clusters(&self.get_json(path).await?).ok_or_else(|| {
+            SourceError::unexpected(self.fetcher.url(path), "not a Burrow cluster list (no 'clusters')")
+        })?;
 
         // The group lists of all clusters at once (the fetcher's semaphore bounds the requests).
         let mut set = JoinSet::new();
@@ -176,15 +178,15 @@ impl BurrowSource {
                     groups.extend(names.into_iter().map(|g| (cluster.clone(), g)));
                 }
                 Ok((_, Err(e))) => errors.push(e),
-                Err(e) => errors.push(format!("internal error listing consumer groups: {e}")),
+                Err(e) => errors.push(SourceError::Internal(format!("listing consumer groups: {e}"))),
             }
         }
-        errors.sort();
+        errors.sort_by_cached_key(ToString::to_string);
         // Some clusters answering is a partial poll; none answering leaves nothing to show.
         if listed == 0 && !errors.is_empty() {
             return Err(errors.remove(0));
         }
-        partial.extend(errors);
+        partial.extend(errors.iter().map(ToString::to_string));
 
         let mut set = JoinSet::new();
         for (cluster, group) in groups {
@@ -196,8 +198,8 @@ impl BurrowSource {
         while let Some(joined) = set.join_next().await {
             match joined {
                 Ok(Ok(r)) => rows.extend(r),
-                Ok(Err(e)) => errors.push(e),
-                Err(e) => errors.push(format!("internal error reading a group's lag: {e}")),
+                Ok(Err(e)) => errors.push(e.to_string()),
+                Err(e) => errors.push(SourceError::Internal(format!("reading a group's lag: {e}")).to_string()),
             }
         }
         errors.sort();
@@ -208,25 +210,27 @@ impl BurrowSource {
         Ok(rows)
     }
 
-    async fn consumers(&self, cluster: &str) -> Result<Vec<String>, String> {
+    async fn consumers(&self, cluster: &str) -> Result<Vec<String>, SourceError> {
         let path = format!("/v3/kafka/{}/consumer", encode_segment(cluster));
         let v = self.get_json(&path).await?;
-        parse_consumers(&v)
-            .ok_or_else(|| format!("GET {}: not a Burrow consumer list (no 'consumers')", self.fetcher.url(&path)))
+        parse_consumers(&v).ok_or_else(|| {
+            SourceError::unexpected(self.fetcher.url(&path), "not a Burrow consumer list (no 'consumers')")
+        })
     }
 
-    async fn lag(&self, cluster: &str, group: &str) -> Result<Vec<LagRow>, String> {
+    async fn lag(&self, cluster: &str, group: &str) -> Result<Vec<LagRow>, SourceError> {
         let path = format!("/v3/kafka/{}/consumer/{}/lag", encode_segment(cluster), encode_segment(group));
         let v = self.get_json(&path).await?;
-        parse_lag(self.fetcher.source(), cluster, &v)
-            .ok_or_else(|| format!("GET {}: not a Burrow consumer status (no 'status')", self.fetcher.url(&path)))
+        parse_lag(self.fetcher.source(), cluster, &v).ok_or_else(|| {
+            SourceError::unexpected(self.fetcher.url(&path), "not a Burrow consumer status (no 'status')")
+        })
     }
 
     /// GET and parse JSON. Burrow's non-200 answers carry JSON worth reading: a NOTFOUND status
     /// for a group that went away between the list and the lag request (no error: no rows), or
     /// `{"error": true, "message": …}`, a better reason than the status code alone.
-    async fn get_json(&self, path: &str) -> Result<Value, String> {
-        let resp = self.fetcher.get(path).await.map_err(|e| e.to_string())?;
+    async fn get_json(&self, path: &str) -> Result<Value, SourceError> {
+        let resp = self.fetcher.get(path).await?;
         let url = self.fetcher.url(path);
         if resp.status != 200 {
             if let Ok(v) = serde_json::from_slice::<Value>(&resp.body) {
@@ -234,11 +238,12 @@ impl BurrowSource {
                     return Ok(v);
                 }
                 if let Some(message) = error_message(&v) {
-                    return Err(format!("GET {url}: HTTP {}: {}", resp.status, one_line(&message, 160)));
+                    let what = format!("HTTP {}: {}", resp.status, one_line(&message, 160));
+                    return Err(SourceError::Fetch(FetchError { url, what, status: Some(resp.status) }));
                 }
             }
         }
-        parse_json(&url, &resp).map_err(|e| e.to_string())
+        Ok(parse_json(&url, &resp)?)
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod burrow;
+mod error;
 pub mod exposition;
 pub mod flink;
 pub mod flink_prom;
@@ -11,3 +12,5 @@ pub mod kafka_lag;
 pub mod prometheus;
 pub mod retry;
 pub mod scrape;
+
+pub use error::SourceError;

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::exposition::Sample;
 use super::http::Fetcher;
 use super::json::{num, parse_json, str_field};
+use super::SourceError;
 use crate::model::{Job, LagRow, SourceHealth, SourceKind, SourcePoll};
 
 /// Every series bptop reads, as one selector built from the readers' own name tables: Flink's
@@ -66,16 +67,16 @@ impl PromSource {
         let mut health = self.health_template();
         let path = path_with("/api/v1/query", &[("query", selector().to_string())]);
         let result = async {
-            let resp = self.fetcher.get(&path).await.map_err(|e| e.to_string())?;
-            let v = parse_json(&self.fetcher.url(&path), &resp).map_err(|e| e.to_string())?;
-            vector(&v).ok_or_else(|| format!("GET {}: not a Prometheus query answer", self.fetcher.url(&path)))
+            let resp = self.fetcher.get(&path).await?;
+            let v = parse_json(&self.fetcher.url(&path), &resp)?;
+            vector(&v).ok_or_else(|| SourceError::unexpected(self.fetcher.url(&path), "not a Prometheus query answer"))
         }
         .await;
         let (jobs, lag) = match result {
             Ok(samples) => (super::flink_prom::jobs(&samples), super::kafka_lag::lag_rows(&health.name, &samples)),
             Err(e) => {
                 health.ok = false;
-                health.error = Some(e);
+                health.error = Some(e.to_string());
                 (Vec::new(), Vec::new())
             }
         };
@@ -101,12 +102,12 @@ impl PromSource {
     }
 
     /// History from a range request (see `backfill_path`; a replay passes the recorded one).
-    pub async fn backfill(&self, path: &str) -> Result<Vec<PromPoint>, String> {
+    pub async fn backfill(&self, path: &str) -> Result<Vec<PromPoint>, SourceError> {
         let path = path.to_string();
-        let resp = self.fetcher.get(&path).await.map_err(|e| e.to_string())?;
-        let v = parse_json(&self.fetcher.url(&path), &resp).map_err(|e| e.to_string())?;
-        let by_time =
-            matrix(&v).ok_or_else(|| format!("GET {}: not a Prometheus range answer", self.fetcher.url(&path)))?;
+        let resp = self.fetcher.get(&path).await?;
+        let v = parse_json(&self.fetcher.url(&path), &resp)?;
+        let by_time = matrix(&v)
+            .ok_or_else(|| SourceError::unexpected(self.fetcher.url(&path), "not a Prometheus range answer"))?;
         let name = self.fetcher.source().to_string();
         Ok(by_time
             .into_iter()

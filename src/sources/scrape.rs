@@ -2,8 +2,8 @@
 //! a lag exporter). What the text holds is recognized by its metric names, not by flags.
 
 use super::exposition::{count_samples, parse_wanted};
-use super::http::Fetcher;
-use super::{flink_prom, kafka_lag};
+use super::http::{FetchError, Fetcher};
+use super::{flink_prom, kafka_lag, SourceError};
 use crate::model::{Job, LagRow, SourceHealth, SourceKind, SourcePoll};
 
 #[derive(Clone)]
@@ -63,7 +63,7 @@ impl ScrapeSource {
             }
             Err(e) => {
                 health.ok = false;
-                health.error = Some(e);
+                health.error = Some(e.to_string());
             }
         }
         health.requests = self.fetcher.take_request_count();
@@ -72,17 +72,18 @@ impl ScrapeSource {
     }
 
     /// The model read from the answer, and the answer's text.
-    async fn fetch_and_read(&self) -> Result<(ScrapeModel, String), String> {
+    async fn fetch_and_read(&self) -> Result<(ScrapeModel, String), SourceError> {
         let text = self.text().await?;
-        let model = read(self.fetcher.source(), &text).map_err(|e| format!("GET {}: {e}", self.fetcher.url("")))?;
+        let model = read(self.fetcher.source(), &text).map_err(|e| SourceError::unexpected(self.fetcher.url(""), e))?;
         Ok((model, text))
     }
 
     /// The answer's text; invalid UTF-8 is replaced, not refused.
-    async fn text(&self) -> Result<String, String> {
-        let resp = self.fetcher.get("").await.map_err(|e| e.to_string())?;
+    async fn text(&self) -> Result<String, SourceError> {
+        let resp = self.fetcher.get("").await?;
         if resp.status != 200 {
-            return Err(format!("GET {}: HTTP {}", self.fetcher.url(""), resp.status));
+            let what = format!("HTTP {}", resp.status);
+            return Err(SourceError::Fetch(FetchError { url: self.fetcher.url(""), what, status: Some(resp.status) }));
         }
         Ok(String::from_utf8(resp.body).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     }

@@ -14,6 +14,7 @@ use crate::model::{
 };
 use crate::sources::http::{FetchError, Fetcher};
 use crate::sources::json::parse_json;
+use crate::sources::SourceError;
 
 /// Longest per-subtask query we send; gateways commonly cut URLs at 4–8 kB.
 const MAX_QUERY_LEN: usize = 3000;
@@ -56,7 +57,7 @@ impl FlinkSource {
             Ok(jobs) => jobs,
             Err(e) => {
                 health.ok = false;
-                health.error = Some(e);
+                health.error = Some(e.to_string());
                 Vec::new()
             }
         };
@@ -69,7 +70,7 @@ impl FlinkSource {
         parse_json(&self.fetcher.url(path), &resp)
     }
 
-    async fn poll_jobs(&self, partial: &mut Vec<String>) -> Result<Vec<Job>, String> {
+    async fn poll_jobs(&self, partial: &mut Vec<String>) -> Result<Vec<Job>, SourceError> {
         let ids = self.job_ids().await?;
         if let Ok(mut sel) = self.selected.lock() {
             sel.extend(ids.iter().cloned());
@@ -93,7 +94,7 @@ impl FlinkSource {
                     partial.extend(gaps);
                 }
                 Ok((_, Err(e))) => errors.push(e),
-                Err(e) => errors.push(format!("internal error polling a job: {e}")),
+                Err(e) => errors.push(SourceError::Internal(format!("polling a job: {e}"))),
             }
         }
         // A job that vanished between the overview and its details is not fatal when others
@@ -101,12 +102,12 @@ impl FlinkSource {
         if results.is_empty() && !errors.is_empty() {
             return Err(errors.remove(0));
         }
-        partial.extend(errors);
+        partial.extend(errors.iter().map(ToString::to_string));
         results.sort_by_key(|(n, _)| *n);
         Ok(results.into_iter().map(|(_, j)| j).collect())
     }
 
-    async fn job_ids(&self) -> Result<Vec<String>, String> {
+    async fn job_ids(&self) -> Result<Vec<String>, SourceError> {
         if let JobFilter::Named(wanted) = &self.filter {
             // A full id needs no overview, and a missing job then gets Flink's own 404.
             if wanted.len() == 32 && wanted.chars().all(|c| c.is_ascii_hexdigit()) {
@@ -114,15 +115,16 @@ impl FlinkSource {
             }
         }
         let url = self.fetcher.url("/jobs/overview");
-        let overview = self.get_json("/jobs/overview").await.map_err(|e| e.to_string())?;
-        let jobs = parse_overview(&overview)
-            .ok_or_else(|| format!("GET {url}: answer has no \"jobs\" list; is this a Flink REST endpoint?"))?;
+        let overview = self.get_json("/jobs/overview").await?;
+        let jobs = parse_overview(&overview).ok_or_else(|| {
+            SourceError::unexpected(url, "answer has no \"jobs\" list; is this a Flink REST endpoint?")
+        })?;
         let previously = self.selected.lock().map(|s| s.clone()).unwrap_or_default();
         select_jobs(&jobs, &self.filter, &previously)
     }
 
-    async fn poll_job(&self, jid: &str) -> Result<(Job, Vec<String>), String> {
-        let details = self.get_json(&format!("/jobs/{jid}")).await.map_err(|e| e.to_string())?;
+    async fn poll_job(&self, jid: &str) -> Result<(Job, Vec<String>), SourceError> {
+        let details = self.get_json(&format!("/jobs/{jid}")).await?;
         let mut gaps = Vec::new();
         let plan = match details.get("plan") {
             Some(p) if p.get("nodes").is_some() => p.clone(),
@@ -134,8 +136,9 @@ impl FlinkSource {
                 }
             },
         };
-        let mut job = parse_job(&details, &plan)
-            .ok_or_else(|| format!("GET {}: not a Flink job description", self.fetcher.url(&format!("/jobs/{jid}"))))?;
+        let mut job = parse_job(&details, &plan).ok_or_else(|| {
+            SourceError::unexpected(self.fetcher.url(&format!("/jobs/{jid}")), "not a Flink job description")
+        })?;
         // Metrics of a job that is not running are stale or zero: reading them would only
         // produce a false verdict.
         if job.state != "RUNNING" {

@@ -10,6 +10,7 @@ use crate::model::{
     plausible_time_ms, split_chain, BackpressureLevel, Input, Job, Metric, MetricValues, Stat, Vertex, VertexStats,
 };
 use crate::sources::json::{num, str_field, unescape_html};
+use crate::sources::SourceError;
 
 /// Metrics asked per vertex: the model's metric, Flink's names (newest first), and the factor
 /// that turns Flink's unit into the model's (ms per second → ratio).
@@ -67,7 +68,7 @@ pub fn select_jobs(
     jobs: &[(String, String, String)],
     filter: &JobFilter,
     previously: &std::collections::HashSet<String>,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, SourceError> {
     let listing = || {
         if jobs.is_empty() {
             "the cluster has no jobs".to_string()
@@ -85,7 +86,7 @@ pub fn select_jobs(
                 .map(|j| j.0.clone())
                 .collect();
             if active.is_empty() {
-                Err(format!("no active job to diagnose ({}); pick one with --job", listing()))
+                Err(SourceError::NoJob { wanted: None, why: listing() })
             } else {
                 Ok(active)
             }
@@ -99,7 +100,7 @@ pub fn select_jobs(
                 .collect();
             let hits = if by_name.is_empty() { by_id } else { by_name };
             if hits.is_empty() {
-                return Err(format!("no job matches --job '{wanted}' ({})", listing()));
+                return Err(SourceError::NoJob { wanted: Some(wanted.clone()), why: listing() });
             }
             // Several jobs can share a name (resubmissions): prefer the ones that have not ended.
             let active: Vec<String> = hits

@@ -1,6 +1,7 @@
 use super::client::chunk_ids;
 use super::*;
 use crate::model::BackpressureLevel;
+use crate::sources::SourceError;
 use serde_json::json;
 
 #[test]
@@ -44,7 +45,15 @@ fn jobs_are_selected_by_name_id_or_state() {
     assert_eq!(select_jobs(&jobs, &JobFilter::Named("old".into()), &none).unwrap(), vec![jobs[1].0.clone()]);
     assert_eq!(select_jobs(&jobs, &JobFilter::Named("6852c2b6".into()), &none).unwrap(), vec![jobs[0].0.clone()]);
     let e = select_jobs(&jobs, &JobFilter::Named("nope".into()), &none).unwrap_err();
-    assert!(e.contains("orders (6852c2b6, RUNNING)"), "{e}");
+    assert!(matches!(&e, SourceError::NoJob { wanted: Some(w), .. } if w == "nope"), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "no job matches --job 'nope' (jobs: orders (6852c2b6, RUNNING), old (aaaa0000, FINISHED))"
+    );
+    let only_finished = &jobs[1..];
+    let e = select_jobs(only_finished, &JobFilter::Active, &none).unwrap_err();
+    assert!(matches!(e, SourceError::NoJob { wanted: None, .. }), "{e:?}");
+    assert!(e.to_string().starts_with("no active job to diagnose (jobs: old (aaaa0000, FINISHED))"), "{e}");
 }
 
 #[test]
