@@ -5,6 +5,9 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
+use color_eyre::eyre::{eyre, Result, WrapErr};
+use color_eyre::Section;
+
 use crate::analysis::Thresholds;
 use crate::cli::{Cli, Command, ConfigCommand, DiagnoseArgs, FailOn, Format, RecordArgs, ServeArgs, SourceArgs};
 use crate::collect::{job_filter, now_ms, Inputs};
@@ -24,7 +27,7 @@ pub async fn run(cli: Cli) -> i32 {
         Some(Command::Config(ConfigCommand::Path)) => config_path(&cli.source),
         Some(Command::Config(ConfigCommand::Check)) => config_check(&cli.source),
         command => match settings(&cli.source) {
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
             Ok(set) => match command {
                 Some(Command::Diagnose(args)) => diagnose(&set, &args).await,
                 Some(Command::Record(args)) => record(&set, &args).await,
@@ -36,9 +39,19 @@ pub async fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("bptop: {e}");
+            report_error(&e);
             EXIT_CANNOT_DIAGNOSE
         }
+    }
+}
+
+/// One line on stderr, the error and its causes (scripts and CI read it; the tests hold it to
+/// one line). With `BPTOP_DEBUG=1`, color-eyre's full report instead: causes on lines of their
+/// own, the suggestion, and (with `RUST_BACKTRACE`) where it came from, for a bug report.
+fn report_error(e: &color_eyre::Report) {
+    match std::env::var("BPTOP_DEBUG").is_ok_and(|v| v == "1") {
+        true => eprintln!("bptop: {e:?}"),
+        false => eprintln!("bptop: {e:#}"),
     }
 }
 
@@ -53,7 +66,7 @@ fn config_file(src: &SourceArgs) -> (Option<std::path::PathBuf>, bool) {
 }
 
 /// Flags, environment, config file and defaults, resolved.
-fn settings(src: &SourceArgs) -> Result<Settings, String> {
+fn settings(src: &SourceArgs) -> Result<Settings, crate::config::ConfigError> {
     let file = match config_file(src) {
         (Some(p), explicit) if explicit || p.is_file() => Some((p.clone(), crate::config::load(&p)?)),
         _ => None,
@@ -61,32 +74,38 @@ fn settings(src: &SourceArgs) -> Result<Settings, String> {
     crate::config::resolve(src, &crate::config::process_env, file)
 }
 
-fn config_path(src: &SourceArgs) -> Result<i32, String> {
+fn config_path(src: &SourceArgs) -> Result<i32> {
     match config_file(src) {
         (Some(p), _) => {
             let state = if p.is_file() { "exists" } else { "does not exist" };
             println!("{} ({state})", p.display());
             Ok(EXIT_OK)
         }
-        (None, _) => Err("no config path: neither XDG_CONFIG_HOME nor HOME is set (use --config FILE)".into()),
+        (None, _) => Err(eyre!("no config path: neither XDG_CONFIG_HOME nor HOME is set (use --config FILE)")),
     }
 }
 
 /// Resolves everything a command would, builds every client (so certificate files and URLs
 /// are checked), and prints the settings with secrets masked.
-fn config_check(src: &SourceArgs) -> Result<i32, String> {
+fn config_check(src: &SourceArgs) -> Result<i32> {
     let (path, _) = config_file(src);
     // Building the inputs checks URLs, CA and certificate files; with no endpoint there is
     // nothing to build (and no need to announce the bundled recording).
     let has_inputs = |set: &Settings| set.replay.is_some() || set.endpoint_count() > 0;
-    let result = settings(src).and_then(|set| if has_inputs(&set) { Inputs::open(&set).map(|_| set) } else { Ok(set) });
+    let result = settings(src).map_err(|e| e.to_string()).and_then(|set| {
+        if has_inputs(&set) {
+            Inputs::open(&set).map(|_| set)
+        } else {
+            Ok(set)
+        }
+    });
     print!("{}", crate::config::check::render(path.as_deref(), &result));
     let _ = std::io::stdout().flush();
     Ok(if result.is_ok() { EXIT_OK } else { EXIT_CANNOT_DIAGNOSE })
 }
 
-async fn diagnose(src: &Settings, args: &DiagnoseArgs) -> Result<i32, String> {
-    let inputs = Inputs::open(src)?;
+async fn diagnose(src: &Settings, args: &DiagnoseArgs) -> Result<i32> {
+    let inputs = Inputs::open(src).map_err(|e| eyre!(e))?;
     let replaying = inputs.replay().is_some();
     let collector = inputs.collector(job_filter(src), None).with_budget(poll_budget(src));
     let samples = match (args.samples, collector.replay_polls()) {
@@ -110,7 +129,9 @@ async fn diagnose(src: &Settings, args: &DiagnoseArgs) -> Result<i32, String> {
         let snap = if i + 1 == samples { collector.poll_within(i, None).await } else { collector.poll(i).await };
         session.observe(snap);
     }
-    let diagnosis = session.verdict()?;
+    let diagnosis = session.verdict().map_err(|e| eyre!(e)).suggestion(
+        "bptop config check shows the endpoints and settings in use; bptop record keeps the answers for a bug report",
+    )?;
     let counts = session.counts();
     let input = InputInfo {
         mode: if replaying { "replay" } else { "live" }.into(),
@@ -164,8 +185,8 @@ fn poll_budget(src: &Settings) -> std::time::Duration {
     src.interval.max(std::time::Duration::from_secs(1))
 }
 
-async fn watch(src: &Settings) -> Result<i32, String> {
-    let inputs = Inputs::open(src)?;
+async fn watch(src: &Settings) -> Result<i32> {
+    let inputs = Inputs::open(src).map_err(|e| eyre!(e))?;
     let collector = inputs.collector(job_filter(src), None).with_budget(poll_budget(src));
     let opts = crate::ui::WatchOptions {
         label: inputs.label().to_string(),
@@ -174,25 +195,27 @@ async fn watch(src: &Settings) -> Result<i32, String> {
         theme: crate::ui::theme::Theme::from_settings(src.theme),
         thresholds: src.thresholds.clone(),
     };
-    crate::ui::watch(collector, opts).await?;
+    crate::ui::watch(collector, opts).await.map_err(|e| eyre!(e))?;
     Ok(EXIT_OK)
 }
 
-async fn record(src: &Settings, args: &RecordArgs) -> Result<i32, String> {
+async fn record(src: &Settings, args: &RecordArgs) -> Result<i32> {
     if src.replay.is_some() {
-        return Err("record reads live endpoints: give --flink URL and/or --scrape URL, not --replay".into());
+        return Err(eyre!("record reads live endpoints: give --flink URL and/or --scrape URL, not --replay"));
     }
     if src.endpoint_count() == 0 {
-        return Err("record needs an endpoint: --flink, --scrape, --prometheus or --burrow".into());
+        return Err(eyre!("record needs an endpoint: --flink, --scrape, --prometheus or --burrow"));
     }
-    let inputs = Inputs::open(src)?;
+    let inputs = Inputs::open(src).map_err(|e| eyre!(e))?;
     let sources = inputs
         .list()
         .into_iter()
         .map(|(name, kind, base_url)| SourceInfo { name, kind: kind.name().to_string(), base_url })
         .collect();
     let interval_ms = src.interval.as_millis() as u64;
-    let recorder = Arc::new(Recorder::create(&args.out, sources, &args.note, interval_ms, now_ms(), now_ms)?);
+    let recorder = Arc::new(
+        Recorder::create(&args.out, sources, &args.note, interval_ms, now_ms(), now_ms).map_err(|e| eyre!(e))?,
+    );
     let collector = inputs.collector(job_filter(src), Some(recorder.clone()));
     // The recording is judged as it is taken, by the same session a replay of it will drive:
     // the last line says whether it holds what it was taken for.
@@ -229,7 +252,7 @@ async fn record(src: &Settings, args: &RecordArgs) -> Result<i32, String> {
     }
     let (responses, error) = recorder.finish();
     if let Some(e) = error {
-        return Err(format!("recording to {} failed: {e}", args.out.display()));
+        return Err(eyre!(e)).wrap_err(format!("recording to {} failed", args.out.display()));
     }
     let counts = session.counts();
     eprintln!("recorded {} polls ({responses} responses) into {}", counts.taken, recorder.dir().display());
@@ -245,20 +268,20 @@ async fn record(src: &Settings, args: &RecordArgs) -> Result<i32, String> {
     Ok(EXIT_OK)
 }
 
-async fn serve_recording(src: &Settings, args: &ServeArgs) -> Result<i32, String> {
+async fn serve_recording(src: &Settings, args: &ServeArgs) -> Result<i32> {
     let Some(dir) = &src.replay else {
-        return Err("serve-recording needs --replay DIR".into());
+        return Err(eyre!("serve-recording needs --replay DIR"));
     };
-    let replay = Arc::new(Replay::open(dir)?);
+    let replay = Arc::new(Replay::open(dir).map_err(|e| eyre!(e))?);
     let listener = bind(&args.listen).await?;
-    crate::record::serve::serve(replay, &args.source, args.speed, listener).await.map_err(|e| e.to_string())?;
+    crate::record::serve::serve(replay, &args.source, args.speed, listener).await?;
     Ok(EXIT_OK)
 }
 
 /// Binds and prints the address (port 0 picks a free one), for scripts that start us.
-async fn bind(addr: &str) -> Result<tokio::net::TcpListener, String> {
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
+async fn bind(addr: &str) -> Result<tokio::net::TcpListener> {
+    let listener = tokio::net::TcpListener::bind(addr).await.wrap_err_with(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
     println!("listening on http://{local}");
     let _ = std::io::stdout().flush();
     Ok(listener)

@@ -6,40 +6,47 @@ use std::path::PathBuf;
 
 use super::file::Connection;
 use super::resolve::{env_flag, Env, Resolver};
+use super::ConfigError;
 use super::SourceArgs;
 use crate::secret::Secret;
 use crate::sources::access::{Access, Auth, Header, Tls};
 
 impl Resolver<'_> {
-    pub(super) fn secret_env(&mut self, var: &str, what: &str) -> Result<Option<Secret>, String> {
+    pub(super) fn secret_env(&mut self, var: &str, what: &str) -> Result<Option<Secret>, ConfigError> {
         match (self.env)(var) {
             Some(v) if !v.is_empty() => Ok(Some(Secret::new(v))),
-            Some(_) => Err(format!("{what}: {} is set but empty", shown_var(var))),
+            Some(_) => Err(ConfigError::Access(format!("{what}: {} is set but empty", shown_var(var)))),
             None => Ok(None),
         }
     }
 
     /// `--cacert`, `--cert`, `--key`, `--insecure` and `--header`s, from flags or environment.
-    pub(super) fn cli_access(&mut self, cli: &SourceArgs) -> Result<Access, String> {
+    pub(super) fn cli_access(&mut self, cli: &SourceArgs) -> Result<Access, ConfigError> {
         let path = |flag: &Option<PathBuf>, var: &str, env: Env| {
             flag.clone().or_else(|| env(var).filter(|v| !v.is_empty()).map(PathBuf::from))
         };
-        let insecure = cli.insecure || env_flag(self.env, "BPTOP_INSECURE")?;
+        let insecure = cli.insecure || env_flag(self.env, "BPTOP_INSECURE").map_err(ConfigError::Value)?;
         let mut headers = Vec::new();
         for h in &cli.header {
             let (name, value) = h
                 .split_once(':')
                 // The text is not quoted back: it may be a credential typed the wrong way.
-                .ok_or_else(|| "--header: expected 'Name: value' (the text given is not shown)".to_string())?;
+                .ok_or_else(|| {
+                    ConfigError::Access("--header: expected 'Name: value' (the text given is not shown)".into())
+                })?;
             let secret = looks_secret(name.trim());
             headers.push(Header { name: name.trim().into(), value: Secret::new(value.trim()), secret });
         }
         for h in &cli.header_env {
-            let (name, var) = h
-                .split_once('=')
-                .ok_or_else(|| "--header-env: expected 'Name=ENV_VAR' (the text given is not shown)".to_string())?;
+            let (name, var) = h.split_once('=').ok_or_else(|| {
+                ConfigError::Access("--header-env: expected 'Name=ENV_VAR' (the text given is not shown)".into())
+            })?;
             let value = self.secret_env(var.trim(), &format!("--header-env {}", name.trim()))?.ok_or_else(|| {
-                format!("--header-env {}: environment variable {} is not set", name.trim(), shown_var(var.trim()))
+                ConfigError::Access(format!(
+                    "--header-env {}: environment variable {} is not set",
+                    name.trim(),
+                    shown_var(var.trim())
+                ))
             })?;
             headers.push(Header { name: name.trim().into(), value, secret: true });
         }
@@ -62,11 +69,13 @@ impl Resolver<'_> {
         field: &str,
         var: &Option<String>,
         file: &Option<PathBuf>,
-    ) -> Result<Option<Secret>, String> {
+    ) -> Result<Option<Secret>, ConfigError> {
         match (var, file) {
             (Some(var), _) => {
                 let value = self.secret_env(var, &format!("{name}: {field}_env"))?;
-                value.map(Some).ok_or_else(|| format!("{name}: {field}_env names {}, which is not set", shown_var(var)))
+                value.map(Some).ok_or_else(|| {
+                    ConfigError::Access(format!("{name}: {field}_env names {}, which is not set", shown_var(var)))
+                })
             }
             (None, Some(path)) => Ok(Some(read_secret_file(path, &format!("{name}: {field}_file"))?)),
             (None, None) => Ok(None),
@@ -81,7 +90,7 @@ impl Resolver<'_> {
         prefix: &str,
         conn: Option<&Connection>,
         cli: &Access,
-    ) -> Result<Access, String> {
+    ) -> Result<Access, ConfigError> {
         let empty = Connection::default();
         let c = conn.unwrap_or(&empty);
         let what = |field: &str| format!("{name}: {field}");
@@ -105,15 +114,21 @@ impl Resolver<'_> {
         };
         let auth = match (token, username, password) {
             (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-                return Err(format!("{name}: both a token and a username/password are set: choose one"))
+                return Err(ConfigError::Access(format!(
+                    "{name}: both a token and a username/password are set: choose one"
+                )))
             }
             (Some(t), None, None) => Auth::Bearer(t),
             (None, Some(u), Some(p)) => Auth::Basic { username: u, password: p },
             (None, Some(_), None) => {
-                return Err(format!("{name}: a username without a password ({prefix}_PASSWORD or password_env)"))
+                return Err(ConfigError::Access(format!(
+                    "{name}: a username without a password ({prefix}_PASSWORD or password_env)"
+                )))
             }
             (None, None, Some(_)) => {
-                return Err(format!("{name}: a password without a username ({prefix}_USER or username)"))
+                return Err(ConfigError::Access(format!(
+                    "{name}: a password without a username ({prefix}_USER or username)"
+                )))
             }
             (None, None, None) => Auth::None,
         };
@@ -123,9 +138,9 @@ impl Resolver<'_> {
             .map(|(k, v)| Header { name: k.clone(), value: Secret::new(v.clone()), secret: looks_secret(k) })
             .collect();
         for (k, var) in &c.header_env {
-            let value = self
-                .secret_env(var, &what(&format!("header_env.{k}")))?
-                .ok_or_else(|| format!("{name}: header_env.{k} names {}, which is not set", shown_var(var)))?;
+            let value = self.secret_env(var, &what(&format!("header_env.{k}")))?.ok_or_else(|| {
+                ConfigError::Access(format!("{name}: header_env.{k} names {}, which is not set", shown_var(var)))
+            })?;
             headers.push(Header { name: k.clone(), value, secret: true });
         }
         // A header named on the command line replaces the profile's of the same name.
@@ -219,11 +234,12 @@ fn looks_secret(name: &str) -> bool {
     ["authorization", "cookie", "key", "token", "secret", "password", "auth"].iter().any(|k| n.contains(k))
 }
 
-fn read_secret_file(path: &std::path::Path, what: &str) -> Result<Secret, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{what}: cannot read {}: {e}", path.display()))?;
+fn read_secret_file(path: &std::path::Path, what: &str) -> Result<Secret, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::Access(format!("{what}: cannot read {}: {e}", path.display())))?;
     let value = text.trim();
     if value.is_empty() {
-        return Err(format!("{what}: {} is empty", path.display()));
+        return Err(ConfigError::Access(format!("{what}: {} is empty", path.display())));
     }
     Ok(Secret::new(value))
 }

@@ -4,12 +4,14 @@
 
 pub mod check;
 mod credentials;
+mod error;
 pub mod file;
 mod flags;
 pub mod resolve;
 
 use std::path::{Path, PathBuf};
 
+pub use error::ConfigError;
 pub use flags::SourceArgs;
 pub use resolve::{resolve, EndpointSettings, Settings, Shown};
 
@@ -23,10 +25,10 @@ pub fn default_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
 }
 
 /// Reads and parses a config file; errors name the file.
-pub fn load(path: &Path) -> Result<file::ConfigFile, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read the config file {}: {e}", path.display()))?;
-    file::parse(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+pub fn load(path: &Path) -> Result<file::ConfigFile, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::Read { path: path.to_path_buf(), problem: e.to_string() })?;
+    file::parse(&text).map_err(|problem| ConfigError::Parse { path: path.to_path_buf(), problem })
 }
 
 /// The process environment, as the resolver wants it. A value that is not UTF-8 is passed on

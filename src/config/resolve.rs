@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::credentials::merge;
 use super::file::{ConfigFile, Connection, Profile, ThresholdsFile};
-use super::SourceArgs;
+use super::{ConfigError, SourceArgs};
 use crate::analysis::forecast::ForecastOptions;
 use crate::analysis::Thresholds;
 use crate::model::SourceKind;
@@ -60,7 +60,7 @@ const BURROW: (&str, &str) = (SourceKind::Burrow.name(), "BPTOP_BURROW");
 
 /// Resolves the command line against the environment and the config file (`file` is the path
 /// and content when one was found; `explicit` when the user named it, so a missing one is an error).
-pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) -> Result<Settings, String> {
+pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) -> Result<Settings, ConfigError> {
     let mut shown = Vec::new();
     let (config_path, config) = match file {
         Some((p, c)) => (Some(p), c),
@@ -75,16 +75,16 @@ pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) 
         Some((name, from)) => {
             let Some(p) = config.profiles.get(name) else {
                 let Some(file) = &config_path else {
-                    return Err(format!(
+                    return Err(ConfigError::Profile(format!(
                         "profile '{name}' (from {from}): there is no config file (`bptop config path` tells where it goes)"
-                    ));
+                    )));
                 };
                 let known: Vec<&str> = config.profiles.keys().map(String::as_str).collect();
-                return Err(format!(
+                return Err(ConfigError::Profile(format!(
                     "profile '{name}' (from {from}) is not in {}{}",
                     file.display(),
                     if known.is_empty() { String::new() } else { format!(" (profiles: {})", known.join(", ")) }
-                ));
+                )));
             };
             shown.push(Shown { key: "profile".into(), value: name.clone(), from: from.clone() });
             p.clone()
@@ -145,8 +145,9 @@ pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) 
     )?;
     let scrapes = r.scrapes(cli, &profile, &cli_access)?;
 
-    let dur = |key: &str, s: &Option<String>| -> Result<Option<Duration>, String> {
-        s.as_deref().map(|v| parse_duration(v).map_err(|e| format!("profile '{pname}': {key}: {e}"))).transpose()
+    let dur = |key: &str, s: &Option<String>| -> Result<Option<Duration>, ConfigError> {
+        let bad = |e| ConfigError::Value(format!("profile '{pname}': {key}: {e}"));
+        s.as_deref().map(|v| parse_duration(v).map_err(bad)).transpose()
     };
     let show_dur = |d: &Duration| format!("{d:?}");
     let job = r.pick("job", cli.job.clone(), "BPTOP_JOB", |s| Ok(s.to_string()), profile.job.clone(), String::clone)?;
@@ -174,15 +175,15 @@ pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) 
         )?
         .unwrap_or_else(|| r.default("concurrency", 16, u16::to_string));
     if !(1..=256).contains(&concurrency) {
-        return Err(format!("concurrency {concurrency} must be between 1 and 256"));
+        return Err(ConfigError::Value(format!("concurrency {concurrency} must be between 1 and 256")));
     }
     let retries = r
         .pick("retries", cli.retries, "BPTOP_RETRIES", parse_retries, profile.retries, u32::to_string)?
         .unwrap_or_else(|| r.default("retries", 2, u32::to_string));
     if retries > 10 {
-        return Err(format!("retries {retries} must be at most 10"));
+        return Err(ConfigError::Value(format!("retries {retries} must be at most 10")));
     }
-    let ascii_flag = cli.ascii || env_flag(env, "BPTOP_ASCII")?;
+    let ascii_flag = cli.ascii || env_flag(env, "BPTOP_ASCII").map_err(ConfigError::Value)?;
     let theme = if ascii_flag {
         r.note("theme", "ascii", if cli.ascii { "--ascii" } else { "env BPTOP_ASCII" });
         ThemeName::Ascii
@@ -197,7 +198,7 @@ pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) 
     if lag_groups.is_empty() {
         lag_groups = profile.lag_groups.iter().map(|(a, b)| (a.clone(), b.clone())).collect();
     }
-    let thresholds = thresholds(&profile.thresholds, &pname, lag_groups)?;
+    let thresholds = thresholds(&profile.thresholds, &pname, lag_groups).map_err(ConfigError::Value)?;
     let settings = Settings {
         flink,
         scrapes,
@@ -217,9 +218,9 @@ pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) 
     };
     if explicit_profile && settings.endpoint_count() == 0 && settings.replay.is_none() {
         // Not the bundled demo recording: a verdict on it would pass for the profile's cluster.
-        return Err(format!(
+        return Err(ConfigError::Profile(format!(
             "profile '{pname}' names no source (flink, scrape, prometheus or burrow): add one, or give --flink URL"
-        ));
+        )));
     }
     Ok(settings)
 }
@@ -325,11 +326,11 @@ impl Resolver<'_> {
         parse: impl Fn(&str) -> Result<T, String>,
         profile: Option<T>,
         show: impl Fn(&T) -> String,
-    ) -> Result<Option<T>, String> {
+    ) -> Result<Option<T>, ConfigError> {
         let (value, from) = if let Some(v) = flag {
             (v, format!("--{key}"))
         } else if let Some(raw) = (self.env)(var).filter(|v| !v.trim().is_empty()) {
-            (parse(&raw).map_err(|e| format!("{var}: {e}"))?, format!("env {var}"))
+            (parse(&raw).map_err(|e| ConfigError::Value(format!("{var}: {e}")))?, format!("env {var}"))
         } else if let Some(v) = profile {
             (v, format!("profile {}", self.profile))
         } else {
@@ -349,14 +350,17 @@ impl Resolver<'_> {
         from_profile: Option<Connection>,
         profile: &Profile,
         cli_access: &Access,
-    ) -> Result<Option<EndpointSettings>, String> {
+    ) -> Result<Option<EndpointSettings>, ConfigError> {
         let var = format!("{prefix}_URL");
         let env_url = (self.env)(&var).filter(|v| !v.trim().is_empty());
         let (url, from, conn) = match (flag, env_url, from_profile) {
             (Some(u), _, _) => (u.clone(), format!("--{name}"), None),
             (None, Some(u), _) => (u, format!("env {var}"), None),
             (None, None, Some(c)) => {
-                let url = c.url.clone().ok_or_else(|| format!("profile '{}': {name} has no url", self.profile))?;
+                let url = c
+                    .url
+                    .clone()
+                    .ok_or_else(|| ConfigError::Profile(format!("profile '{}': {name} has no url", self.profile)))?;
                 (url, format!("profile {}", self.profile), Some(merge(&c, &profile.http)))
             }
             (None, None, None) => return Ok(None),
@@ -371,7 +375,7 @@ impl Resolver<'_> {
         cli: &SourceArgs,
         profile: &Profile,
         cli_access: &Access,
-    ) -> Result<Vec<EndpointSettings>, String> {
+    ) -> Result<Vec<EndpointSettings>, ConfigError> {
         // BPTOP_SCRAPE holds the URLs (comma-separated), BPTOP_SCRAPE_USER … the credentials.
         let (prefix, var) = (SCRAPE.1, SCRAPE.1.to_string());
         let from_cli: Vec<(String, String)> = if !cli.scrape.is_empty() {
@@ -395,8 +399,9 @@ impl Resolver<'_> {
         }
         for (i, spec) in profile.scrape.iter().enumerate() {
             let c = spec.connection();
-            let url =
-                c.url.clone().ok_or_else(|| format!("profile '{}': scrape #{} has no url", self.profile, i + 1))?;
+            let url = c.url.clone().ok_or_else(|| {
+                ConfigError::Profile(format!("profile '{}': scrape #{} has no url", self.profile, i + 1))
+            })?;
             let access = self.access("scrape", prefix, Some(&merge(&c, &profile.http)), cli_access)?;
             self.show_endpoint(&format!("scrape-{}", i + 1), &url, &format!("profile {}", self.profile), &access);
             out.push(EndpointSettings { url, access });
