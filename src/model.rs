@@ -351,9 +351,19 @@ impl SourceKind {
         SourceKind::ALL.into_iter().find(|k| k.name() == name)
     }
 
-    /// Whether a source of this kind tells which jobs run (Burrow only knows consumer groups).
+    /// Where this kind's jobs come from, if it reads any (Burrow only knows consumer groups).
+    pub fn jobs_from(self) -> Option<JobOrigin> {
+        match self {
+            SourceKind::Flink => Some(JobOrigin::Rest),
+            SourceKind::PrometheusText => Some(JobOrigin::Reporter),
+            SourceKind::Prometheus => Some(JobOrigin::ReporterCopy),
+            SourceKind::Burrow => None,
+        }
+    }
+
+    /// Whether a source of this kind tells which jobs run.
     pub fn reads_jobs(self) -> bool {
-        !matches!(self, SourceKind::Burrow)
+        self.jobs_from().is_some()
     }
 
     /// What a source of this kind gives, in a report's words.
@@ -371,6 +381,17 @@ impl std::fmt::Display for SourceKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// How a source knows its jobs, which decides whose jobs stand when several answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobOrigin {
+    /// Flink's REST API: the graph, the states, the metrics.
+    Rest,
+    /// A Flink reporter's text, read directly: metrics without a graph.
+    Reporter,
+    /// A reporter's text as a Prometheus server keeps it: older than a direct read.
+    ReporterCopy,
 }
 
 /// What one poll of one source gave: jobs (from REST or a reporter), lag rows, and how it went.
