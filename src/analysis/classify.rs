@@ -3,93 +3,13 @@
 //! where the pressure comes from, and the busy ones among them are bottlenecks. Everything the
 //! verdict rests on is written into its evidence, so a person can check it.
 
-use std::collections::{BTreeSet, HashMap};
-
+pub use super::graph::Graph;
+pub use super::verdict::{BottleneckVerdict, Classified, VertexVerdict};
 use super::walk::{walk_from_victims, Walk};
 use super::window::VertexView;
 use super::Thresholds;
 use crate::diagnosis::{BottleneckKind, Class};
 use crate::units::{pct, pool};
-
-/// The verdict on one vertex before advice and reporting.
-#[derive(Clone, Debug, PartialEq)]
-pub struct VertexVerdict {
-    pub class: Class,
-    pub confidence: f64,
-    pub evidence: Vec<String>,
-    /// Victims: indexes of the bottlenecks holding them back.
-    pub caused_by: Vec<usize>,
-    pub skewed_subtasks: Vec<u32>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct BottleneckVerdict {
-    pub vertex: usize,
-    pub kind: BottleneckKind,
-    pub confidence: f64,
-    pub evidence: Vec<String>,
-    /// Indexes of the victims it holds back.
-    pub victims: Vec<usize>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Classified {
-    pub vertices: Vec<VertexVerdict>,
-    pub bottlenecks: Vec<BottleneckVerdict>,
-    /// Observations that do not make a bottleneck but matter (hot vertex, skew, gaps).
-    pub findings: Vec<String>,
-    /// Vertex indexes in data-flow order.
-    pub order: Vec<usize>,
-}
-
-/// Edges by index: inputs and outputs of each vertex.
-pub struct Graph {
-    pub inputs: Vec<Vec<usize>>,
-    pub outputs: Vec<Vec<usize>>,
-}
-
-impl Graph {
-    pub fn of(views: &[VertexView]) -> Graph {
-        let index: HashMap<&str, usize> = views.iter().enumerate().map(|(i, v)| (v.vertex.id.as_str(), i)).collect();
-        let mut inputs = vec![Vec::new(); views.len()];
-        let mut outputs = vec![Vec::new(); views.len()];
-        for (i, v) in views.iter().enumerate() {
-            for input in &v.vertex.inputs {
-                if let Some(&from) = index.get(input.from.as_str()) {
-                    if !inputs[i].contains(&from) {
-                        inputs[i].push(from);
-                        outputs[from].push(i);
-                    }
-                }
-            }
-        }
-        Graph { inputs, outputs }
-    }
-
-    /// Kahn's order, ties kept in the order the source listed the vertices; vertices on a
-    /// cycle (iterations) follow in listed order.
-    pub fn topological(&self) -> Vec<usize> {
-        let n = self.inputs.len();
-        let mut pending: Vec<usize> = self.inputs.iter().map(Vec::len).collect();
-        let mut ready: BTreeSet<usize> = (0..n).filter(|&i| pending[i] == 0).collect();
-        let mut order = Vec::with_capacity(n);
-        while let Some(i) = ready.pop_first() {
-            order.push(i);
-            for &o in &self.outputs[i] {
-                pending[o] -= 1;
-                if pending[o] == 0 {
-                    ready.insert(o);
-                }
-            }
-        }
-        for i in 0..n {
-            if !order.contains(&i) {
-                order.push(i);
-            }
-        }
-        order
-    }
-}
 
 /// 0 at `lo`, 1 at `hi`, linear between; a step when the thresholds leave no room.
 pub fn ramp(x: f64, lo: f64, hi: f64) -> f64 {

@@ -3,9 +3,11 @@
 pub mod advice;
 pub mod classify;
 pub mod forecast;
+mod graph;
 pub mod invariants;
 pub mod lag;
 pub mod regression;
+mod verdict;
 mod walk;
 pub mod window;
 

@@ -3,7 +3,8 @@
 
 use std::collections::VecDeque;
 
-use super::classify::{BottleneckVerdict, Graph, VertexVerdict};
+use super::graph::Graph;
+use super::verdict::{BottleneckVerdict, VertexVerdict};
 use super::window::VertexView;
 use super::Thresholds;
 use crate::diagnosis::{BottleneckKind, Class};

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::file::Connection;
-use super::resolve::{env_flag, Env, Resolver};
+use super::resolver::{env_flag, Env, Resolver};
 use super::ConfigError;
 use super::SourceArgs;
 use crate::secret::Secret;

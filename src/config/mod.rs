@@ -8,12 +8,14 @@ mod error;
 pub mod file;
 mod flags;
 pub mod resolve;
+mod resolver;
 
 use std::path::{Path, PathBuf};
 
 pub use error::ConfigError;
 pub use flags::SourceArgs;
-pub use resolve::{resolve, EndpointSettings, Settings, Shown};
+pub use resolve::{resolve, EndpointSettings, Settings};
+pub use resolver::Shown;
 
 /// `$XDG_CONFIG_HOME/bptop/config.toml`, else `~/.config/bptop/config.toml`.
 pub fn default_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::credentials::merge;
 use super::file::{ConfigFile, Connection, Profile, ThresholdsFile};
+use super::resolver::{env_flag, Env, Resolver, Shown};
 use super::{ConfigError, SourceArgs};
 use crate::analysis::forecast::ForecastOptions;
 use crate::analysis::Thresholds;
@@ -41,15 +42,6 @@ pub struct EndpointSettings {
     pub url: String,
     pub access: Access,
 }
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Shown {
-    pub key: String,
-    pub value: String,
-    pub from: String,
-}
-
-pub(super) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// The sources' keys in the profile (and flags), with the prefix of their environment variables.
 /// Scrapes are keyed `scrape` (their kind is prometheus-text): one key for many endpoints.
@@ -246,19 +238,6 @@ impl Settings {
     }
 }
 
-/// A yes/no variable: 1/true/yes/on or 0/false/no/off (or empty); anything else is an error,
-/// not a silent "no".
-pub(super) fn env_flag(env: Env, var: &str) -> Result<bool, String> {
-    match env(var).map(|v| v.trim().to_ascii_lowercase()) {
-        None => Ok(false),
-        Some(v) => match v.as_str() {
-            "1" | "true" | "yes" | "on" => Ok(true),
-            "" | "0" | "false" | "no" | "off" => Ok(false),
-            _ => Err(format!("{var}: expected 1/true/yes/on or 0/false/no/off")),
-        },
-    }
-}
-
 fn parse_concurrency(s: &str) -> Result<u16, String> {
     s.trim().parse().map_err(|_| format!("'{s}' is not a number of requests"))
 }
@@ -301,45 +280,7 @@ fn thresholds(t: &ThresholdsFile, profile: &str, lag_groups: Vec<(String, String
     })
 }
 
-pub(super) struct Resolver<'a> {
-    pub(super) env: Env<'a>,
-    pub(super) profile: &'a str,
-    pub(super) shown: Vec<Shown>,
-}
-
 impl Resolver<'_> {
-    pub(super) fn note(&mut self, key: &str, value: &str, from: &str) {
-        self.shown.push(Shown { key: key.into(), value: value.into(), from: from.into() });
-    }
-
-    fn default<T>(&mut self, key: &str, value: T, show: impl Fn(&T) -> String) -> T {
-        self.note(key, &show(&value), "default");
-        value
-    }
-
-    /// The first of flag, environment variable and profile that is set.
-    fn pick<T>(
-        &mut self,
-        key: &str,
-        flag: Option<T>,
-        var: &str,
-        parse: impl Fn(&str) -> Result<T, String>,
-        profile: Option<T>,
-        show: impl Fn(&T) -> String,
-    ) -> Result<Option<T>, ConfigError> {
-        let (value, from) = if let Some(v) = flag {
-            (v, format!("--{key}"))
-        } else if let Some(raw) = (self.env)(var).filter(|v| !v.trim().is_empty()) {
-            (parse(&raw).map_err(|e| ConfigError::Value(format!("{var}: {e}")))?, format!("env {var}"))
-        } else if let Some(v) = profile {
-            (v, format!("profile {}", self.profile))
-        } else {
-            return Ok(None);
-        };
-        self.note(key, &show(&value), &from);
-        Ok(Some(value))
-    }
-
     /// One source's URL and access. A URL from the command line gets only command-line and
     /// environment settings: the profile's credentials are never sent to a host the profile
     /// does not name.
