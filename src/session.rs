@@ -26,6 +26,72 @@ pub struct SourceState {
     pub failing_since_ms: Option<i64>,
 }
 
+/// How fresh a source's data is, by the dashboard's clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceStatus {
+    Ok,
+    /// No answer yet, within the stale limit.
+    Waiting,
+    /// No answer for too long (a hanging or slow endpoint).
+    Stale {
+        since_ms: i64,
+        answered: bool,
+    },
+    /// The last poll failed.
+    Failing {
+        since_ms: i64,
+    },
+    /// Its request outlasted the poll (the others went on); not yet stale.
+    Late,
+}
+
+/// The time as the dashboard knows it: the session reads no clock, it is told.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Clock {
+    /// Now: the wall clock live, the time of the newest poll in replay.
+    pub now_ms: i64,
+    /// A poll under way since this time (live).
+    pub polling_since_ms: Option<i64>,
+    /// When the dashboard started (the reference for a source that never answered).
+    pub started_ms: i64,
+    pub interval_ms: u64,
+    /// Live (in replay the clock is the recording's: nothing goes stale on its own).
+    pub live: bool,
+}
+
+impl Clock {
+    /// Data older than three intervals (at least 3 s) is stale: a poll is late or hanging.
+    fn stale_limit_ms(&self) -> i64 {
+        (3 * self.interval_ms).max(3000) as i64
+    }
+}
+
+impl SourceState {
+    pub fn status(&self, clock: &Clock) -> SourceStatus {
+        if !self.health.ok && !self.health.late {
+            return SourceStatus::Failing { since_ms: self.failing_since_ms.unwrap_or(clock.now_ms) };
+        }
+        // While a poll is under way, the clock runs from its start: a slow poll is late only
+        // once it overruns.
+        let since = self.last_ok_ms.unwrap_or(clock.started_ms);
+        let reference = since.max(clock.polling_since_ms.unwrap_or(i64::MIN));
+        if clock.live && clock.now_ms - reference > clock.stale_limit_ms() {
+            return SourceStatus::Stale { since_ms: since, answered: self.last_ok_ms.is_some() };
+        }
+        if self.health.late {
+            return SourceStatus::Late;
+        }
+        if self.last_ok_ms.is_none() {
+            return SourceStatus::Waiting;
+        }
+        SourceStatus::Ok
+    }
+
+    pub fn is_stale(&self, clock: &Clock) -> bool {
+        matches!(self.status(clock), SourceStatus::Failing { .. } | SourceStatus::Stale { .. })
+    }
+}
+
 /// What became of a poll.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Observed {
@@ -99,6 +165,14 @@ impl Session {
 
     pub fn counts(&self) -> PollCounts {
         self.counts
+    }
+
+    /// Age of the data on screen when a source is stale or failing: from the newest poll, or
+    /// from the jobs' own time when they are older (a lag source answered since).
+    pub fn stale_for_ms(&self, clock: &Clock) -> Option<i64> {
+        let stale = self.sources.iter().any(|s| s.is_stale(clock));
+        let newest = self.diagnosis().and_then(|d| d.jobs_as_of_ms).or(self.history.latest().map(|s| s.at_ms))?;
+        stale.then(|| (clock.now_ms - newest).max(0))
     }
 
     /// Registers a configured source before it has answered, so it shows as waiting.

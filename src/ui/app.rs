@@ -4,7 +4,8 @@
 use crate::collect::{Control, PollEvent};
 use crate::diagnosis::{Diagnosis, JobDiagnosis, VertexDiagnosis};
 use crate::history::History;
-use crate::session::{Observed, Session, SourceState};
+pub use crate::session::SourceStatus;
+use crate::session::{Clock, Observed, Session, SourceState};
 
 use super::keymap::{action_for, Action, Key};
 
@@ -48,24 +49,6 @@ impl Sort {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SourceStatus {
-    Ok,
-    /// No answer yet, within the stale limit.
-    Waiting,
-    /// No answer for too long (a hanging or slow endpoint).
-    Stale {
-        since_ms: i64,
-        answered: bool,
-    },
-    /// The last poll failed.
-    Failing {
-        since_ms: i64,
-    },
-    /// Its request outlasted the poll (the others went on); not yet stale.
-    Late,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ReplayPos {
     pub position: usize,
@@ -74,6 +57,8 @@ pub struct ReplayPos {
     pub paused: bool,
 }
 
+/// Navigation and view state, and the dashboard's clock. What is known of the job, its history
+/// and its sources is the session's, shared with `diagnose` and `record`.
 pub struct App {
     /// "live" endpoint URL or recording name.
     pub input_label: String,
@@ -191,41 +176,24 @@ impl App {
         }
     }
 
-    /// Data older than three intervals (at least 3 s) is stale: a poll is late or hanging.
-    fn stale_limit_ms(&self) -> i64 {
-        (3 * self.interval_ms).max(3000) as i64
+    /// The dashboard's clock, as the session's freshness rules read it.
+    fn clock(&self) -> Clock {
+        Clock {
+            now_ms: self.now_ms,
+            polling_since_ms: self.polling_since_ms,
+            started_ms: self.started_ms,
+            interval_ms: self.interval_ms,
+            live: self.replay.is_none(),
+        }
     }
 
     pub fn status(&self, s: &SourceState) -> SourceStatus {
-        if !s.health.ok && !s.health.late {
-            return SourceStatus::Failing { since_ms: s.failing_since_ms.unwrap_or(self.now_ms) };
-        }
-        // In replay the clock is the recording's: nothing goes stale on its own. While a poll is
-        // under way, the clock runs from its start: a slow poll is late only once it overruns.
-        let since = s.last_ok_ms.unwrap_or(self.started_ms);
-        let reference = since.max(self.polling_since_ms.unwrap_or(i64::MIN));
-        if self.replay.is_none() && self.now_ms - reference > self.stale_limit_ms() {
-            return SourceStatus::Stale { since_ms: since, answered: s.last_ok_ms.is_some() };
-        }
-        if s.health.late {
-            return SourceStatus::Late;
-        }
-        if s.last_ok_ms.is_none() {
-            return SourceStatus::Waiting;
-        }
-        SourceStatus::Ok
-    }
-
-    pub fn is_stale(&self, s: &SourceState) -> bool {
-        matches!(self.status(s), SourceStatus::Failing { .. } | SourceStatus::Stale { .. })
+        s.status(&self.clock())
     }
 
     /// Age of the data on screen, when it is stale.
     pub fn stale_for_ms(&self) -> Option<i64> {
-        let stale = self.sources().iter().any(|s| self.is_stale(s));
-        // The jobs on screen may be older than the newest poll (a lag source answered since).
-        let newest = self.diagnosis().and_then(|d| d.jobs_as_of_ms).or(self.history().latest().map(|s| s.at_ms))?;
-        stale.then(|| (self.now_ms - newest).max(0))
+        self.session.stale_for_ms(&self.clock())
     }
 
     pub fn update(&mut self, msg: Msg) -> Option<Control> {
