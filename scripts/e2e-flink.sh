@@ -113,7 +113,7 @@ check live "$work/live.json"
 
 echo "== record 30 s, then --replay"
 "$bin" record --flink "$url" --out "$work/rec" --duration 30s --interval 2s 2>"$work/record.log"
-tail -1 "$work/record.log"
+tail -2 "$work/record.log"
 "$bin" diagnose --replay "$work/rec" --format json --fail-on never >"$work/replay.json"
 check replay "$work/replay.json"
 

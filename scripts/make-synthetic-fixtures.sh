@@ -41,7 +41,7 @@ for name in "${names[@]}"; do
   fi
   seconds=$(python3 -c "import sys; i=sys.argv[1]; print(float(i.rstrip('s'))*int(sys.argv[2]))" "$interval" "$polls")
   "$bin" record --flink "$url" "${job_args[@]}" --interval "$interval" --duration "${seconds}s" \
-    --out "$out" --note "synthetic: flink-sim --scenario $scenario" 2>&1 | tail -1
+    --out "$out" --note "synthetic: flink-sim --scenario $scenario" 2>&1 | tail -2
   [ -n "$keep" ] && printf '%s\n' "$keep" >"$out/expected.json"
   started=$(sed -n 's/^simulation clock started_ms=//p' "$log")
   echo "$name: simulation clock started_ms=$started"

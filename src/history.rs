@@ -100,6 +100,9 @@ pub struct History {
     lag_series: HashMap<LagKey, Series>,
     /// When each (cluster, group, topic, partition) was last reported, changed or not.
     lag_seen: HashMap<(String, String, String, i32), i64>,
+    /// The newest snapshot that knew the jobs and has left the window: during an outage of
+    /// Flink longer than the window (lag polls still counting), the jobs are still these.
+    jobs_before_window: Option<Snapshot>,
 }
 
 impl History {
@@ -113,6 +116,7 @@ impl History {
             last_measured: HashMap::new(),
             lag_series: HashMap::new(),
             lag_seen: HashMap::new(),
+            jobs_before_window: None,
         }
     }
 
@@ -177,14 +181,18 @@ impl History {
             }
         }
         if self.snapshots.len() == self.window {
-            self.snapshots.pop_front();
+            if let Some(old) = self.snapshots.pop_front().filter(Snapshot::knows_jobs) {
+                self.jobs_before_window = Some(old);
+            }
         }
         self.snapshots.push_back(snap);
         // Series of jobs gone from the whole window go too: `watch` runs for days, through
         // resubmissions that bring new job ids.
         if self.snapshots.len() == self.window {
+            // And the jobs still shown although no poll of the window knew them (an outage).
+            let known = self.snapshots.iter().rev().find(|s| s.knows_jobs()).or(self.jobs_before_window.as_ref());
             let live: std::collections::HashSet<&str> =
-                self.snapshots.iter().flat_map(|s| s.jobs.iter().map(|j| j.id.as_str())).collect();
+                self.snapshots.iter().chain(known).flat_map(|s| s.jobs.iter().map(|j| j.id.as_str())).collect();
             self.series.retain(|k, _| live.contains(k.job_id.as_str()));
             self.last_measured.retain(|k, _| live.contains(k.0.as_str()));
             let groups: std::collections::HashSet<(&str, &str)> = self
@@ -204,6 +212,12 @@ impl History {
 
     pub fn latest(&self) -> Option<&Snapshot> {
         self.snapshots.back()
+    }
+
+    /// The newest snapshot that knew the jobs (`Snapshot::knows_jobs`): in the window, or the
+    /// last one before it.
+    pub fn jobs_snapshot(&self) -> Option<&Snapshot> {
+        self.snapshots.iter().rev().find(|s| s.knows_jobs()).or(self.jobs_before_window.as_ref())
     }
 
     pub fn series(&self, key: &SeriesKey) -> Option<&Series> {

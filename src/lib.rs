@@ -16,7 +16,8 @@
 //! | surfaces    | `ui`, `report`                                           |
 //! | commands    | `run`, `cli`                                             |
 //!
-//! Everything from `model` to `session` is pure: no I/O, no clock, no terminal.
+//! `model`, `diagnosis`, `units`, `history`, `analysis` and `session` are pure: no I/O, no
+//! clock, no terminal.
 
 pub mod analysis;
 pub mod cli;

@@ -465,12 +465,20 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Whether this poll says which jobs there are: some source that reads jobs answered, or
-    /// it brought jobs, or it is history from a server (no sources), or no source of the poll
-    /// reads jobs at all. False during an outage of Flink while a lag source still answers.
+    /// Whether this poll says which jobs there are: it brought jobs; or Flink's REST answered
+    /// (its list stands, even empty); or, without REST, every reporter answered; or it is
+    /// history from a server (no sources). False during a Flink outage while a lag source
+    /// (Burrow, an exporter's text, a Prometheus server) still answers: an empty list then
+    /// means "not known", not "no jobs".
     pub fn knows_jobs(&self) -> bool {
-        let mut readers = self.sources.iter().filter(|s| s.kind.reads_jobs()).peekable();
-        !self.jobs.is_empty() || readers.peek().is_none() || readers.any(|s| s.ok)
+        if !self.jobs.is_empty() || self.sources.is_empty() {
+            return true;
+        }
+        let mut rest = self.sources.iter().filter(|s| s.kind.jobs_from() == Some(JobOrigin::Rest)).peekable();
+        if rest.peek().is_some() {
+            return rest.any(|s| s.ok);
+        }
+        self.sources.iter().filter(|s| s.kind.reads_jobs()).all(|s| s.ok)
     }
 }
 
@@ -500,5 +508,26 @@ pub mod test_support {
             .collect();
         v.stats = VertexStats::from_subtasks(&v.subtasks);
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SourceKind::{self, *};
+
+    #[test]
+    fn every_source_kind_is_listed_and_named_once() {
+        // A new kind breaks this match: add it here and to `SourceKind::ALL`.
+        let listed = |k: SourceKind| match k {
+            Flink | PrometheusText | Prometheus | Burrow => SourceKind::ALL.contains(&k),
+        };
+        for k in [Flink, PrometheusText, Prometheus, Burrow] {
+            assert!(listed(k), "{k:?} is not in SourceKind::ALL");
+            assert_eq!(SourceKind::from_name(k.name()), Some(k), "{k:?}: its name reads back");
+        }
+        let mut names: Vec<&str> = SourceKind::ALL.iter().map(|k| k.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), SourceKind::ALL.len(), "names are distinct");
     }
 }

@@ -17,7 +17,7 @@ use crate::record::{Recorder, Replay, SourceInfo};
 use crate::report::{self, InputInfo};
 use crate::session::Session;
 
-/// Exit codes of `diagnose` (DESIGN.md). 2 is clap's own usage error.
+/// Exit codes of `diagnose` (README.md). 2 is clap's own usage error.
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_VERDICT: i32 = 1;
 pub const EXIT_CANNOT_DIAGNOSE: i32 = 3;

@@ -3,6 +3,8 @@
 //! `diagnose` and `record` all drive a `Session`, so they cannot disagree about what a poll
 //! means. Pure: snapshots in, a diagnosis out; no clock, network or terminal.
 
+use std::cell::OnceCell;
+
 use crate::analysis::{self, Thresholds};
 use crate::diagnosis::{Class, Diagnosis, Severity};
 use crate::history::History;
@@ -116,7 +118,9 @@ pub struct Session {
     thresholds: Thresholds,
     history: History,
     sources: Vec<SourceState>,
-    diagnosis: Option<Diagnosis>,
+    /// The verdict on the history, computed when first asked after the history changed: a
+    /// replayed `diagnose` of an hour's polls asks once, the dashboard once per poll it shows.
+    diagnosis: OnceCell<Diagnosis>,
     /// The sources as the last observed poll found them, failed or not.
     latest_sources: Vec<SourceHealth>,
     counts: PollCounts,
@@ -139,15 +143,11 @@ impl Session {
             thresholds,
             history: History::new(CLASSIFY_WINDOW, SERIES_CAPACITY),
             sources: Vec::new(),
-            diagnosis: None,
+            diagnosis: OnceCell::new(),
             latest_sources: Vec::new(),
             counts: PollCounts::default(),
             last_failure: None,
         }
-    }
-
-    pub fn thresholds(&self) -> &Thresholds {
-        &self.thresholds
     }
 
     pub fn history(&self) -> &History {
@@ -156,7 +156,10 @@ impl Session {
 
     /// The verdict on the polls so far (the last good one while polls fail).
     pub fn diagnosis(&self) -> Option<&Diagnosis> {
-        self.diagnosis.as_ref()
+        if self.history.is_empty() {
+            return None;
+        }
+        Some(self.diagnosis.get_or_init(|| analysis::diagnose(&self.history, &self.thresholds)))
     }
 
     pub fn sources(&self) -> &[SourceState] {
@@ -199,9 +202,7 @@ impl Session {
         for s in snaps {
             self.history.push(s);
         }
-        if !self.history.is_empty() {
-            self.rediagnose();
-        }
+        self.history_changed();
     }
 
     /// One poll: the sources' states follow it; it goes into the history when it counts.
@@ -212,7 +213,7 @@ impl Session {
         match counts(&snap) {
             Ok(()) => {
                 self.history.push(snap);
-                self.rediagnose();
+                self.history_changed();
                 Observed::Counted
             }
             Err(e) => {
@@ -236,13 +237,13 @@ impl Session {
     /// Forget the history (a replay jumped backwards); the sources stay.
     pub fn reset(&mut self) {
         self.history = History::new(CLASSIFY_WINDOW, SERIES_CAPACITY);
-        self.diagnosis = None;
+        self.diagnosis = OnceCell::new();
     }
 
     /// The verdict of a run (`diagnose`): the diagnosis, with the sources as the last poll found
     /// them and at least a warning when a poll failed; an error when there is nothing to judge.
     pub fn verdict(&self) -> Result<Diagnosis, String> {
-        let Some(diagnosis) = self.diagnosis.clone() else {
+        let Some(diagnosis) = self.diagnosis().cloned() else {
             let why = self.last_failure.clone().unwrap_or_else(|| "no poll answered".into());
             return Err(format!("could not diagnose: {why}"));
         };
@@ -263,8 +264,9 @@ impl Session {
         Ok(diagnosis)
     }
 
-    fn rediagnose(&mut self) {
-        self.diagnosis = Some(analysis::diagnose(&self.history, &self.thresholds));
+    /// The history changed: the verdict is computed anew when next asked.
+    fn history_changed(&mut self) {
+        self.diagnosis = OnceCell::new();
     }
 
     fn follow_sources(&mut self, snap: &Snapshot) {

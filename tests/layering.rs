@@ -1,4 +1,4 @@
-//! The layering of `src/` (lib.rs states it; DESIGN.md draws it): every `crate::` path in a
+//! The layering of `src/` (lib.rs states it; docs/architecture.md draws it): every `crate::` path in a
 //! module must name a module of the same layer or a lower one. Read from the source text, so a
 //! new import that runs up the layers fails here, in `cargo test` and so in CI.
 
@@ -54,11 +54,24 @@ fn crate_refs(text: &str) -> BTreeSet<String> {
         }
         let rest = &text[i + "crate::".len()..];
         if let Some(group) = rest.strip_prefix('{') {
-            let end = group.find('}').unwrap_or(group.len());
-            for part in group[..end].split(',') {
-                let name = ident(part.trim());
-                if !name.is_empty() {
-                    out.insert(name);
+            // The first name of every top-level item of the group: `{a::{b, c}, d}` -> a, d.
+            let mut depth = 0;
+            let mut item_start = true;
+            for (k, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => item_start = true,
+                    c if c.is_whitespace() => {}
+                    _ if item_start => {
+                        item_start = false;
+                        let name = ident(&group[k..]);
+                        if !name.is_empty() {
+                            out.insert(name);
+                        }
+                    }
+                    _ => {}
                 }
             }
         } else {
@@ -131,6 +144,8 @@ fn every_module_of_lib_rs_has_a_layer() {
 fn the_checker_sees_groups_and_paths() {
     let refs = crate_refs("use crate::{model::Job, units};\nlet x = crate::ui::theme::X; $crate::no");
     assert_eq!(refs.into_iter().collect::<Vec<_>>(), ["model", "ui", "units"]);
+    let nested = crate_refs("use crate::{analysis::{self, Thresholds}, session::{Clock, Session},\n  wire};");
+    assert_eq!(nested.into_iter().collect::<Vec<_>>(), ["analysis", "session", "wire"]);
 }
 
 #[test]

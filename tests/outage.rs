@@ -1,7 +1,7 @@
 //! A Flink outage while a lag source still answers: `diagnose` and the dashboard drive the same
-//! session, so they keep the same polls and say the same thing. Real HTTP to in-process
-//! servers: the recorded real Flink 2.3 slow-sink job (which fails from its second poll on) and
-//! Burrow's captured answers.
+//! session, so they keep the same polls and say the same thing, for longer than the analysis
+//! window. Real HTTP to in-process servers: the recorded real Flink 2.3 slow-sink job (which
+//! fails from its second poll on), and Burrow's captured answers or a kafka-lag-exporter's text.
 
 mod support;
 
@@ -16,9 +16,10 @@ use bptop::sources::flink::JobFilter;
 use bptop::sources::http::{Fetcher, HttpOptions};
 use bptop::ui::app::{App, Msg};
 use serde_json::Value;
-use support::{bptop, fixture, serve, serve_burrow, Server};
+use support::{bptop, fixture, serve, serve_burrow, serve_text, Server};
 
-const POLLS: usize = 4;
+/// More than the analysis window (10): the jobs must outlast it.
+const POLLS: usize = 12;
 
 /// The slow-sink recording as a live Flink that answers one poll, then 503 to everything (a
 /// JobManager gone). Each poll asks `/jobs/overview` once, first: that request counts polls.
@@ -59,10 +60,25 @@ fn lag_of(v: &Value) -> Vec<(String, i64, f64)> {
 }
 
 #[test]
-fn a_flink_outage_reads_the_same_on_both_surfaces() {
+fn a_flink_outage_with_burrow_reads_the_same_on_both_surfaces() {
+    let burrow = serve_burrow();
+    outage_on_both_surfaces(SourceKind::Burrow, &burrow.url());
+}
+
+#[test]
+fn a_flink_outage_with_a_lag_exporter_reads_the_same_on_both_surfaces() {
+    let text = std::fs::read_to_string(fixture("kafka/kafka-lag-exporter.txt")).unwrap();
+    let exporter = serve_text(text);
+    outage_on_both_surfaces(SourceKind::PrometheusText, &format!("{}/metrics", exporter.url()));
+}
+
+fn outage_on_both_surfaces(lag_kind: SourceKind, lag_url: &str) {
     let polls = Arc::new(AtomicUsize::new(0));
     let flink = flink_that_dies(polls.clone());
-    let burrow = serve_burrow();
+    let lag_flag = match lag_kind {
+        SourceKind::Burrow => "--burrow",
+        _ => "--scrape",
+    };
 
     // diagnose, the real binary.
     let run = bptop(
@@ -70,12 +86,12 @@ fn a_flink_outage_reads_the_same_on_both_surfaces() {
             "diagnose",
             "--flink",
             &flink.url(),
-            "--burrow",
-            &burrow.url(),
+            lag_flag,
+            lag_url,
             "--samples",
             &POLLS.to_string(),
             "--interval",
-            "100ms",
+            "50ms",
             "--retries",
             "0",
             "--format",
@@ -89,7 +105,7 @@ fn a_flink_outage_reads_the_same_on_both_surfaces() {
     let cli: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
     assert_eq!(polls.load(Ordering::SeqCst), POLLS, "one /jobs/overview per poll");
 
-    // The dashboard, driven by the same collector the commands build, over the same servers.
+    // The dashboard, its collector built as `Inputs` builds it for these two sources.
     polls.store(0, Ordering::SeqCst);
     let opts = HttpOptions {
         retry: bptop::sources::retry::RetryPolicy { retries: 0, ..Default::default() },
@@ -97,7 +113,7 @@ fn a_flink_outage_reads_the_same_on_both_surfaces() {
     };
     let sources = vec![
         Source::open(SourceKind::Flink, Fetcher::http("flink", &flink.url(), &opts).unwrap(), &JobFilter::Active),
-        Source::open(SourceKind::Burrow, Fetcher::http("burrow", &burrow.url(), &opts).unwrap(), &JobFilter::Active),
+        Source::open(lag_kind, Fetcher::http(lag_kind.name(), lag_url, &opts).unwrap(), &JobFilter::Active),
     ];
     let collector = Collector::new(sources, None, None).with_job_filter(JobFilter::Active);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -108,14 +124,15 @@ fn a_flink_outage_reads_the_same_on_both_surfaces() {
     }
     let d = app.diagnosis().expect("the dashboard has a verdict");
 
-    // Both kept every poll: Burrow answered each time, so none failed.
+    // Both kept every poll: the lag source answered each time, so none failed.
     assert_eq!(cli["input"]["polls"], POLLS);
     assert_eq!(cli["input"]["polls_failed"], 0, "a poll with a lag answer counts");
     assert_eq!(app.session.counts().taken, POLLS);
     assert_eq!(app.session.counts().failed, 0);
-    assert_eq!(app.history().len(), POLLS);
+    assert_eq!(app.history().len(), POLLS.min(bptop::session::CLASSIFY_WINDOW), "the window is full");
 
-    // Both still show the job from the poll before the outage, dated, and the same lag.
+    // Both still show the job from the poll before the outage, dated, and the same lag, although
+    // no poll of the window knew it.
     let cli_jobs: Vec<&str> = cli["jobs"].as_array().unwrap().iter().map(|j| j["name"].as_str().unwrap()).collect();
     let app_jobs: Vec<&str> = d.jobs.iter().map(|j| j.name.as_str()).collect();
     assert_eq!(cli_jobs, ["realflink-slow-sink"]);

@@ -100,12 +100,17 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
     let window_s = (latest.at_ms - window[0].at_ms) as f64 / 1000.0;
     // A poll in which the sources of jobs failed while a lag source answered (a Flink outage)
     // brings lag, not an empty cluster: the jobs are those of the newest poll that knew them.
-    let jobs_snap = window.iter().rev().find(|s| s.knows_jobs()).copied().unwrap_or(latest);
+    let jobs_snap = history.jobs_snapshot().unwrap_or(latest);
     let jobs_as_of_ms = (jobs_snap.at_ms != latest.at_ms).then_some(jobs_snap.at_ms);
     let mut jobs = Vec::new();
     let mut forecasts = Vec::new();
     for job in &jobs_snap.jobs {
-        let (d, f) = diagnose_job(job, &job_in_window(&window, &job.id), history, t);
+        let mut measured = job_in_window(&window, &job.id);
+        // Known only from before the window (an outage longer than it): judged on that poll.
+        if measured.is_empty() {
+            measured.push(job);
+        }
+        let (d, f) = diagnose_job(job, &measured, history, t);
         jobs.push(d);
         forecasts.extend(f);
     }

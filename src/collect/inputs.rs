@@ -28,12 +28,16 @@ impl Inputs {
             return Inputs::from_recording(replay, dir.display().to_string(), &opts);
         }
         if set.endpoint_count() > 0 {
-            let sources = set
-                .endpoints()
+            // Opened (warnings, the first error) and labelled with the single endpoints first,
+            // then the scrapes, as bptop always has; polled in the order polls report them.
+            let mut endpoints = set.endpoints();
+            endpoints.sort_by_key(|(kind, ..)| *kind == SourceKind::PrometheusText);
+            let mut sources = endpoints
                 .into_iter()
                 .map(|(kind, name, e)| open_endpoint(set, &name, e).map(|f| (kind, f)))
                 .collect::<Result<Vec<_>, _>>()?;
             let label = sources.iter().map(|(_, f)| f.endpoint()).collect::<Vec<_>>().join(", ");
+            sort_for_polls(&mut sources);
             return Ok(Inputs { sources, replay: None, label });
         }
         let replay = Arc::new(Replay::bundled()?);
@@ -56,9 +60,8 @@ impl Inputs {
         if sources.is_empty() {
             return Err(format!("recording {} has no responses of a source bptop reads", replay.name()));
         }
-        // Polls report Flink first, then scrapes, then the other lag and metric sources.
         let mut sources = sources;
-        sources.sort_by_key(|(k, _)| SourceKind::ALL.iter().position(|x| x == k));
+        sort_for_polls(&mut sources);
         Ok(Inputs { sources, replay: Some(replay), label })
     }
 
@@ -90,6 +93,12 @@ impl Inputs {
     pub fn list(&self) -> Vec<(String, SourceKind, String)> {
         self.sources.iter().map(|(k, f)| (f.source().to_string(), *k, f.endpoint())).collect()
     }
+}
+
+/// Polls report Flink first, then the scrapes, then the other lag and metric sources (the
+/// order of `SourceKind::ALL`; sources of one kind keep their order).
+fn sort_for_polls(sources: &mut [(SourceKind, Fetcher)]) {
+    sources.sort_by_key(|(k, _)| SourceKind::ALL.iter().position(|x| x == k));
 }
 
 /// A collector over every source a recording holds (the dashboard's demo state, tests).

@@ -132,7 +132,8 @@ impl Collector {
         merge::snapshot(at_ms, answers, self.job_filter.as_ref())
     }
 
-    /// Every source at once, each on its own lane; a late one stands in with its last answer.
+    /// Every source at once, each on its own lane; a late one brings no data this poll, only a
+    /// health that says how late it is (its answer serves a later poll).
     async fn poll_sources(&self, budget: Option<Duration>) -> Vec<SourcePoll> {
         for (source, lane) in self.sources.iter().zip(&self.lanes) {
             let source = source.clone();

@@ -1,7 +1,7 @@
 //! The source registry: every kind bptop reads, how its client is built from a fetcher, and how
 //! it is polled. A new kind of source is a client in `sources/`, a variant of
-//! `model::SourceKind`, and a line in each match below; the collector, its lanes, recordings
-//! and reports take it from there.
+//! `model::SourceKind` (and its place in `SourceKind::ALL`), and a line in each match below; the
+//! collector, its lanes, recordings and reports take it from there.
 
 use crate::model::{SourceHealth, SourceKind, SourcePoll};
 use crate::sources::burrow::BurrowSource;
@@ -28,15 +28,6 @@ impl Source {
             SourceKind::PrometheusText => Source::Scrape(ScrapeSource::new(fetcher)),
             SourceKind::Prometheus => Source::Prometheus(PromSource::new(fetcher)),
             SourceKind::Burrow => Source::Burrow(BurrowSource::new(fetcher)),
-        }
-    }
-
-    pub fn kind(&self) -> SourceKind {
-        match self {
-            Source::Flink(_) => SourceKind::Flink,
-            Source::Scrape(_) => SourceKind::PrometheusText,
-            Source::Prometheus(_) => SourceKind::Prometheus,
-            Source::Burrow(_) => SourceKind::Burrow,
         }
     }
 

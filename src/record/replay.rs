@@ -181,7 +181,7 @@ impl Replay {
 
     /// The answer to `path` as of the i-th poll.
     pub fn get_at(&self, source: &str, path: &str, i: usize) -> Result<Response, String> {
-        let Some(entries) = self.by_request.get(&(source.to_string(), path.to_string())) else {
+        let Some(entries) = self.entries(source, path) else {
             return Err(format!("recording {} holds no response to this request", self.name));
         };
         let poll = self.polls.get(i).map(|p| p.0).unwrap_or(u32::MAX);
@@ -210,6 +210,27 @@ impl Replay {
     }
 }
 
+impl Replay {
+    /// The recorded answers to `path`. A request whose query is bptop's own text, which changes
+    /// between versions (a Prometheus selector grows with the names its readers know), is
+    /// answered by the one such request of that source the recording holds, whatever its text
+    /// was then: a recording made by an earlier bptop replays in a later one.
+    fn entries(&self, source: &str, path: &str) -> Option<&Vec<IndexEntry>> {
+        if let Some(exact) = self.by_request.get(&(source.to_string(), path.to_string())) {
+            return Some(exact);
+        }
+        let prefix = VERSIONED_QUERIES.iter().find(|p| path.starts_with(*p))?;
+        let mut same_kind = self.by_request.iter().filter(|((s, p), _)| s == source && p.starts_with(prefix));
+        match (same_kind.next(), same_kind.next()) {
+            (Some((_, entries)), None) => Some(entries),
+            _ => None,
+        }
+    }
+}
+
+/// Requests whose query text bptop composes and may change from one version to the next.
+const VERSIONED_QUERIES: &[&str] = &["/api/v1/query?"];
+
 /// A body path must stay inside the recording: relative, no `..`, no root.
 fn check_inside(rel: &str) -> Result<(), String> {
     let p = Path::new(rel);
@@ -225,6 +246,7 @@ fn check_inside(rel: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::SourceInfo;
 
     #[test]
     fn bodies_outside_the_recording_are_refused() {
@@ -234,6 +256,23 @@ mod tests {
         assert!(check_inside("/etc/passwd").is_err());
         assert!(check_inside("./a").is_err());
         assert!(check_inside("").is_err());
+    }
+
+    #[test]
+    fn a_prometheus_query_of_an_earlier_version_still_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("rec");
+        let source = SourceInfo { name: "prometheus".into(), kind: "prometheus".into(), base_url: "http://p".into() };
+        let rec = crate::record::Recorder::create(&out, vec![source], "", 2000, 0, || 0).unwrap();
+        let answer = |body: &str| Ok(Response { status: 200, content_type: None, body: body.into(), attempts: 1 });
+        rec.write("prometheus", "/api/v1/query?query=%7B__name__%3D%7E%22old%22%7D", &answer("instant"));
+        rec.write("prometheus", "/api/v1/query_range?query=x&start=1&end=2&step=1s", &answer("range"));
+        assert_eq!(rec.finish().1, None);
+        let r = Replay::open(&out).unwrap();
+        let body = r.get("prometheus", "/api/v1/query?query=%7B__name__%3D%7E%22new%22%7D").unwrap().body;
+        assert_eq!(body, b"instant");
+        assert!(r.get("prometheus", "/api/v1/status/buildinfo").is_err(), "only bptop's own queries");
+        assert!(r.get("flink", "/api/v1/query?query=x").is_err(), "only of the same source");
     }
 
     #[test]

@@ -162,3 +162,60 @@ fn reset_forgets_the_history_but_not_the_sources() {
     assert!(s.diagnosis().is_none());
     assert_eq!(s.sources().len(), 2, "flink (expected, then answered) and burrow");
 }
+
+/// As `poll`, with the lag from `kind` (an exporter's text, a Prometheus server, Burrow).
+fn poll_with_lag_from(at_s: i64, flink_ok: bool, kind: SourceKind) -> Snapshot {
+    let mut snap = poll(at_s, flink_ok);
+    snap.sources[1] = health(kind.name(), kind, true);
+    snap
+}
+
+#[test]
+fn an_outage_longer_than_the_window_keeps_the_jobs_and_their_series() {
+    for kind in [SourceKind::Burrow, SourceKind::PrometheusText, SourceKind::Prometheus] {
+        let mut s = Session::new(Thresholds::default());
+        for t in 0..3 {
+            s.observe(poll_with_lag_from(t * 2, true, kind));
+        }
+        // Three window lengths of Flink failing while the lag source answers.
+        for t in 3..(3 + 3 * CLASSIFY_WINDOW as i64) {
+            assert_eq!(s.observe(poll_with_lag_from(t * 2, false, kind)), Observed::Counted);
+        }
+        let d = s.diagnosis().expect("a verdict");
+        assert_eq!(d.jobs.len(), 1, "{kind}: the job stays through the outage");
+        assert_eq!(d.jobs_as_of_ms, Some(4000), "{kind}: dated by the last poll Flink answered");
+        assert_eq!(d.jobs[0].vertices.len(), 3);
+        let key = crate::history::SeriesKey {
+            job_id: "j1".into(),
+            vertex_id: "b".into(),
+            metric: crate::model::Metric::Busy,
+        };
+        assert!(s.history().series(&key).is_some(), "{kind}: the job's series are kept");
+        let clock = Clock { now_ms: 70_000, polling_since_ms: None, started_ms: 0, interval_ms: 2000, live: true };
+        assert_eq!(s.stale_for_ms(&clock), Some(66_000), "{kind}: the data on screen is as old as the jobs");
+    }
+}
+
+#[test]
+fn which_polls_know_the_jobs() {
+    let knows = |flink_ok, kind| poll_with_lag_from(0, flink_ok, kind).knows_jobs();
+    assert!(knows(true, SourceKind::Burrow));
+    assert!(!knows(false, SourceKind::Burrow), "REST failed: the empty list is not known");
+    assert!(!knows(false, SourceKind::PrometheusText), "an exporter's text does not stand in for REST");
+    // Without REST, the reporters are the jobs' source: all answered, an empty list is known.
+    let mut reporter_only = poll(0, true);
+    reporter_only.jobs.clear();
+    reporter_only.sources = vec![health("scrape-1", SourceKind::PrometheusText, true)];
+    assert!(reporter_only.knows_jobs());
+    reporter_only.sources.push(health("scrape-2", SourceKind::PrometheusText, false));
+    assert!(!reporter_only.knows_jobs(), "a reporter failed: its jobs may be missing");
+    // Flink answering with no job: the cluster runs none.
+    let mut idle = poll(0, true);
+    idle.jobs.clear();
+    assert!(idle.knows_jobs());
+    // Lag only, nothing that reads jobs: what it says is all there is.
+    let mut lag_only = poll(0, true);
+    lag_only.jobs.clear();
+    lag_only.sources.remove(0);
+    assert!(lag_only.knows_jobs());
+}

@@ -22,14 +22,6 @@ impl SourceError {
     pub fn unexpected(url: String, what: impl Into<String>) -> SourceError {
         SourceError::Unexpected { url, what: what.into() }
     }
-
-    /// The HTTP status of the answer, when it was an error status.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            SourceError::Fetch(e) => e.status,
-            _ => None,
-        }
-    }
 }
 
 impl fmt::Display for SourceError {

@@ -1,7 +1,7 @@
-//! A dashboard state made from a recording without a terminal or a network: the same input
-//! drives the snapshot tests (tests/ui.rs), the screenshot generator (examples/screenshots.rs),
-//! the render benchmark and the real `--replay`. Shared by path (`#[path]`) with the examples
-//! and benches, which cannot reach `tests/support` as a module.
+//! A dashboard state made from a recording without a terminal or a network, through the same
+//! collector and session as `bptop --replay`: it drives the snapshot tests (tests/ui.rs), the
+//! screenshot generator (examples/screenshots.rs) and the render benchmark. Shared by path
+//! (`#[path]`) with the examples and benches, which cannot reach `tests/support` as a module.
 
 use std::path::Path;
 use std::sync::Arc;
