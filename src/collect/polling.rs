@@ -3,7 +3,7 @@
 //! the network; takes pause, refresh, step and speed from the UI.
 
 use super::{now_ms, Collector};
-use crate::model::Snapshot;
+use crate::model::{Snapshot, SourceKind};
 use crate::session;
 
 /// What the polling task tells its consumer (the dashboard).
@@ -91,18 +91,13 @@ async fn poll_loop(
                 Some(r) => r.poll_time(0).unwrap_or(0),
                 None => now_ms(),
             };
-            let health = crate::model::SourceHealth {
-                name: "prometheus".into(),
-                kind: crate::model::SourceKind::Prometheus,
-                endpoint: String::new(),
-                ok: true,
-                error: None,
-                partial_errors: vec![format!("no backfill: {e}")],
-                requests: 0,
-                late: false,
-            };
-            let snap = Snapshot { at_ms, jobs: Vec::new(), lag: Vec::new(), sources: vec![health] };
-            feed.send(PollEvent::Snapshot(Box::new(snap))).await?;
+            let prometheus =
+                collector.sources.iter().map(|s| s.health_template()).find(|h| h.kind == SourceKind::Prometheus);
+            if let Some(mut health) = prometheus {
+                health.partial_errors.push(format!("no backfill: {e}"));
+                let snap = Snapshot { at_ms, jobs: Vec::new(), lag: Vec::new(), sources: vec![health] };
+                feed.send(PollEvent::Snapshot(Box::new(snap))).await?;
+            }
         }
     }
     let mut paused = false;
@@ -227,5 +222,29 @@ mod tests {
         assert_eq!(snaps, 6, "after the reset, polls 0 and 1 again");
         ctl.send(Control::Step(100)).await.unwrap();
         assert_eq!(next_position(&mut rx, &mut snaps, &mut resets).await, 10, "clamped to the last poll");
+    }
+
+    #[tokio::test]
+    async fn a_failed_backfill_shows_on_the_prometheus_source() {
+        use crate::sources::http::{Fetcher, HttpOptions};
+        let opts = HttpOptions {
+            retry: crate::sources::retry::RetryPolicy { retries: 0, ..Default::default() },
+            ..Default::default()
+        };
+        // Nothing listens on port 9 of the loopback: the range query is refused.
+        let fetcher = Fetcher::http("prom-eu", "http://127.0.0.1:9", &opts).unwrap();
+        let source = super::super::Source::open(SourceKind::Prometheus, fetcher, &JobFilter::Active);
+        let collector = Collector::new(vec![source], None, None);
+        let (_ctl, control) = tokio::sync::mpsc::channel(8);
+        let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(run_polling(collector, std::time::Duration::from_secs(60), control, tx));
+        let Some(PollEvent::Snapshot(snap)) = rx.recv().await else { panic!("a snapshot first") };
+        let health = &snap.sources[0];
+        assert_eq!((health.name.as_str(), health.kind), ("prom-eu", SourceKind::Prometheus));
+        assert_eq!(health.endpoint, "http://127.0.0.1:9");
+        assert!(
+            health.partial_errors[0].starts_with("no backfill: GET http://127.0.0.1:9/api/v1/query_range"),
+            "{health:?}"
+        );
     }
 }
