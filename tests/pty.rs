@@ -151,7 +151,8 @@ fn a_source_that_refuses_credentials_shows_as_failing_while_the_others_answer() 
     // The Flink verdict arrives although the other source fails on every poll.
     tui.wait_for("BOTTLENECK", Duration::from_secs(20));
     tui.press("S");
-    tui.wait_for("401", Duration::from_secs(10));
+    // "HTTP 401", not "401": a port in the title bar (":40135") must not pass for the error.
+    tui.wait_for("HTTP 401", Duration::from_secs(10));
     assert!(tui.screen().contains("scrape-1"), "the failing source is named:\n{}", tui.screen());
     tui.press("q");
     assert!(tui.wait_exit(Duration::from_secs(10)), "exit status");
