@@ -261,4 +261,44 @@ mod tests {
         assert_eq!(h.len(), 2);
         assert_eq!(h.latest().map(|s| s.at_ms), Some(4));
     }
+
+    #[test]
+    fn the_later_poll_of_one_measurement_wins_and_older_points_are_dropped() {
+        let mut s = Series::new(10);
+        s.push(1000, 0.2);
+        // Flink answers the poll that triggered its refresh with the old values under the new
+        // time, and the fresh values a moment later under the same time.
+        s.push(2000, 0.2);
+        s.push(2000, 0.9);
+        assert_eq!(s.points().copied().collect::<Vec<_>>(), [(1000, 0.2), (2000, 0.9)]);
+        // A point older than the last (another source's clock) never folds the series back.
+        s.push(1500, 0.5);
+        assert_eq!(s.points().copied().collect::<Vec<_>>(), [(1000, 0.2), (2000, 0.9)]);
+        s.push(3000, 0.95);
+        assert_eq!(s.len(), 3);
+    }
+
+    #[test]
+    fn a_vertex_series_takes_its_points_at_the_measurement_time() {
+        use crate::model::test_support::vertex;
+        let job = |busy: f64, measured: i64| {
+            let mut v = vertex("v", "enrich", &[], &[(busy, 0.0, 1.0 - busy)]);
+            v.measured_at_ms = Some(measured);
+            crate::model::Job {
+                id: "j".into(),
+                name: "j".into(),
+                state: "RUNNING".into(),
+                graph_known: true,
+                vertices: vec![v],
+            }
+        };
+        let mut h = History::new(10, 100);
+        // Three polls, two of one measurement (the first still stale), one of the next.
+        for (at, busy, measured) in [(1000, 0.3, 900), (3000, 0.3, 2900), (5000, 0.8, 2900), (7000, 0.85, 6900)] {
+            h.push(Snapshot { at_ms: at, jobs: vec![job(busy, measured)], ..Default::default() });
+        }
+        let key = SeriesKey { job_id: "j".into(), vertex_id: "v".into(), metric: Metric::Busy };
+        let points: Vec<(i64, f64)> = h.series(&key).unwrap().points().copied().collect();
+        assert_eq!(points, [(900, 0.3), (2900, 0.8), (6900, 0.85)]);
+    }
 }

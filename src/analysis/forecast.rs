@@ -397,4 +397,53 @@ mod tests {
         // At the last sample 0.78: 12 s to 0.9.
         assert!((f.eta_seconds.unwrap() - 12.0).abs() < 1e-6);
     }
+
+    #[test]
+    fn a_noisy_rise_is_a_poor_fit_and_only_the_r2_gate_says_so() {
+        // 300 samples over 10 min: a real rise (t far above 3) buried in noise as large as it.
+        let pts = series(300, 2000, |i| 0.20 + 0.0005 * (2 * i) as f64 + 0.15 * noise(i));
+        let o = ForecastOptions::default();
+        let f = forecast(&pts, Metric::Busy, &o);
+        assert_eq!(f.status, ForecastStatus::PoorFit, "{:?}", f.reason);
+        let r2 = f.r2.unwrap();
+        assert!(r2 < o.min_r2 && r2 > 0.2, "R² {r2}");
+        assert_eq!(f.eta_seconds, None);
+        assert!(f.reason.unwrap().starts_with("poor fit (R² "));
+        // The slope passed its own test: without the R² gate, this would be an ETA.
+        let f = forecast(&pts, Metric::Busy, &ForecastOptions { min_r2: 0.0, ..o });
+        assert_eq!(f.status, ForecastStatus::Eta);
+    }
+
+    #[test]
+    fn a_series_silent_for_two_minutes_gets_no_eta() {
+        use crate::model::test_support::vertex;
+        // Busy rising 0.01/s, a sample every 2 s for a minute.
+        let mut history = History::new(10, 1800);
+        let job_at = |busy: f64| crate::model::Job {
+            id: "j".into(),
+            name: "j".into(),
+            state: "RUNNING".into(),
+            graph_known: true,
+            vertices: vec![vertex("v", "enrich", &[], &[(busy, 0.0, 1.0 - busy)])],
+        };
+        for i in 0..30 {
+            let snap = crate::model::Snapshot {
+                at_ms: T0 + i * 2000,
+                jobs: vec![job_at(0.30 + 0.02 * i as f64)],
+                ..Default::default()
+            };
+            history.push(snap);
+        }
+        let job = job_at(0.88);
+        let last = T0 + 29 * 2000;
+        let busy = |now_ms| {
+            let all = forecasts(&job, &history, &|_| Vec::new(), now_ms, &ForecastOptions::default());
+            all.into_iter().find(|f| f.metric == "busy").expect("a busy forecast")
+        };
+        assert_eq!(busy(last + 119_000).status, ForecastStatus::Eta, "fresh enough");
+        let stale = busy(last + 121_000);
+        assert_eq!(stale.status, ForecastStatus::NotEnoughData);
+        assert_eq!(stale.eta_seconds, None);
+        assert!(stale.reason.unwrap().starts_with("no new sample for 2 min"));
+    }
 }

@@ -105,3 +105,25 @@ pub fn view<'a>(vertex: &'a Vertex, history: &[&'a Job], bp_threshold: f64) -> V
         subtasks,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::test_support::vertex;
+
+    #[test]
+    fn of_two_polls_of_one_measurement_the_later_counts() {
+        let at = |busy: f64, measured: i64| {
+            let mut v = vertex("v", "enrich", &[], &[(busy, 0.0, 1.0 - busy)]);
+            v.measured_at_ms = Some(measured);
+            Job { id: "j".into(), name: "j".into(), state: "RUNNING".into(), graph_known: true, vertices: vec![v] }
+        };
+        // Flink's first answer after a refresh carries the old values under the new time.
+        let polls = [at(0.2, 1000), at(0.2, 3000), at(0.9, 3000)];
+        let window: Vec<&Job> = polls.iter().collect();
+        let latest = &polls[2].vertices[0];
+        let v = view(latest, &window, 0.1);
+        assert_eq!(v.samples, 2, "two measurements, not three polls");
+        assert!((v.busy.unwrap() - (0.2 + 0.9) / 2.0).abs() < 1e-9, "{:?}", v.busy);
+    }
+}
