@@ -86,11 +86,7 @@ fn check(rel: &str) {
                     problems.push(format!("{job_name}: {} operators {}", wb["name"], b["operators"]));
                 }
             }
-            for key in ["confidence", "evidence", "advice", "suggested_parallelism", "victims", "vertex_id"] {
-                if b.get(key).is_none() {
-                    problems.push(format!("{job_name}: bottleneck lacks {key}"));
-                }
-            }
+            check_bottleneck_values(job_name, job, b, &mut problems);
         }
         let vertex = |name: &str| job["vertices"].as_array().unwrap().iter().find(|v| v["name"] == name).cloned();
         for (name, class) in want["classes"].as_object().unwrap() {
@@ -122,6 +118,72 @@ fn check(rel: &str) {
         check_forecast(&out, want, &mut problems);
     }
     assert!(problems.is_empty(), "{rel}:\n  {}\n--- output ---\n{}", problems.join("\n  "), run.stdout);
+}
+
+/// What a bottleneck says is consistent with its vertex and with itself: a confidence in
+/// (0, 1], evidence, its vertex and victims by id, and a parallelism that follows from its own
+/// rates (the true rate is the input rate over the mean busy time; the target absorbs the input
+/// at 70 % utilization), or none with the reason (key skew, a suspect, a stall). A `null` or a
+/// number off by a formula's mistake fails here.
+fn check_bottleneck_values(job_name: &str, job: &Value, b: &Value, problems: &mut Vec<String>) {
+    let name = &b["name"];
+    let vertices = job["vertices"].as_array().unwrap();
+    let Some(v) = vertices.iter().find(|v| v["id"] == b["vertex_id"]) else {
+        problems.push(format!("{job_name}: {name}: vertex_id {} is no vertex", b["vertex_id"]));
+        return;
+    };
+    if !b["confidence"].as_f64().is_some_and(|c| c > 0.0 && c <= 1.0) {
+        problems.push(format!("{job_name}: {name}: confidence {}", b["confidence"]));
+    }
+    let evidence = b["evidence"].as_array().map(|e| e.iter().all(|l| l.as_str().is_some_and(|l| !l.is_empty())));
+    if evidence != Some(true) || b["evidence"].as_array().is_some_and(Vec::is_empty) {
+        problems.push(format!("{job_name}: {name}: evidence {}", b["evidence"]));
+    }
+    let victims_known =
+        b["victims"].as_array().is_some_and(|vs| vs.iter().all(|id| vertices.iter().any(|v| v["id"] == *id)));
+    if !victims_known {
+        problems.push(format!("{job_name}: {name}: victims {}", b["victims"]));
+    }
+    let a = &b["advice"];
+    if a["current_parallelism"] != v["parallelism"] {
+        problems.push(format!(
+            "{job_name}: {name}: advice for parallelism {} of {}",
+            a["current_parallelism"], v["parallelism"]
+        ));
+    }
+    let suggested = &b["suggested_parallelism"];
+    let basis = a["parallelism_basis"].as_str().unwrap_or_default();
+    // No number without a reason; and none under key skew (more subtasks leave the hot one
+    // hot) or for a suspect.
+    let skewed = v["skewed_subtasks"].as_array().is_some_and(|s| !s.is_empty());
+    if suggested.is_null() != basis.starts_with("none: ") {
+        problems.push(format!("{job_name}: {name}: parallelism {suggested} with basis '{basis}'"));
+    }
+    if (skewed || b["kind"] == "unresolved") && !suggested.is_null() {
+        problems.push(format!("{job_name}: {name}: skewed or unresolved, yet parallelism {suggested}"));
+    }
+    let Some(suggested) = suggested.as_f64() else { return };
+    let input_key = if b["kind"] == "source" { "records_out_per_s" } else { "records_in_per_s" };
+    let (Some(rate), Some(observed), Some(busy), Some(p)) = (
+        a["true_rate_per_subtask"].as_f64(),
+        a["observed_input_rate"].as_f64(),
+        v["busy_avg"].as_f64().or(v["busy"].as_f64()),
+        v["parallelism"].as_f64(),
+    ) else {
+        problems.push(format!("{job_name}: {name}: parallelism {suggested} without rates"));
+        return;
+    };
+    if Some(observed) != v[input_key].as_f64() {
+        problems.push(format!("{job_name}: {name}: advice input {observed} ≠ the vertex's {}", v[input_key]));
+    }
+    if (rate * p * busy - observed).abs() > 0.01 * observed.max(1.0) {
+        problems.push(format!("{job_name}: {name}: true rate {rate}/subtask × {p} × busy {busy} ≠ input {observed}"));
+    }
+    let needed = (observed / (rate * 0.70)).ceil().max(1.0);
+    let capped = basis.contains("capped at the max parallelism");
+    if !(suggested == needed || capped && suggested < needed) {
+        problems.push(format!("{job_name}: {name}: suggested {suggested} (its rates need {needed})"));
+    }
 }
 
 /// The forecast for the subject must give an ETA within 20 % of the recording's true
