@@ -190,7 +190,7 @@ impl History {
         // resubmissions that bring new job ids.
         if self.snapshots.len() == self.window {
             // And the jobs still shown although no poll of the window knew them (an outage).
-            let known = self.snapshots.iter().rev().find(|s| s.knows_jobs()).or(self.jobs_before_window.as_ref());
+            let known = newest_knowing_jobs(&self.snapshots, &self.jobs_before_window);
             let live: std::collections::HashSet<&str> =
                 self.snapshots.iter().chain(known).flat_map(|s| s.jobs.iter().map(|j| j.id.as_str())).collect();
             self.series.retain(|k, _| live.contains(k.job_id.as_str()));
@@ -217,7 +217,7 @@ impl History {
     /// The newest snapshot that knew the jobs (`Snapshot::knows_jobs`): in the window, or the
     /// last one before it.
     pub fn jobs_snapshot(&self) -> Option<&Snapshot> {
-        self.snapshots.iter().rev().find(|s| s.knows_jobs()).or(self.jobs_before_window.as_ref())
+        newest_knowing_jobs(&self.snapshots, &self.jobs_before_window)
     }
 
     pub fn series(&self, key: &SeriesKey) -> Option<&Series> {
@@ -240,6 +240,12 @@ impl History {
     pub fn is_empty(&self) -> bool {
         self.snapshots.is_empty()
     }
+}
+
+/// The newest snapshot of the window that knew the jobs, else the last one before the window.
+/// A function of the two fields, not a method: `push` asks while it changes the others.
+fn newest_knowing_jobs<'a>(window: &'a VecDeque<Snapshot>, before: &'a Option<Snapshot>) -> Option<&'a Snapshot> {
+    window.iter().rev().find(|s| s.knows_jobs()).or(before.as_ref())
 }
 
 #[cfg(test)]

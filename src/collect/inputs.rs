@@ -50,7 +50,7 @@ impl Inputs {
 
     /// Every source of the recording that bptop can read, by its kind in the manifest.
     pub fn from_recording(replay: Arc<Replay>, label: String, opts: &HttpOptions) -> Result<Inputs, String> {
-        let sources: Vec<(SourceKind, Fetcher)> = replay
+        let mut sources: Vec<(SourceKind, Fetcher)> = replay
             .manifest()
             .sources
             .iter()
@@ -60,7 +60,6 @@ impl Inputs {
         if sources.is_empty() {
             return Err(format!("recording {} has no responses of a source bptop reads", replay.name()));
         }
-        let mut sources = sources;
         sort_for_polls(&mut sources);
         Ok(Inputs { sources, replay: Some(replay), label })
     }

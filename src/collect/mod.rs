@@ -149,15 +149,18 @@ impl Collector {
         answers
     }
 
+    /// The Prometheus server among the sources: the one that backfills.
+    fn prometheus(&self) -> Option<&PromSource> {
+        self.sources.iter().find_map(|s| match s {
+            Source::Prometheus(p) => Some(p),
+            _ => None,
+        })
+    }
+
     /// History from the Prometheus server before the first poll (empty without one): a
     /// snapshot per step over `window_s`, so trends exist from the start.
     pub async fn backfill(&self, window_s: f64, step_s: f64) -> Result<Vec<Snapshot>, SourceError> {
-        let Some(p) = self.sources.iter().find_map(|s| match s {
-            Source::Prometheus(p) => Some(p),
-            _ => None,
-        }) else {
-            return Ok(Vec::new());
-        };
+        let Some(p) = self.prometheus() else { return Ok(Vec::new()) };
         if window_s <= 0.0 {
             return Ok(Vec::new());
         }

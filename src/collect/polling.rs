@@ -3,7 +3,7 @@
 //! the network; takes pause, refresh, step and speed from the UI.
 
 use super::{now_ms, Collector};
-use crate::model::{Snapshot, SourceKind};
+use crate::model::Snapshot;
 use crate::session;
 
 /// What the polling task tells its consumer (the dashboard).
@@ -91,9 +91,7 @@ async fn poll_loop(
                 Some(r) => r.poll_time(0).unwrap_or(0),
                 None => now_ms(),
             };
-            let prometheus =
-                collector.sources.iter().map(|s| s.health_template()).find(|h| h.kind == SourceKind::Prometheus);
-            if let Some(mut health) = prometheus {
+            if let Some(mut health) = collector.prometheus().map(|p| p.health_template()) {
                 health.partial_errors.push(format!("no backfill: {e}"));
                 let snap = Snapshot { at_ms, jobs: Vec::new(), lag: Vec::new(), sources: vec![health] };
                 feed.send(PollEvent::Snapshot(Box::new(snap))).await?;
@@ -182,6 +180,7 @@ async fn poll_loop(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::SourceKind;
     use crate::record::Replay;
     use crate::sources::flink::JobFilter;
     use std::sync::Arc;
