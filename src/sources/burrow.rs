@@ -132,25 +132,17 @@ impl BurrowSource {
         &self.fetcher
     }
 
-    /// One poll: the rows of every group that answered, and the health of the source. A failed
-    /// cluster list fails the poll; a failed group (or one cluster's group list) is a partial error.
     /// This source's health before a poll: ok, nothing failed yet.
     pub fn health_template(&self) -> SourceHealth {
         self.fetcher.health(SourceKind::Burrow)
     }
 
+    /// One poll: the rows of every group that answered, and the health of the source. A failed
+    /// cluster list fails the poll; a failed group (or one cluster's group list) is a partial error.
     pub async fn poll(&self) -> SourcePoll {
         let mut health = self.health_template();
-        let rows = match self.poll_rows(&mut health.partial_errors).await {
-            Ok(rows) => rows,
-            Err(e) => {
-                health.ok = false;
-                health.error = Some(e.to_string());
-                Vec::new()
-            }
-        };
-        health.requests = self.fetcher.take_request_count();
-        SourcePoll { jobs: Vec::new(), lag: rows, health }
+        let result = self.poll_rows(&mut health.partial_errors).await.map(|rows| (Vec::new(), rows));
+        super::finish_poll(&self.fetcher, health, result)
     }
 
     async fn poll_rows(&self, partial: &mut Vec<String>) -> Result<Vec<LagRow>, SourceError> {

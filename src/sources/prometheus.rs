@@ -64,7 +64,7 @@ impl PromSource {
 
     /// The newest values (an instant query at the server's now).
     pub async fn poll(&self) -> SourcePoll {
-        let mut health = self.health_template();
+        let health = self.health_template();
         let path = path_with("/api/v1/query", &[("query", selector().to_string())]);
         let result = async {
             let resp = self.fetcher.get(&path).await?;
@@ -72,16 +72,9 @@ impl PromSource {
             vector(&v).ok_or_else(|| SourceError::unexpected(self.fetcher.url(&path), "not a Prometheus query answer"))
         }
         .await;
-        let (jobs, lag) = match result {
-            Ok(samples) => (super::flink_prom::jobs(&samples), super::kafka_lag::lag_rows(&health.name, &samples)),
-            Err(e) => {
-                health.ok = false;
-                health.error = Some(e.to_string());
-                (Vec::new(), Vec::new())
-            }
-        };
-        health.requests = self.fetcher.take_request_count();
-        SourcePoll { jobs, lag, health }
+        let result = result
+            .map(|samples| (super::flink_prom::jobs(&samples), super::kafka_lag::lag_rows(&health.name, &samples)));
+        super::finish_poll(&self.fetcher, health, result)
     }
 
     /// The range request for history before `end_ms`: one point per `step_s` over `window_s`

@@ -47,28 +47,18 @@ impl ScrapeSource {
 
     pub async fn poll(&self) -> SourcePoll {
         let mut health = self.health_template();
-        let mut out = SourcePoll::empty(health.clone());
-        match self.fetch_and_read().await {
-            Ok((model, text)) => {
-                out.jobs = model.jobs;
-                out.lag = model.lag;
-                if out.jobs.is_empty() && out.lag.is_empty() {
-                    // Only here are the skipped lines counted: the message tells what was there.
-                    health.partial_errors.push(format!(
-                        "{}: {} samples, none from a Flink reporter or a known lag exporter",
-                        self.fetcher.endpoint(),
-                        count_samples(&text)
-                    ));
-                }
+        let result = self.fetch_and_read().await.map(|(model, text)| {
+            if model.jobs.is_empty() && model.lag.is_empty() {
+                // Only here are the skipped lines counted: the message tells what was there.
+                health.partial_errors.push(format!(
+                    "{}: {} samples, none from a Flink reporter or a known lag exporter",
+                    self.fetcher.endpoint(),
+                    count_samples(&text)
+                ));
             }
-            Err(e) => {
-                health.ok = false;
-                health.error = Some(e.to_string());
-            }
-        }
-        health.requests = self.fetcher.take_request_count();
-        out.health = health;
-        out
+            (model.jobs, model.lag)
+        });
+        super::finish_poll(&self.fetcher, health, result)
     }
 
     /// The model read from the answer, and the answer's text.

@@ -53,16 +53,8 @@ impl FlinkSource {
 
     pub async fn poll(&self) -> SourcePoll {
         let mut health = self.health_template();
-        let jobs = match self.poll_jobs(&mut health.partial_errors).await {
-            Ok(jobs) => jobs,
-            Err(e) => {
-                health.ok = false;
-                health.error = Some(e.to_string());
-                Vec::new()
-            }
-        };
-        health.requests = self.fetcher.take_request_count();
-        SourcePoll { jobs, lag: Vec::new(), health }
+        let result = self.poll_jobs(&mut health.partial_errors).await.map(|jobs| (jobs, Vec::new()));
+        crate::sources::finish_poll(&self.fetcher, health, result)
     }
 
     async fn get_json(&self, path: &str) -> Result<Value, FetchError> {
