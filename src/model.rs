@@ -488,7 +488,8 @@ pub mod test_support {
     use super::*;
 
     /// A vertex from per-subtask (busy, backpressured, idle) ratios (NaN: not reported), each
-    /// subtask taking and emitting 500 records per second.
+    /// subtask taking 500 records per second and emitting 300 (a filter's selectivity, 0.6):
+    /// distinct so that a rule reading records out where it means records in is seen.
     pub fn vertex(id: &str, name: &str, inputs: &[&str], subtasks: &[(f64, f64, f64)]) -> Vertex {
         let some = |x: f64| (!x.is_nan()).then_some(x);
         let mut v = Vertex::new(id, name, subtasks.len().max(1) as u32);
@@ -502,7 +503,7 @@ pub mod test_support {
                 m.set(Metric::Backpressured, some(*p));
                 m.set(Metric::Idle, some(*d));
                 m.set(Metric::RecordsIn, Some(500.0));
-                m.set(Metric::RecordsOut, Some(500.0));
+                m.set(Metric::RecordsOut, Some(300.0));
                 Subtask { index: i as u32, metrics: m, backpressure_level: None }
             })
             .collect();

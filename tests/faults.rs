@@ -330,10 +330,27 @@ fn tls_files_that_are_wrong_are_named_before_any_request() {
 }
 
 #[test]
-fn insecure_says_loudly_what_it_does() {
-    let server = serve(flink());
+fn a_self_signed_server_is_refused_until_trusted_and_insecure_says_loudly_what_it_turns_off() {
+    let server = support::tls::serve_tls(flink());
+    let verdict = "slow-sink: Writer is the bottleneck";
+
+    // Verification is on by default: the handshake fails and the error says what to do.
+    let run = diagnose(&server.url(), &[], &[]);
+    assert_one_line(&run, 3, &["not signed by a trusted CA", "--cacert"]);
+
+    // Trusting exactly this certificate: the real verdict, and no warning.
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &server.cert_pem).unwrap();
+    let run = diagnose(&server.url(), &["--cacert", ca.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains(verdict), "{}", run.stdout);
+    assert!(!run.stderr.contains("NOT verified"), "{}", run.stderr);
+
+    // --insecure gets through the same handshake, and says loudly that nothing was checked.
     let run = diagnose(&server.url(), &["--insecure"], &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains(verdict), "{}", run.stdout);
     assert!(run.stderr.contains("WARNING") && run.stderr.contains("NOT verified"), "{}", run.stderr);
 }
 

@@ -50,6 +50,11 @@ fn text(buf: &Buffer) -> String {
     out
 }
 
+/// Row `y` as text, one char per cell (so byte offsets of ASCII columns line up).
+fn row(buf: &Buffer, y: u16) -> String {
+    (0..buf.area.width).map(|x| buf[(x, y)].symbol().chars().next().unwrap_or(' ')).collect()
+}
+
 /// Position of the first cell where `needle` starts.
 fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
     let first = needle.chars().next()?.to_string();
@@ -102,8 +107,21 @@ fn chain_at_80x24_still_names_the_bottleneck() {
 #[test]
 fn chain_on_a_wide_terminal_puts_the_cards_beside() {
     let app = app_from("real/python-udf", None);
-    let (screen, _) = render(&app, COLOR, 170, 36);
+    let (screen, buf) = render(&app, COLOR, 170, 36);
     insta::assert_snapshot!("chain_python_udf_170x36", screen);
+    let (ox, oy) = find(&buf, "╭ operators").expect("operators pane");
+    let (bx, by) = find(&buf, "╭ bottleneck").expect("bottleneck card");
+    let (fx, fy) = find(&buf, "╭ forecast").expect("forecast card");
+    assert_eq!((ox, oy), (0, 3), "the operators pane starts at the left, under the header");
+    assert_eq!(by, oy, "the card starts on the operators' top row, beside them");
+    assert!(bx >= 100, "the operators keep most of the width: card at column {bx}");
+    assert_eq!(fx, bx, "the forecast stacks under the bottleneck card, in the same column");
+    assert!(fy > by, "the forecast is below the bottleneck card");
+    // The same job on 120 columns: no room beside, the cards go below the operators.
+    let (_, buf) = render(&app, COLOR, 120, 32);
+    let (_, oy) = find(&buf, "╭ operators").expect("operators pane");
+    let (bx, by) = find(&buf, "╭ bottleneck").expect("bottleneck card");
+    assert!(by > oy && bx == 0, "below at 120 columns: card at {bx},{by}");
 }
 
 #[test]
@@ -179,8 +197,19 @@ fn help_is_generated_from_the_keymap() {
 fn sources_screen() {
     let mut app = app_from("real/slow-sink", None);
     press(&mut app, &[Key::Char('S')]);
-    let (screen, _) = render(&app, COLOR, 100, 24);
+    let (screen, buf) = render(&app, COLOR, 100, 24);
     insta::assert_snapshot!("sources", screen);
+    // One row per source, its columns under their headings.
+    let heading = row(&buf, find(&buf, "source ").expect("heading").1);
+    let (_, y) = find(&buf, "flink ").expect("the flink source's row");
+    let line = row(&buf, y);
+    for (column, value) in
+        [("kind", "flink"), ("state", "ok"), ("requests", "10"), ("endpoint", "http://127.0.0.1:8081")]
+    {
+        let at = heading.find(column).unwrap_or_else(|| panic!("no column {column}: {heading}"));
+        assert!(line[at..].starts_with(value), "{column} should read {value}: {line}");
+    }
+    assert!(screen.contains("no errors in the last poll"), "{screen}");
 }
 
 #[test]
@@ -220,10 +249,32 @@ fn forecast_panel_draws_the_ramp_and_its_eta() {
     // The headline of an ETA is a warning, in yellow.
     let (x, y) = find(&buf, "busy of enrich-with-geo").unwrap();
     assert_eq!(buf[(x, y)].fg, Color::Yellow);
-    // The threshold line and the data are drawn (braille dots), not only described.
-    assert!(
-        screen.contains('⣀') || screen.contains('⠉') || screen.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c))
-    );
+    // The threshold, the data and the fitted line are drawn, not only described: the plot's
+    // top row (100 %) is a red line across, the measured points (default colour) climb from the
+    // left to "now", and the fitted line (yellow) goes on up to the threshold.
+    let (ax, top) = find(&buf, "100%│").expect("the chart's 100% mark");
+    let plot_x = ax + 5;
+    let bottom = (top..buf.area.height).find(|&y| buf[(plot_x - 1, y)].symbol() == "└").expect("the x axis");
+    let right = (plot_x..buf.area.width).take_while(|&x| buf[(x, top)].symbol() != "│").last().unwrap();
+    let braille = |x: u16, y: u16| buf[(x, y)].symbol().chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c));
+    let threshold = (plot_x..=right).filter(|&x| braille(x, top) && buf[(x, top)].fg == Color::Red).count();
+    assert!(threshold * 10 >= (right - plot_x + 1) as usize * 9, "the threshold line spans the plot");
+    // The highest cell of each column drawn in `colour`, below the threshold row.
+    let highest = |colour: Color| -> Vec<(u16, u16)> {
+        (plot_x..=right)
+            .filter_map(|x| (top + 1..bottom).find(|&y| braille(x, y) && buf[(x, y)].fg == colour).map(|y| (x, y)))
+            .collect()
+    };
+    let data = highest(Color::Reset);
+    assert!(data.len() >= 20, "measured points in most columns up to now: {data:?}");
+    let (first, last) = (data[0].1, data.last().unwrap().1);
+    // The recording climbs from ~40 % to ~76 %: a third of the 16 rows.
+    assert!(first >= last + 4, "the data rises by at least 4 rows: from row {first} to {last}");
+    assert!(data.windows(2).all(|w| w[1].1 <= w[0].1 + 1), "it never falls back more than a row: {data:?}");
+    let fit = highest(Color::Yellow);
+    let ahead: Vec<&(u16, u16)> = fit.iter().filter(|(x, _)| *x > data.last().unwrap().0).collect();
+    assert!(!ahead.is_empty(), "the fitted line goes on past the last measurement");
+    assert!(ahead.last().unwrap().1 <= top + 1, "and reaches the threshold: {ahead:?}");
 }
 
 #[test]

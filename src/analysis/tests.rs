@@ -72,6 +72,10 @@ fn slow_sink_is_the_bottleneck_and_upstream_are_victims() {
     assert_eq!(j.vertices.iter().find(|v| v.name == "parse").unwrap().caused_by, ["k"]);
     assert_eq!(j.severity, Severity::Critical);
     assert_eq!(d.severity, Severity::Critical);
+    // A sink's load is what it takes in (500 rec/s), not what it emits (300).
+    let advice = &j.bottlenecks[0].advice;
+    assert_eq!(advice.observed_input_rate, Some(500.0));
+    assert_eq!(advice.true_rate_per_subtask, Some(500.0));
     // Vertices come out in data-flow order whatever order they came in.
     let order: Vec<&str> = j.vertices.iter().map(|v| v.id.as_str()).collect();
     assert_eq!(order, ["s", "p", "f", "k"]);
@@ -113,6 +117,11 @@ fn busy_source_with_nothing_backpressured_is_the_bottleneck() {
     assert_eq!(bottleneck_names(j), ["src"]);
     assert_eq!(j.bottlenecks[0].kind, BottleneckKind::Source);
     assert!(j.bottlenecks[0].victims.is_empty());
+    // A source takes nothing in: its load is what it emits (300 rec/s), at 97 % busy.
+    let advice = &j.bottlenecks[0].advice;
+    assert_eq!(advice.observed_input_rate, Some(300.0));
+    let true_rate = advice.true_rate_per_subtask.expect("a busy source's true rate");
+    assert!((true_rate - 300.0 / 0.97).abs() < 1e-6, "{true_rate}");
     // Without consumer lag the evidence is incomplete: a warning, medium confidence at most.
     assert_eq!(j.severity, Severity::Warning);
     assert!(j.bottlenecks[0].confidence < 0.8);
