@@ -32,6 +32,7 @@ fails=0
 # row FIGURE VALUE BASELINE RATIO TARGET PASS(yes/no/-)
 row() { rows+=("$1|$2|$3|$4|$5|$6"); [ "$6" = no ] && [ $quick = 0 ] && fails=$((fails + 1)); true; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? "yes" : "no" }'; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { print (a != "" && a >= b) ? "yes" : "no" }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f×", a / b; else print "–" }'; }
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" | head -1; }
 
@@ -53,7 +54,9 @@ unset BPTOP_BENCH_QUICK
 line=$(grep '^exposition:' "$work/expo" | tail -1)
 new=$(echo "$line" | sed -n 's/.*new \([0-9.]*\) MB\/s.*/\1/p')
 old=$(echo "$line" | sed -n 's/.*prometheus-parse \([0-9.]*\) MB\/s.*/\1/p')
-row "exposition parsing (MB/s)" "$new" "$old prometheus-parse" "$(ratio "$new" "$old")" "–" "-"
+# Target: at least 10 times prometheus-parse's throughput on the same bytes, in the same run.
+speedup=$(awk -v a="$new" -v b="$old" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
+row "exposition parsing (MB/s)" "$new" "$old prometheus-parse" "$(ratio "$new" "$old")" "≥ 10×" "$(ge "$speedup" 10)"
 
 echo "== render one frame (benches/render.rs)"
 if [ $quick = 1 ]; then crit=(--warm-up-time 0.2 --measurement-time 0.5 --sample-size 10); else crit=(--warm-up-time 2 --measurement-time 5); fi

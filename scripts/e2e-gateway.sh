@@ -166,7 +166,7 @@ check "no CA given (built-in roots only): one-line TLS error, exit 3" $ok "exit 
 run env BPTOP_FLINK_USER=$user BPTOP_FLINK_PASSWORD="$password" \
   "$bin" diagnose --flink "$gw" --insecure --samples 1
 ok=1
-[ "$code" = 1 ] && grep -q "NOT verified" "$work/err" && grep -q "is the bottleneck" "$work/out" && ok=0
+[ "$code" = 1 ] && grep -q "NOT verified" "$work/err" && grep -q "slow-sink: Writer is the bottleneck" "$work/out" && ok=0
 check "--insecure: works, and says loudly that nothing is verified" $ok "exit $code: $(cat "$work/err")"
 
 run "$bin" diagnose --flink "$mtls" --cacert "$pki/ca.pem" --cert "$pki/client.pem" --key "$pki/client.key" --samples 1
@@ -194,7 +194,7 @@ cacert = "$pki/ca.pem"
 TOML
 run env XDG_CONFIG_HOME="$work/xdg" GW_PASSWORD="$password" "$bin" diagnose --samples 2
 ok=1
-[ "$code" = 1 ] && grep -q "is the bottleneck" "$work/out" && ok=0
+[ "$code" = 1 ] && grep -q "slow-sink: Writer is the bottleneck" "$work/out" && ok=0
 check "profile from the XDG config file: verdict" $ok "exit $code: $(cat "$work/err")"
 
 run env XDG_CONFIG_HOME="$work/xdg" GW_PASSWORD="$password" "$bin" config check
@@ -206,9 +206,9 @@ run env XDG_CONFIG_HOME="$work/xdg" GW_PASSWORD="$password" \
   "$bin" record --out "$work/rec" --duration 1s
 ok=1
 replay_code=0
-"$bin" diagnose --replay "$work/rec" >/dev/null 2>&1 || replay_code=$?
-# The replay gives the same critical verdict: exit 1.
-[ "$code" = 0 ] && [ "$replay_code" = 1 ] && no_secret "$work/rec" "$work/out" "$work/err" && ok=0
+"$bin" diagnose --replay "$work/rec" >"$work/replay.txt" 2>&1 || replay_code=$?
+# The replay gives the same critical verdict (exit 1) on the same bottleneck.
+[ "$code" = 0 ] && [ "$replay_code" = 1 ] && grep -q "slow-sink: Writer is the bottleneck" "$work/replay.txt" && no_secret "$work/rec" "$work/out" "$work/err" && ok=0
 check "a recording through the gateway holds no credential and replays" $ok "exit $code: $(cat "$work/err")"
 
 echo "e2e-gateway: $passed passed, $failed failed"

@@ -68,10 +68,26 @@ if d["input"]["backfilled"] < 5:
 groups = [g["group"] for g in d["lag_groups"]]
 if groups != ["orders-enrichment"]:
     problems.append(f"lag groups {groups}")
+# The lag the exporter text states, through Prometheus's scrape and query API: per partition
+# (lag, seconds, offsets), the group's total, and partition 2 as the hot one.
+want = {0: (150000, 42.7, 48213907, 48063907), 1: (180000, 51.3, 48190455, 48010455),
+        2: (1600000, 468.9, 48402118, 46802118), 3: (170000, 48.1, 48177730, 48007730)}
+rows = {r["partition"]: r for r in d["lag"] if r["group"] == "orders-enrichment" and r["topic"] == "orders"}
+for p, (lag, secs, end, committed) in want.items():
+    r = rows.get(p)
+    got = r and (r["lag"], r["lag_seconds"], r["log_end_offset"], r["committed_offset"])
+    if got != (lag, secs, end, committed):
+        problems.append(f"partition {p}: (lag, seconds, end, committed) {got}, expected {(lag, secs, end, committed)}")
+hot = sorted(p for p, r in rows.items() if r["hot"])
+g = next((g for g in d["lag_groups"] if g["group"] == "orders-enrichment"), None)
+if hot != [2] or g is None or g["total_lag"] != 2100000 or g["hot_partitions"] != ["orders-2"]:
+    problems.append(f"hot partitions {hot}; group {g and (g['total_lag'], g['hot_partitions'])}")
 if code != 1:
     problems.append(f"exit code {code} (critical expected)")
 print(f"bottleneck: {b['name']} ({b['kind']}, confidence {b['confidence_label']}); victims: {', '.join(victims)}")
 print(f"backfilled points: {d['input']['backfilled']}; lag groups: {groups}; severity {d['severity']}; exit {code}")
+per_partition = ", ".join("%d: %.0f" % (p, r["lag"]) for p, r in sorted(rows.items()))
+print(f"lag per partition: {per_partition}; hot: {hot}")
 if problems:
     print("FAILED: " + "; ".join(problems))
     sys.exit(1)

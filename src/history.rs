@@ -284,6 +284,42 @@ mod tests {
         assert_eq!(s.len(), 3);
     }
 
+    fn job_of(id: &str, busy: f64) -> crate::model::Job {
+        let v = crate::model::test_support::vertex("v", "enrich", &[], &[(busy, 0.0, 1.0 - busy)]);
+        crate::model::Job {
+            id: id.into(),
+            name: id.into(),
+            state: "RUNNING".into(),
+            graph_known: true,
+            vertices: vec![v],
+        }
+    }
+
+    #[test]
+    fn a_series_is_empty_until_its_first_point() {
+        let mut s = Series::new(3);
+        assert!(s.is_empty());
+        assert_eq!(s.points().count(), 0);
+        s.push(1000, 0.5);
+        assert!(!s.is_empty() && s.len() == 1);
+    }
+
+    #[test]
+    fn series_of_a_job_go_once_it_has_left_the_whole_window_and_not_before() {
+        let key = |job: &str| SeriesKey { job_id: job.into(), vertex_id: "v".into(), metric: Metric::Busy };
+        let mut h = History::new(3, 100);
+        // Job "old" once, then only its resubmission "new" (a new job id).
+        h.push(Snapshot { at_ms: 0, jobs: vec![job_of("old", 0.5)], ..Default::default() });
+        for at in [2000, 4000] {
+            h.push(Snapshot { at_ms: at, jobs: vec![job_of("new", 0.5)], ..Default::default() });
+        }
+        // The window (3 snapshots) still holds the poll that saw "old": its series stays.
+        assert!(h.series(&key("old")).is_some(), "pruned while still in the window");
+        h.push(Snapshot { at_ms: 6000, jobs: vec![job_of("new", 0.5)], ..Default::default() });
+        assert!(h.series(&key("old")).is_none(), "kept after leaving the whole window");
+        assert_eq!(h.series(&key("new")).map(Series::len), Some(3));
+    }
+
     #[test]
     fn a_vertex_series_takes_its_points_at_the_measurement_time() {
         use crate::model::test_support::vertex;

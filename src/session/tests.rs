@@ -219,3 +219,24 @@ fn which_polls_know_the_jobs() {
     lag_only.sources.remove(0);
     assert!(lag_only.knows_jobs());
 }
+
+#[test]
+fn a_source_goes_stale_only_past_three_intervals_or_three_seconds() {
+    let state = |last_ok_ms| SourceState {
+        health: health("flink", SourceKind::Flink, true),
+        last_ok_ms: Some(last_ok_ms),
+        failing_since_ms: None,
+    };
+    let at = |now_ms, interval_ms, live| Clock { now_ms, polling_since_ms: None, started_ms: 0, interval_ms, live };
+    // Three 2 s intervals: 6 s old is still fresh, a millisecond more is stale.
+    assert_eq!(state(10_000).status(&at(16_000, 2000, true)), SourceStatus::Ok);
+    assert_eq!(state(10_000).status(&at(16_001, 2000, true)), SourceStatus::Stale { since_ms: 10_000, answered: true });
+    // A short interval still allows 3 s.
+    assert_eq!(state(10_000).status(&at(13_000, 200, true)), SourceStatus::Ok);
+    assert!(state(10_000).is_stale(&at(13_001, 200, true)));
+    // A poll under way counts from its start: late only once it overruns.
+    let polling = Clock { polling_since_ms: Some(15_000), ..at(20_000, 2000, true) };
+    assert_eq!(state(10_000).status(&polling), SourceStatus::Ok);
+    // In replay the recording's clock never makes data stale.
+    assert_eq!(state(10_000).status(&at(60_000, 2000, false)), SourceStatus::Ok);
+}
