@@ -22,8 +22,12 @@ pub struct ForecastOptions {
     pub threshold: f64,
     /// Only points this recent are fitted (seconds).
     pub window_s: f64,
-    /// An ETA within this raises the severity to warning (seconds).
+    /// An ETA within this raises the severity to warning (seconds), when its whole 95 % range
+    /// is within it.
     pub horizon_s: f64,
+    /// No ETA further ahead than this many times the span the samples cover: a line is a
+    /// local description, and past a few spans of its data it says nothing.
+    pub max_projection: f64,
 }
 
 impl Default for ForecastOptions {
@@ -36,6 +40,7 @@ impl Default for ForecastOptions {
             threshold: 1.0,
             window_s: 600.0,
             horizon_s: 1800.0,
+            max_projection: 3.0,
         }
     }
 }
@@ -177,6 +182,11 @@ pub fn forecast(points: &[(i64, f64)], metric: Metric, o: &ForecastOptions) -> F
         f.reason = Some(format!("flat at {} over {} samples", pct(f.current), pts.len()));
         return f;
     }
+    if let Some(reason) = steps_not_trend(&pts) {
+        f.status = ForecastStatus::NoTrend;
+        f.reason = Some(reason);
+        return f;
+    }
     let Some(line) = fit(&pts) else {
         f.reason = Some("the samples share one timestamp".into());
         return f;
@@ -209,13 +219,25 @@ pub fn forecast(points: &[(i64, f64)], metric: Metric, o: &ForecastOptions) -> F
         return f;
     }
     let eta = gap / line.slope;
+    let reach_s = o.max_projection * line.span_s;
+    if eta > reach_s {
+        f.reason = Some(format!(
+            "trend too short to project: ~{} ahead is more than {}× the {} the samples cover; {basis}",
+            duration_s(eta),
+            o.max_projection,
+            duration_s(line.span_s)
+        ));
+        return f;
+    }
     f.status = ForecastStatus::Eta;
     f.eta_seconds = Some(eta);
-    // 95 % of slopes within t·SE (Student's t for the points there are); a slope that could be
-    // zero leaves the far end open.
-    let k = t95(line.samples.saturating_sub(2));
-    f.eta_low_seconds = Some(gap / (line.slope + k * line.slope_se));
-    f.eta_high_seconds = (line.slope - k * line.slope_se > 0.0).then(|| gap / (line.slope - k * line.slope_se));
+    // 95 % of slopes within t·SE, the SE widened for correlated measurements and Student's t
+    // taken for the independent samples they are worth; a slope that could be zero leaves the
+    // far end open.
+    let se = line.slope_se_corrected();
+    let k = t95((line.effective_samples().floor() as usize).saturating_sub(2));
+    f.eta_low_seconds = Some(gap / (line.slope + k * se));
+    f.eta_high_seconds = (line.slope - k * se > 0.0).then(|| gap / (line.slope - k * se));
     f.reason = Some(basis);
     f
 }
@@ -231,6 +253,32 @@ fn t95(df: usize) -> f64 {
         0 => f64::INFINITY,
         1..=30 => T[df - 1],
         _ => 1.96,
+    }
+}
+
+/// Values closer than this are one level of a quantised series (pool usage moves in steps of
+/// one buffer: 1/10 for ten buffers).
+const SAME_LEVEL: f64 = 1e-6;
+
+/// A series that only steps between levels is not a trend: one step (0.0 four times, then 0.1:
+/// one more buffer in use), or two levels flipping. A rising quantised series passes: three or
+/// more levels, changing more than once.
+fn steps_not_trend(pts: &[(i64, f64)]) -> Option<String> {
+    let changes = pts.windows(2).filter(|w| (w[1].1 - w[0].1).abs() > SAME_LEVEL).count();
+    let mut levels: Vec<f64> = pts.iter().map(|p| p.1).collect();
+    levels.sort_by(f64::total_cmp);
+    levels.dedup_by(|a, b| (*a - *b).abs() <= SAME_LEVEL);
+    match (levels.as_slice(), changes) {
+        (_, 1) => {
+            let at = pts.windows(2).position(|w| (w[1].1 - w[0].1).abs() > SAME_LEVEL).unwrap_or(0);
+            Some(format!(
+                "a single step from {} to {}, not a trend (a line through one step projects nothing)",
+                pct(Some(pts[at].1)),
+                pct(Some(pts[at + 1].1))
+            ))
+        }
+        ([a, b], _) => Some(format!("steps between two levels ({} and {}), not a trend", pct(Some(*a)), pct(Some(*b)))),
+        _ => None,
     }
 }
 
@@ -356,6 +404,70 @@ mod tests {
     }
 
     #[test]
+    fn one_step_of_a_quantised_pool_is_not_a_trend() {
+        // Real Flink 1.20, healthy job: outPoolUsage 0.0 for four refreshes, then 0.1 (one
+        // buffer of ten), six measurements over 52 s. A line through it reached 100 % in ~7 min.
+        let pts: Vec<(i64, f64)> = [0.0, 0.0, 0.0, 0.0, 0.1, 0.1]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (T0 + [0, 10_400, 20_800, 31_200, 41_600, 52_000][i], *v))
+            .collect();
+        let f = forecast(&pts, Metric::OutPool, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::NoTrend);
+        assert_eq!(f.eta_seconds, None);
+        assert!(f.reason.as_deref().unwrap().starts_with("a single step from 0% to 10%"), "{:?}", f.reason);
+        // Two levels flipping: no trend either, whatever the order.
+        let flip = series(12, 10_000, |i| if i % 3 == 2 || i > 8 { 0.2 } else { 0.1 });
+        let f = forecast(&flip, Metric::OutPool, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::NoTrend);
+        assert!(f.reason.as_deref().unwrap().starts_with("steps between two levels"), "{:?}", f.reason);
+    }
+
+    #[test]
+    fn a_quantised_pool_that_keeps_rising_is_a_trend() {
+        // One more buffer every 20 s: levels 0.1 … 0.6, a step every other measurement.
+        let pts = series(12, 10_000, |i| 0.1 + 0.1 * (i / 2) as f64);
+        let f = forecast(&pts, Metric::OutPool, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::Eta, "{:?}", f.reason);
+        // 0.6 at 110 s, rising 0.005/s: the fitted line (which runs through the steps) reaches
+        // 1.0 some 80 s later.
+        let eta = f.eta_seconds.unwrap();
+        assert!((60.0..=100.0).contains(&eta), "{eta}");
+    }
+
+    #[test]
+    fn a_short_trend_is_not_projected_far() {
+        // A healthy simulated job: 8 measurements over 86 s, pool usage creeping up with noise;
+        // the line would reach 100 % in ~10 min, seven times the span it rests on.
+        let pts = series(8, 12_300, |i| 0.20 + 0.0011 * (i * 12_300) as f64 / 1000.0 + 0.004 * noise(i));
+        let f = forecast(&pts, Metric::InPool, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::NotEnoughData, "{:?}", f.reason);
+        assert_eq!(f.eta_seconds, None);
+        let reason = f.reason.unwrap();
+        assert!(reason.starts_with("trend too short to project"), "{reason}");
+        assert!(reason.contains("more than 3× the 1 min 26 s the samples cover"), "{reason}");
+        // The same trend observed four times as long is projected.
+        let long = series(32, 12_300, |i| 0.20 + 0.0011 * (i * 12_300) as f64 / 1000.0 + 0.004 * noise(i));
+        let f = forecast(&long, Metric::InPool, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::Eta, "{:?}", f.reason);
+    }
+
+    #[test]
+    fn correlated_measurements_widen_the_range() {
+        // The same line and the same residual size, once alternating (independent-looking) and
+        // once drifting slowly (each measurement shares most of its averaging window with the
+        // last): the second is worth fewer samples, so its 95 % range is wider.
+        let line = |i: i64| 0.30 + 0.001 * (i * 5) as f64;
+        let alternating = series(40, 5000, |i| line(i) + if i % 2 == 0 { 0.01 } else { -0.01 });
+        let drifting = series(40, 5000, |i| line(i) + 0.01 * (i as f64 * std::f64::consts::FRAC_PI_4).sin());
+        let o = ForecastOptions::default();
+        let (a, d) = (forecast(&alternating, Metric::Busy, &o), forecast(&drifting, Metric::Busy, &o));
+        assert_eq!((a.status, d.status), (ForecastStatus::Eta, ForecastStatus::Eta), "{:?} {:?}", a.reason, d.reason);
+        let width = |f: &Forecast| f.eta_high_seconds.unwrap() - f.eta_low_seconds.unwrap();
+        assert!(width(&d) > 1.5 * width(&a), "drifting {} vs alternating {}", width(&d), width(&a));
+    }
+
+    #[test]
     fn a_falling_series_has_no_saturation_ahead() {
         let pts = series(30, 2000, |i| 0.9 - 0.01 * i as f64);
         let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
@@ -383,7 +495,7 @@ mod tests {
         let f = forecast(&same_time, Metric::Busy, &ForecastOptions { min_span_s: 0.0, ..o.clone() });
         assert_eq!(f.eta_seconds, None);
         let dup: Vec<(i64, f64)> =
-            series(20, 4000, |i| 0.3 + 0.005 * i as f64).into_iter().flat_map(|p| [p, p]).collect();
+            series(20, 4000, |i| 0.3 + 0.02 * i as f64).into_iter().flat_map(|p| [p, p]).collect();
         let f = forecast(&dup, Metric::Busy, &o);
         assert_eq!(f.status, ForecastStatus::Eta);
     }

@@ -265,11 +265,20 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
         (Vec::new(), None)
     };
     let mut findings = classified.findings;
-    if forecasts.iter().any(|f| f.eta_seconds.is_some_and(|e| e <= t.forecast.horizon_s)) {
+    // A forecast alarms only when its whole 95 % range is within the horizon: a line whose
+    // slope could be half as steep (or zero) is shown, not alarmed.
+    let horizon = t.forecast.horizon_s;
+    let within = |f: &&crate::diagnosis::Forecast| f.eta_seconds.is_some_and(|e| e <= horizon);
+    if forecasts.iter().filter(within).any(|f| f.eta_high_seconds.is_some_and(|h| h <= horizon)) {
         severity = severity.max(Severity::Warning);
+        findings.push(format!("a saturation is forecast within the horizon of {}", crate::units::duration_s(horizon)));
+    } else if let Some(f) = forecasts.iter().find(within) {
         findings.push(format!(
-            "a saturation is forecast within the horizon of {}",
-            crate::units::duration_s(t.forecast.horizon_s)
+            "{} of {} may saturate within {} (ETA ~{}), but its 95 % range reaches past it: shown, not alarmed",
+            f.metric,
+            f.subject,
+            crate::units::duration_s(horizon),
+            crate::units::duration_s(f.eta_seconds.unwrap_or(0.0))
         ));
     }
     let job_diagnosis = JobDiagnosis {

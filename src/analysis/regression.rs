@@ -15,8 +15,11 @@ pub struct Fit {
     pub r2: f64,
     /// Standard deviation of the residuals (n − 2 degrees of freedom).
     pub residual_sd: f64,
-    /// Standard error of the slope, per second.
+    /// Standard error of the slope, per second, as if the residuals were independent.
     pub slope_se: f64,
+    /// Lag-1 autocorrelation of the residuals (0 when there are too few to tell, never
+    /// negative: anti-correlation is not taken as extra certainty).
+    pub residual_rho: f64,
     pub samples: usize,
     /// Time between the first and the last sample, s.
     pub span_s: f64,
@@ -30,10 +33,25 @@ impl Fit {
         self.intercept + self.slope * (t_ms - self.t_mean_ms) / 1000.0
     }
 
-    /// Slope over its standard error; infinite for a noiseless rising line.
+    /// How many independent samples the fit is worth: consecutive measurements that share
+    /// averaging windows (Flink's busy time, rates over 60 s) are correlated, and n of them
+    /// carry the information of n·(1 − ρ)/(1 + ρ) independent ones (AR(1) residuals).
+    pub fn effective_samples(&self) -> f64 {
+        let n = self.samples as f64;
+        (n * (1.0 - self.residual_rho) / (1.0 + self.residual_rho)).clamp(2.0_f64.min(n), n)
+    }
+
+    /// The slope's standard error widened for correlated residuals: by √((1 + ρ)/(1 − ρ)),
+    /// the variance inflation of a trend under AR(1) errors.
+    pub fn slope_se_corrected(&self) -> f64 {
+        self.slope_se * (self.samples as f64 / self.effective_samples()).sqrt()
+    }
+
+    /// Slope over its corrected standard error; infinite for a noiseless rising line.
     pub fn t_stat(&self) -> f64 {
-        if self.slope_se > 0.0 {
-            self.slope / self.slope_se
+        let se = self.slope_se_corrected();
+        if se > 0.0 {
+            self.slope / se
         } else if self.slope > 0.0 {
             f64::INFINITY
         } else if self.slope < 0.0 {
@@ -66,6 +84,7 @@ pub fn fit(points: &[(i64, f64)]) -> Option<Fit> {
     let sst: f64 = pts.iter().map(|p| (p.1 - y_mean).powi(2)).sum();
     let r2 = if sst > 0.0 { (1.0 - sse / sst).clamp(0.0, 1.0) } else { 1.0 };
     let residual_sd = if n > 2 { (sse / (nf - 2.0)).sqrt() } else { 0.0 };
+    let residuals: Vec<f64> = xs.iter().zip(&pts).map(|(x, p)| p.1 - (y_mean + slope * x)).collect();
     let first = pts.iter().map(|p| p.0).min().unwrap_or(0);
     let last = pts.iter().map(|p| p.0).max().unwrap_or(0);
     Some(Fit {
@@ -75,10 +94,25 @@ pub fn fit(points: &[(i64, f64)]) -> Option<Fit> {
         r2,
         residual_sd,
         slope_se: residual_sd / sxx.sqrt(),
+        residual_rho: lag1_autocorrelation(&residuals),
         samples: n,
         span_s: (last - first) as f64 / 1000.0,
         last_ms: last,
     })
+}
+
+/// Lag-1 autocorrelation of residuals in time order, in [0, 0.95]: below four residuals it
+/// cannot be told from noise (0); the cap keeps the effective sample size above zero.
+fn lag1_autocorrelation(residuals: &[f64]) -> f64 {
+    if residuals.len() < 4 {
+        return 0.0;
+    }
+    let sum_sq: f64 = residuals.iter().map(|e| e * e).sum();
+    if sum_sq <= 0.0 {
+        return 0.0;
+    }
+    let lagged: f64 = residuals.windows(2).map(|w| w[0] * w[1]).sum();
+    (lagged / sum_sq).clamp(0.0, 0.95)
 }
 
 #[cfg(test)]
@@ -98,6 +132,27 @@ mod tests {
         assert_eq!(f.samples, 20);
         assert_eq!(f.span_s, 38.0);
         assert!(f.t_stat() > 1e6, "{}", f.t_stat());
+    }
+
+    #[test]
+    fn correlated_residuals_count_as_fewer_samples() {
+        let line = |i: i64| 0.3 + 0.001 * i as f64;
+        let pts = |wiggle: &dyn Fn(i64) -> f64| -> Vec<(i64, f64)> {
+            (0..40).map(|i| (T0 + i * 5000, line(i) + wiggle(i))).collect()
+        };
+        let alternating = fit(&pts(&|i| if i % 2 == 0 { 0.01 } else { -0.01 })).unwrap();
+        assert_eq!(alternating.residual_rho, 0.0, "anti-correlation is not extra certainty");
+        assert_eq!(alternating.effective_samples(), 40.0);
+        assert_eq!(alternating.slope_se_corrected(), alternating.slope_se);
+        let drifting = fit(&pts(&|i| 0.01 * (i as f64 * std::f64::consts::FRAC_PI_4).sin())).unwrap();
+        assert!(drifting.residual_rho > 0.5, "{}", drifting.residual_rho);
+        let n_eff = drifting.effective_samples();
+        let rho = drifting.residual_rho;
+        assert!((n_eff - 40.0 * (1.0 - rho) / (1.0 + rho)).abs() < 1e-9, "{n_eff}");
+        assert!((drifting.slope_se_corrected() / drifting.slope_se - (40.0 / n_eff).sqrt()).abs() < 1e-9);
+        assert!(drifting.t_stat() < drifting.slope / drifting.slope_se);
+        // Too few residuals to tell: no correction.
+        assert_eq!(fit(&pts(&|i| 0.01 * i as f64 % 0.02)[..3]).unwrap().residual_rho, 0.0);
     }
 
     #[test]

@@ -575,3 +575,48 @@ fn extreme_thresholds_keep_confidences_finite() {
         assert_eq!(d.severity, Severity::Critical, "{bp_low}/{busy}");
     }
 }
+
+/// A healthy job whose map's busy time rises 0.05 % per second under `wiggle` (±), measured
+/// every 40 s ten times.
+fn rising_busy(wiggle: f64) -> Diagnosis {
+    let mut h = History::new(10, 100);
+    for i in 0..10i64 {
+        let busy = 0.30 + 0.0005 * (40 * i) as f64 + wiggle * [1.0, -1.0, -1.0, 1.0][i as usize % 4];
+        let jb =
+            job("a", "RUNNING", vec![one("s", "src", &[], IDLE), one("m", "map", &["s"], (busy, 0.0, 1.0 - busy))]);
+        h.push(Snapshot { at_ms: 1_000_000 + 40_000 * i, jobs: vec![jb], lag: Vec::new(), sources: Vec::new() });
+    }
+    diagnose(&h, &Thresholds::default())
+}
+
+#[test]
+fn a_forecast_alarms_only_when_its_whole_range_is_within_the_horizon() {
+    let busy_of_map = |d: &Diagnosis| {
+        d.forecasts.iter().find(|f| f.subject == "map" && f.metric == "busy").cloned().expect("map's busy forecast")
+    };
+    // A clean rise: ETA ~17 min, its 95 % range too within the 30 min horizon: a warning.
+    let d = rising_busy(0.002);
+    let f = busy_of_map(&d);
+    assert!(f.eta_high_seconds.is_some_and(|h| h <= 1800.0), "{f:?}");
+    assert_eq!(d.jobs[0].severity, Severity::Warning);
+    assert!(
+        d.jobs[0].findings.iter().any(|x| x.starts_with("a saturation is forecast within")),
+        "{:?}",
+        d.jobs[0].findings
+    );
+    // The same rise, noisier: the ETA is still within the horizon but the slope could be half
+    // as steep, so the range reaches past it: shown, not alarmed.
+    let d = rising_busy(0.045);
+    let f = busy_of_map(&d);
+    assert!(f.eta_seconds.is_some_and(|e| e <= 1800.0), "{f:?}");
+    assert!(f.eta_high_seconds.is_none_or(|h| h > 1800.0), "{f:?}");
+    assert_eq!(d.jobs[0].severity, Severity::Healthy, "{:?}", d.jobs[0].findings);
+    assert!(
+        d.jobs[0]
+            .findings
+            .iter()
+            .any(|x| x.starts_with("busy of map may saturate within 30 min") && x.ends_with("shown, not alarmed")),
+        "{:?}",
+        d.jobs[0].findings
+    );
+}
