@@ -19,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 areas=()
+http_judges=0
 in_diff=""
 max=""
 out=target/mutants-report
@@ -40,9 +41,9 @@ for a in "${areas[@]}"; do
   case "$a" in
     analysis) files+=("src/analysis/**") ;;
     history) files+=(src/history.rs src/session.rs "src/session/**") ;;
-    sources) files+=("src/sources/**") ;;
+    sources) files+=("src/sources/**"); http_judges=1 ;;
     report) files+=("src/report/**" src/diagnosis.rs) ;;
-    core) files+=("src/analysis/**" src/history.rs src/session.rs "src/session/**" "src/sources/**" "src/report/**" src/diagnosis.rs) ;;
+    core) files+=("src/analysis/**" src/history.rs src/session.rs "src/session/**" "src/sources/**" "src/report/**" src/diagnosis.rs); http_judges=1 ;;
     *) echo "unknown area '$a' (analysis, history, sources, report, core)" >&2; exit 2 ;;
   esac
 done
@@ -54,6 +55,11 @@ fi
 
 args=()
 for f in "${files[@]}"; do args+=(--file "$f"); done
+# The sources are judged by the HTTP and input tests too (retries, errors, fuzz inputs, the
+# exposition parser against prometheus-parse).
+if [ $http_judges = 1 ]; then
+  for t in errors faults bad_input exposition_equivalence; do args+=(--cargo-arg=--test=$t); done
+fi
 mkdir -p "$out"
 if [ -n "$in_diff" ]; then
   diff_file=$out/change.diff

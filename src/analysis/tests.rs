@@ -620,3 +620,123 @@ fn a_forecast_alarms_only_when_its_whole_range_is_within_the_horizon() {
         d.jobs[0].findings
     );
 }
+
+#[test]
+fn the_window_spans_the_polls_it_judges() {
+    // Three polls two seconds apart: a 4 s window, as reports print it.
+    let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], IDLE)])]);
+    assert_eq!(d.window_s, 4.0);
+    let d =
+        diagnose(&history_of(vec![job("a", "RUNNING", vec![one("s", "src", &[], IDLE)])], 7), &Thresholds::default());
+    assert_eq!(d.window_s, 12.0);
+}
+
+/// A healthy job polled once per lag value, 10 s apart, its group `orders` `lags[i]` behind with
+/// the consumer committing 100 offsets per poll.
+fn healthy_with_lag(lags: &[f64]) -> Diagnosis {
+    let mut h = History::new(10, 100);
+    for (i, lag) in lags.iter().enumerate() {
+        let committed = 1000.0 + 100.0 * i as f64;
+        h.push(Snapshot {
+            at_ms: 1_000_000 + 10_000 * i as i64,
+            jobs: vec![job("a", "RUNNING", vec![one("s", "src", &[], IDLE), one("k", "sink", &["s"], IDLE)])],
+            lag: vec![crate::model::LagRow {
+                source: "exporter".into(),
+                group: "orders".into(),
+                topic: "orders".into(),
+                partition: 0,
+                lag: Some(*lag),
+                committed_offset: Some(committed),
+                log_end_offset: Some(committed + lag),
+                ..Default::default()
+            }],
+            sources: Vec::new(),
+        });
+    }
+    diagnose(&h, &Thresholds::default())
+}
+
+#[test]
+fn a_steady_lag_is_healthy_and_a_negative_one_is_a_warning() {
+    // Caught up (0 behind) and steadily 500 behind while consuming: nothing to alarm.
+    let d = healthy_with_lag(&[0.0; 3]);
+    assert_eq!(d.lag_groups[0].trend, crate::diagnosis::LagTrend::Ok);
+    assert_eq!(d.severity, Severity::Healthy);
+    let d = healthy_with_lag(&[500.0; 8]);
+    assert_eq!(d.lag_groups[0].trend, crate::diagnosis::LagTrend::Ok);
+    assert_eq!(d.severity, Severity::Healthy);
+    // Offsets out of step (the committed offset past the log end): a warning, never healthy.
+    let d = healthy_with_lag(&[-5.0; 3]);
+    assert_eq!(d.severity, Severity::Warning);
+}
+
+#[test]
+fn failing_requests_warn_even_when_the_poll_went_through() {
+    let source = |ok: bool, partial: &[&str]| crate::model::SourceHealth {
+        name: "flink".into(),
+        kind: crate::model::SourceKind::Flink,
+        endpoint: "http://flink".into(),
+        ok,
+        error: (!ok).then(|| "GET http://flink/jobs/overview: 503".into()),
+        partial_errors: partial.iter().map(|s| s.to_string()).collect(),
+        requests: 10,
+        late: false,
+    };
+    let with = |s: crate::model::SourceHealth| {
+        let mut h = history_of(vec![job("a", "RUNNING", vec![one("s", "src", &[], IDLE)])], 3);
+        let mut last = h.latest().unwrap().clone();
+        last.at_ms += 2000;
+        last.sources = vec![s];
+        h.push(last);
+        diagnose(&h, &Thresholds::default()).severity
+    };
+    assert_eq!(with(source(true, &[])), Severity::Healthy);
+    assert_eq!(with(source(true, &["GET http://flink/jobs/a/vertices/s/backpressure: 500"])), Severity::Warning);
+    assert_eq!(with(source(false, &[])), Severity::Warning);
+}
+
+#[test]
+fn a_finding_alone_is_a_warning_and_so_is_a_job_not_yet_running() {
+    // Nothing backpressured, one vertex hot (85 % busy): a finding, and a warning.
+    let d =
+        run(vec![job("a", "RUNNING", vec![one("s", "src", &[], IDLE), one("m", "map", &["s"], (0.85, 0.0, 0.15))])]);
+    assert!(!d.jobs[0].findings.is_empty());
+    assert!(d.jobs[0].bottlenecks.is_empty());
+    assert_eq!(d.jobs[0].severity, Severity::Warning, "{:?}", d.jobs[0].findings);
+    // A job still being scheduled: a warning that names its state.
+    let d = run(vec![job("a", "INITIALIZING", vec![one("s", "src", &[], IDLE)])]);
+    assert_eq!(d.jobs[0].findings, ["job is INITIALIZING, not RUNNING: no verdict on its operators"]);
+    assert_eq!(d.jobs[0].severity, Severity::Warning);
+}
+
+#[test]
+fn forecasts_under_skew_name_the_hot_subtask_and_the_outlook_names_a_non_bottleneck() {
+    let hot = [(0.05, 0.0, 0.95), (0.05, 0.0, 0.95), (0.99, 0.0, 0.01), (0.05, 0.0, 0.95)];
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![vertex("s", "src", &[], &[(0.1, 0.8, 0.1); 4]), vertex("w", "window-agg", &["s"], &hot)],
+    )]);
+    let subjects: Vec<&str> = d.forecasts.iter().filter(|f| f.vertex_id == "w").map(|f| f.subject.as_str()).collect();
+    assert!(!subjects.is_empty() && subjects.iter().all(|s| *s == "window-agg (subtask #2)"), "{subjects:?}");
+    // The sink holds the job back; a side branch's map is heading for saturation on its own.
+    let mut h = History::new(10, 100);
+    for i in 0..12i64 {
+        let busy = 0.40 + 0.03 * i as f64;
+        let jb = job(
+            "a",
+            "RUNNING",
+            vec![
+                one("s", "src", &[], BP),
+                one("k", "sink", &["s"], SATURATED),
+                one("m", "side-map", &["s"], (busy, 0.0, 1.0 - busy)),
+            ],
+        );
+        h.push(Snapshot { at_ms: 1_000_000 + 10_000 * i, jobs: vec![jb], lag: Vec::new(), sources: Vec::new() });
+    }
+    let d = diagnose(&h, &Thresholds::default());
+    assert_eq!(bottleneck_names(&d.jobs[0]), ["sink"]);
+    let outlook = d.jobs[0].outlook.as_deref().expect("an outlook");
+    assert!(outlook.starts_with("busy of side-map reaches 100%"), "{outlook}");
+    assert!(outlook.ends_with("; that is not today's bottleneck"), "{outlook}");
+}
