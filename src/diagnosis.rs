@@ -189,6 +189,21 @@ pub struct JobDiagnosis {
     pub samples: usize,
     /// The earliest credible saturation, in words; null when no forecast reaches the threshold.
     pub outlook: Option<String>,
+    /// Present while the job's metrics have not settled since its tasks (re)started: then
+    /// every vertex is unknown and nothing is alarmed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warming_up: Option<WarmUp>,
+}
+
+/// A job warming up: Flink's first measurements after tasks start describe the start-up (every
+/// task busy 1000 ms/s, no records), not the job.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct WarmUp {
+    /// Since the tasks last started (JobManager clock), s.
+    pub started_s_ago: f64,
+    /// Until the first measurement that counts, at the latest, s; null while tasks are still
+    /// being deployed or initialised.
+    pub settles_in_s: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

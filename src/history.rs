@@ -291,6 +291,7 @@ mod tests {
             name: id.into(),
             state: "RUNNING".into(),
             graph_known: true,
+            started: None,
             vertices: vec![v],
         }
     }
@@ -331,6 +332,7 @@ mod tests {
                 name: "j".into(),
                 state: "RUNNING".into(),
                 graph_known: true,
+                started: None,
                 vertices: vec![v],
             }
         };

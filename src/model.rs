@@ -300,7 +300,20 @@ pub fn split_chain(name: &str) -> Vec<String> {
     name.split(" -> ").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// When a job's tasks last started, in the JobManager's clock (from `/jobs/:jid`): metrics
+/// measured before they settled describe the start-up, not the job (warm-up).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Started {
+    /// The later of the job's last switch to RUNNING (a restart moves it) and its vertices'
+    /// start times, ms.
+    pub at_ms: i64,
+    /// The JobManager's clock when it answered, ms.
+    pub jm_now_ms: i64,
+    /// Some task is not RUNNING yet (scheduled, deploying, initializing).
+    pub tasks_starting: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Job {
     pub id: String,
     pub name: String,
@@ -311,6 +324,8 @@ pub struct Job {
     /// False when the edges between vertices could not be read (no plan): then no vertex can
     /// be called a source or a sink, and the walk from victims to their cause is impossible.
     pub graph_known: bool,
+    /// When its tasks last started; None when the source does not say (the reporter).
+    pub started: Option<Started>,
 }
 
 impl Job {

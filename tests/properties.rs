@@ -148,6 +148,7 @@ fn snapshots(c: &Case) -> Vec<Snapshot> {
                 state: c.state.into(),
                 vertices,
                 graph_known: c.graph_known,
+                started: None,
             };
             Snapshot { at_ms: 1_000_000 + 2000 * p as i64, jobs: vec![job], ..Snapshot::default() }
         })

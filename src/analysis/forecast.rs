@@ -67,6 +67,7 @@ pub fn forecasts(
     history: &History,
     skewed: &dyn Fn(&str) -> Vec<u32>,
     now_ms: i64,
+    settled_after_ms: Option<i64>,
     o: &ForecastOptions,
 ) -> Vec<Forecast> {
     let mut out = Vec::new();
@@ -76,8 +77,12 @@ pub fn forecasts(
             let Some(series) = history.series(&key) else { continue };
             let points: Vec<(i64, f64)> = series.points().copied().collect();
             let Some(&(last_ms, _)) = points.last() else { continue };
-            let recent: Vec<(i64, f64)> =
-                points.into_iter().filter(|(t, _)| (last_ms - t) as f64 <= o.window_s * 1000.0).collect();
+            // Recent points, and none from the start-up (see warmup.rs).
+            let recent: Vec<(i64, f64)> = points
+                .into_iter()
+                .filter(|(t, _)| (last_ms - t) as f64 <= o.window_s * 1000.0)
+                .filter(|(t, _)| settled_after_ms.is_none_or(|after| *t > after))
+                .collect();
             // The vertex series is the max over subtasks: under skew, that is the hot subtask.
             let hot = skewed(&v.id);
             let subject = match hot.as_slice() {
@@ -536,6 +541,7 @@ mod tests {
             name: "j".into(),
             state: "RUNNING".into(),
             graph_known: true,
+            started: None,
             vertices: vec![vertex("v", "enrich", &[], &[(busy, 0.0, 1.0 - busy)])],
         };
         for i in 0..30 {
@@ -549,7 +555,7 @@ mod tests {
         let job = job_at(0.88);
         let last = T0 + 29 * 2000;
         let busy = |now_ms| {
-            let all = forecasts(&job, &history, &|_| Vec::new(), now_ms, &ForecastOptions::default());
+            let all = forecasts(&job, &history, &|_| Vec::new(), now_ms, None, &ForecastOptions::default());
             all.into_iter().find(|f| f.metric == "busy").expect("a busy forecast")
         };
         assert_eq!(busy(last + 119_000).status, ForecastStatus::Eta, "fresh enough");

@@ -486,6 +486,7 @@ mod tests {
                 vertex("k", "sink: Writer", &["s"], 1.0, 0.0),
             ],
             graph_known: true,
+            started: None,
         };
         let mut h = History::new(10, 100);
         h.push(Snapshot {

@@ -9,11 +9,12 @@ pub mod lag;
 pub mod regression;
 mod verdict;
 mod walk;
+pub mod warmup;
 pub mod window;
 
 use crate::diagnosis::{
     Bottleneck, BottleneckKind, Class, Diagnosis, Forecast, InputEdge, JobDiagnosis, Severity, SourceReport,
-    SubtaskRow, VertexDiagnosis, SCHEMA_VERSION,
+    SubtaskRow, VertexDiagnosis, WarmUp, SCHEMA_VERSION,
 };
 use crate::history::History;
 use crate::model::{Job, Snapshot, SourceHealth};
@@ -174,9 +175,18 @@ pub fn source_reports(sources: &[SourceHealth]) -> Vec<SourceReport> {
 /// The verdict on one job, and its forecasts. `history`: the job in each poll of the window;
 /// `series`: the long history the forecasts are fitted on.
 pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Thresholds) -> (JobDiagnosis, Vec<Forecast>) {
-    let views: Vec<VertexView> = job.vertices.iter().map(|v| view(v, history, t.bp_low)).collect();
+    let settled = warmup::settled(job, history);
+    let (polls, settled_after_ms, warming_up) = match settled {
+        Ok(s) => (s.polls, s.after_ms, None),
+        Err(w) => (Vec::new(), None, Some(w)),
+    };
+    let views: Vec<VertexView> = job.vertices.iter().map(|v| view(v, &polls, t.bp_low)).collect();
     let running = job.state == "RUNNING";
-    let classified = if running { classify(&views, job.graph_known, t) } else { not_running(job, &views) };
+    let classified = match warming_up {
+        Some(w) => warming(&views, &w),
+        None if running => classify(&views, job.graph_known, t),
+        None => not_running(job, &views),
+    };
     let graph = Graph::of(&views);
     let bottlenecks: Vec<Bottleneck> = classified
         .bottlenecks
@@ -248,15 +258,18 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
         })
         .collect();
     let mut severity = job_severity(job, &classified, &bottlenecks, &views, t);
-    let summary = summary(job, &bottlenecks, &vertices);
-    let (forecasts, outlook) = if running {
+    let summary = match &warming_up {
+        Some(w) => warm_up_summary(w),
+        None => summary(job, &bottlenecks, &vertices),
+    };
+    let (forecasts, outlook) = if running && warming_up.is_none() {
         let skewed =
             |id: &str| vertices.iter().find(|v| v.id == id).map(|v| v.skewed_subtasks.clone()).unwrap_or_default();
         // "Now" in the series' own clock: Flink's newest measurement time of this job when the
         // points carry it (a vertex silent while others refresh is stale), the poll's otherwise.
         let measured = history.last().and_then(|j| j.vertices.iter().filter_map(|v| v.measured_at_ms).max());
         let now = measured.unwrap_or_else(|| series.latest().map(|s| s.at_ms).unwrap_or(0));
-        let f = forecast::forecasts(job, series, &skewed, now, &t.forecast);
+        let f = forecast::forecasts(job, series, &skewed, now, settled_after_ms, &t.forecast);
         let confirmed: Vec<String> =
             bottlenecks.iter().filter(|b| b.kind != BottleneckKind::Unresolved).map(|b| b.vertex_id.clone()).collect();
         let o = forecast::outlook(&f, &confirmed);
@@ -292,6 +305,7 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
         findings,
         samples: history.len(),
         outlook,
+        warming_up,
     };
     (job_diagnosis, forecasts)
 }
@@ -318,6 +332,38 @@ fn not_running(job: &Job, views: &[VertexView]) -> Classified {
         bottlenecks: Vec::new(),
         findings: vec![format!("job is {}, not RUNNING: no verdict on its operators", job.state)],
         order: graph.topological(),
+    }
+}
+
+/// A job warming up: every vertex unknown for a stated reason, no finding (nothing to alarm).
+fn warming(views: &[VertexView], w: &WarmUp) -> Classified {
+    let graph = Graph::of(views);
+    let why = match w.settles_in_s {
+        Some(_) => "warming up: Flink's first measurements after the tasks start describe the start-up".to_string(),
+        None => "warming up: tasks are still being deployed or initialised".to_string(),
+    };
+    Classified {
+        vertices: views
+            .iter()
+            .map(|_| classify::VertexVerdict {
+                class: Class::Unknown,
+                confidence: 0.0,
+                evidence: vec![why.clone()],
+                caused_by: Vec::new(),
+                skewed_subtasks: Vec::new(),
+            })
+            .collect(),
+        bottlenecks: Vec::new(),
+        findings: Vec::new(),
+        order: graph.topological(),
+    }
+}
+
+fn warm_up_summary(w: &WarmUp) -> String {
+    let started = crate::units::duration_s(w.started_s_ago);
+    match w.settles_in_s {
+        Some(s) => format!("warming up: job started {started} ago; metrics settle in ~{}", crate::units::duration_s(s)),
+        None => format!("warming up: job started {started} ago; tasks are still starting"),
     }
 }
 

@@ -16,7 +16,7 @@ fn one(id: &str, name: &str, inputs: &[&str], t: Triple) -> Vertex {
 }
 
 fn job(id: &str, state: &str, vertices: Vec<Vertex>) -> Job {
-    Job { id: id.into(), name: format!("job-{id}"), state: state.into(), vertices, graph_known: true }
+    Job { id: id.into(), name: format!("job-{id}"), state: state.into(), vertices, graph_known: true, started: None }
 }
 
 /// `polls` identical snapshots two seconds apart.

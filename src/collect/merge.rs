@@ -82,6 +82,7 @@ mod tests {
                     name: format!("job-{id}"),
                     state: "RUNNING".into(),
                     graph_known: false,
+                    started: None,
                     vertices: Vec::new(),
                 })
                 .collect(),

@@ -21,6 +21,7 @@ fn job() -> Job {
         name: "orders".into(),
         state: "RUNNING".into(),
         graph_known: true,
+        started: None,
         vertices: vec![
             vertex("a", "Source: orders", &[], &[(0.01, 0.98, 0.01)]),
             vertex("b", "enrich", &["a"], &[(1.0, 0.0, 0.0)]),

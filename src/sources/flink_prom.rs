@@ -85,7 +85,7 @@ pub fn jobs(samples: &[Sample]) -> Vec<Job> {
                     v
                 })
                 .collect();
-            Job { id, name, state: "RUNNING".into(), vertices, graph_known: false }
+            Job { id, name, state: "RUNNING".into(), vertices, graph_known: false, started: None }
         })
         .collect()
 }
@@ -192,6 +192,7 @@ mod tests {
             state: "RUNNING".into(),
             vertices: vec![Vertex::new("0a448493b4782967b150582570326227", "parse", 1)],
             graph_known: true,
+            started: None,
         }];
         fill_gaps(&mut rest, &reporter);
         let v = &rest[0].vertices[0];

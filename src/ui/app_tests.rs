@@ -26,6 +26,7 @@ fn snap(at_ms: i64, jobs: usize) -> PollEvent {
             name: format!("job-{j}"),
             state: "RUNNING".into(),
             graph_known: true,
+            started: None,
             vertices: vec![vertex("a", &[], 0.01, 0.98), vertex("b", &["a"], 1.0, 0.0), vertex("c", &["b"], 0.05, 0.0)],
         })
         .collect();

@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use super::JobFilter;
 use crate::model::{
-    plausible_time_ms, split_chain, BackpressureLevel, Input, Job, Metric, MetricValues, Stat, Vertex, VertexStats,
+    plausible_time_ms, split_chain, BackpressureLevel, Input, Job, Metric, MetricValues, Started, Stat, Vertex,
+    VertexStats,
 };
 use crate::sources::json::{num, str_field, unescape_html};
 use crate::sources::SourceError;
@@ -114,6 +115,25 @@ pub fn select_jobs(
 }
 
 /// Job, vertices and edges from `/jobs/:jid` and its plan. No metrics yet.
+/// Task states before RUNNING, as `/jobs/:jid` counts them per vertex.
+const STARTING_TASKS: [&str; 5] = ["CREATED", "SCHEDULED", "DEPLOYING", "INITIALIZING", "RECONCILING"];
+
+/// When the job's tasks last started, from `/jobs/:jid`: `timestamps.RUNNING` (the last switch
+/// to RUNNING; a restart moves it), the vertices' `start-time`, and `now` (the JobManager's
+/// clock). None when the answer lacks them (older versions, another source).
+pub fn parse_started(details: &Value) -> Option<Started> {
+    let running = details.get("timestamps").and_then(|t| t.get("RUNNING")).and_then(num).filter(|t| *t > 0.0)?;
+    let jm_now = details.get("now").and_then(num).filter(|t| *t > 0.0)?;
+    let vertices = details.get("vertices").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    let vertex_start = vertices.iter().filter_map(|v| v.get("start-time").and_then(num)).fold(0.0, f64::max);
+    let tasks_starting = vertices.iter().any(|v| {
+        let counted =
+            v.get("tasks").map(|t| STARTING_TASKS.iter().any(|k| t.get(*k).and_then(num).is_some_and(|n| n > 0.0)));
+        counted.unwrap_or_else(|| str_field(v, "status").is_some_and(|s| STARTING_TASKS.contains(&s)))
+    });
+    Some(Started { at_ms: running.max(vertex_start) as i64, jm_now_ms: jm_now as i64, tasks_starting })
+}
+
 pub fn parse_job(details: &Value, plan: &Value) -> Option<Job> {
     let id = str_field(details, "jid")?.to_string();
     let name = str_field(details, "name").unwrap_or("").to_string();
@@ -154,7 +174,8 @@ pub fn parse_job(details: &Value, plan: &Value) -> Option<Job> {
         }
         vertices.push(vertex);
     }
-    Some(Job { id, name, state, vertices, graph_known: !nodes.is_empty() })
+    let started = parse_started(details);
+    Some(Job { id, name, state, vertices, graph_known: !nodes.is_empty(), started })
 }
 
 /// Aggregated `/subtasks/metrics` → per-metric statistics. `None` when Flink answered `[]`.

@@ -85,3 +85,33 @@ fn restarting_jobs_are_active_and_a_job_that_failed_stays_in_view() {
     let seen: std::collections::HashSet<String> = [("a".repeat(32))].into_iter().collect();
     assert_eq!(select_jobs(&jobs, &JobFilter::Active, &seen).unwrap(), vec!["a".repeat(32)]);
 }
+
+#[test]
+fn the_start_of_the_tasks_is_read_from_a_real_job_answer() {
+    // /jobs/:jid of the real Flink 2.3 slow-sink recording.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/real/slow-sink/bodies/ce0fdc163a81865d.json");
+    let details: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let started = parse::parse_started(&details).expect("a start");
+    // The last vertex started 273 ms after the job switched to RUNNING (1795431420356).
+    assert_eq!(started.at_ms, 1_795_431_420_629);
+    assert_eq!(started.jm_now_ms, 1_795_431_502_365);
+    assert!(!started.tasks_starting);
+    // A vertex still deploying, by its task counts or (older answers) its status.
+    let mut deploying = details.clone();
+    deploying["vertices"][2]["tasks"]["DEPLOYING"] = json!(1);
+    assert!(parse::parse_started(&deploying).unwrap().tasks_starting);
+    let mut by_status = details.clone();
+    for v in by_status["vertices"].as_array_mut().unwrap() {
+        v.as_object_mut().unwrap().remove("tasks");
+    }
+    assert!(!parse::parse_started(&by_status).unwrap().tasks_starting);
+    by_status["vertices"][0]["status"] = json!("INITIALIZING");
+    assert!(parse::parse_started(&by_status).unwrap().tasks_starting);
+    // Never RUNNING yet, or no clock: unknown.
+    let mut never = details.clone();
+    never["timestamps"]["RUNNING"] = json!(0);
+    assert_eq!(parse::parse_started(&never), None);
+    let mut no_now = details;
+    no_now.as_object_mut().unwrap().remove("now");
+    assert_eq!(parse::parse_started(&no_now), None);
+}
