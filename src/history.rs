@@ -286,14 +286,7 @@ mod tests {
 
     fn job_of(id: &str, busy: f64) -> crate::model::Job {
         let v = crate::model::test_support::vertex("v", "enrich", &[], &[(busy, 0.0, 1.0 - busy)]);
-        crate::model::Job {
-            id: id.into(),
-            name: id.into(),
-            state: "RUNNING".into(),
-            graph_known: true,
-            started: None,
-            vertices: vec![v],
-        }
+        crate::model::test_support::running_job(id, vec![v])
     }
 
     #[test]
@@ -327,14 +320,7 @@ mod tests {
         let job = |busy: f64, measured: i64| {
             let mut v = vertex("v", "enrich", &[], &[(busy, 0.0, 1.0 - busy)]);
             v.measured_at_ms = Some(measured);
-            crate::model::Job {
-                id: "j".into(),
-                name: "j".into(),
-                state: "RUNNING".into(),
-                graph_known: true,
-                started: None,
-                vertices: vec![v],
-            }
+            crate::model::test_support::running_job("j", vec![v])
         };
         let mut h = History::new(10, 100);
         // Three polls, two of one measurement (the first still stale), one of the next.

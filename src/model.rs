@@ -525,6 +525,11 @@ pub mod test_support {
         v.stats = VertexStats::from_subtasks(&v.subtasks);
         v
     }
+
+    /// A RUNNING job of these vertices, its plan known, its start not (named by its id).
+    pub fn running_job(id: &str, vertices: Vec<Vertex>) -> Job {
+        Job { id: id.into(), name: id.into(), state: "RUNNING".into(), vertices, graph_known: true, started: None }
+    }
 }
 
 #[cfg(test)]

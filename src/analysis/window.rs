@@ -116,14 +116,7 @@ mod tests {
         let at = |busy: f64, measured: i64| {
             let mut v = vertex("v", "enrich", &[], &[(busy, 0.0, 1.0 - busy)]);
             v.measured_at_ms = Some(measured);
-            Job {
-                id: "j".into(),
-                name: "j".into(),
-                state: "RUNNING".into(),
-                graph_known: true,
-                started: None,
-                vertices: vec![v],
-            }
+            crate::model::test_support::running_job("j", vec![v])
         };
         // Flink's first answer after a refresh carries the old values under the new time.
         let polls = [at(0.2, 1000), at(0.2, 3000), at(0.9, 3000)];
