@@ -144,6 +144,10 @@ fn skew_names_the_hot_subtask_and_refuses_to_suggest_rescaling() {
     let b = &j.bottlenecks[0];
     assert_eq!(b.subtasks, [2]);
     assert_eq!(b.suggested_parallelism, None);
+    assert_eq!(
+        b.advice.parallelism_basis,
+        "none: more parallelism does not help key skew, the hot keys stay on one subtask"
+    );
     assert!(b.advice.hints.iter().any(|h| h.kind == "skew"));
     assert!(!b.advice.hints.iter().any(|h| h.kind == "operator"), "generic advice contradicts skew");
     // The hot subtask's own rate: 500 rec/s at 99 % busy.
@@ -551,6 +555,10 @@ fn uneven_load_without_a_keyed_input_is_not_called_key_skew() {
     let b = &d.jobs[0].bottlenecks[0];
     let skew = b.advice.hints.iter().find(|h| h.kind == "skew").unwrap();
     assert!(skew.text.starts_with("uneven load"), "{}", skew.text);
+    assert_eq!(
+        b.advice.parallelism_basis,
+        "none: the load is uneven across subtasks; more parallelism leaves the hot one hot"
+    );
 }
 
 #[test]
@@ -739,4 +747,106 @@ fn forecasts_under_skew_name_the_hot_subtask_and_the_outlook_names_a_non_bottlen
     let outlook = d.jobs[0].outlook.as_deref().expect("an outlook");
     assert!(outlook.starts_with("busy of side-map reaches 100%"), "{outlook}");
     assert!(outlook.ends_with("; that is not today's bottleneck"), "{outlook}");
+}
+
+/// A source emitting `out` rec/s at `busy` (the rest backpressured).
+fn held_source(id: &str, busy: f64, out: f64) -> Vertex {
+    let mut v = vertex(id, &format!("src-{id}"), &[], &[(busy, 1.0 - busy, 0.0)]);
+    v.stats.set(Metric::RecordsOut, Stat { sum: Some(out), ..Stat::default() });
+    v
+}
+
+#[test]
+fn the_demand_bound_sums_every_source_upstream_and_only_sources() {
+    // Two sources into a join that feeds a saturated sink taking 2000 rec/s (1000 per subtask):
+    // "a" could emit 1000 / 0.25 = 4000 rec/s, "b" 1000 / 0.5 = 2000; together 6000 where 2000
+    // come out, so the sink's demand is 2000 × 3 = 6000 rec/s, not a's 4× alone.
+    let join = one("j", "join", &["a", "b"], BP);
+    let mut sink = vertex("k", "sink", &["j"], &[SATURATED, SATURATED]);
+    sink.stats.set(Metric::RecordsIn, Stat { sum: Some(2000.0), ..Stat::default() });
+    let d =
+        run(vec![job("x", "RUNNING", vec![join, held_source("a", 0.25, 1000.0), held_source("b", 0.5, 1000.0), sink])]);
+    let b = &d.jobs[0].bottlenecks[0];
+    assert_eq!(b.name, "sink");
+    assert_eq!(b.advice.estimated_demand_rate, Some(6000.0));
+    // 6000 / (1000 × 0.7) = 8.6 → 9.
+    assert_eq!(b.suggested_parallelism_max, Some(9));
+}
+
+#[test]
+fn no_demand_bound_when_the_sources_are_not_held_back() {
+    // The source reads freely (5 % backpressured); only the map in between is held back: what the
+    // sink takes is what the source reads, and no higher bound is claimed.
+    let src = vertex("s", "src", &[], &[(0.3, 0.05, 0.65)]);
+    let d = run(vec![job("a", "RUNNING", vec![src, one("m", "map", &["s"], BP), one("k", "sink", &["m"], SATURATED)])]);
+    let b = &d.jobs[0].bottlenecks[0];
+    assert_eq!(b.name, "sink");
+    assert_eq!(b.advice.estimated_demand_rate, None);
+    assert_eq!(b.suggested_parallelism_max, None);
+}
+
+#[test]
+fn a_bottleneck_taking_one_record_per_second_is_slow_not_stalled() {
+    // The stall rule is "below 1 rec/s while busy": exactly 1 rec/s is a (very) slow operator.
+    let mut sink = one("k", "sink", &["s"], SATURATED);
+    sink.stats.set(Metric::RecordsIn, Stat { sum: Some(1.0), ..Stat::default() });
+    let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], BP), sink.clone()])]);
+    let b = &d.jobs[0].bottlenecks[0];
+    assert_eq!(b.advice.true_rate_per_subtask, Some(1.0));
+    assert_eq!(b.suggested_parallelism, Some(2));
+    sink.stats.set(Metric::RecordsIn, Stat { sum: Some(0.5), ..Stat::default() });
+    let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], BP), sink])]);
+    let b = &d.jobs[0].bottlenecks[0];
+    assert_eq!(b.suggested_parallelism, None);
+    assert!(b.advice.parallelism_basis.starts_with("none: busy 100% while taking "), "{}", b.advice.parallelism_basis);
+    assert!(b.advice.parallelism_basis.contains(" rec/s: stalled"), "{}", b.advice.parallelism_basis);
+}
+
+#[test]
+fn mild_backpressure_behind_a_bottleneck_is_a_warning_and_a_weak_suspicion_too() {
+    // The sink is the bottleneck but holds its source back only 30 %: a warning, not critical.
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], (0.1, 0.3, 0.6)), one("k", "sink", &["s"], SATURATED)],
+    )]);
+    let j = &d.jobs[0];
+    assert_eq!(bottleneck_names(j), ["sink"]);
+    assert_eq!(j.severity, Severity::Warning);
+    // Held back hard, but by a confirmed cause of low confidence (one poll, barely busy): a warning.
+    let jobs = vec![job("a", "RUNNING", vec![one("s", "src", &[], BP), one("k", "sink", &["s"], (0.55, 0.0, 0.45))])];
+    let d = diagnose(&history_of(jobs, 1), &Thresholds::default());
+    let j = &d.jobs[0];
+    assert_eq!(bottleneck_names(j), ["sink"]);
+    assert!(j.bottlenecks[0].confidence < 0.5, "{}", j.bottlenecks[0].confidence);
+    assert_eq!(j.severity, Severity::Warning);
+}
+
+#[test]
+fn summaries_read_as_sentences() {
+    let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], IDLE), one("m", "map", &["s"], (0.3, 0.0, 0.7))])]);
+    assert_eq!(d.jobs[0].summary, "no bottleneck: nothing is backpressured; busiest: map at 30%");
+    let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], BP), one("k", "sink", &["s"], SATURATED)])]);
+    assert_eq!(d.jobs[0].summary, "sink is the bottleneck (sink, confidence high), holding back 1 upstream vertex");
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], BP), one("m", "map", &["s"], BP), one("k", "sink", &["m"], SATURATED)],
+    )]);
+    assert_eq!(d.jobs[0].summary, "sink is the bottleneck (sink, confidence high), holding back 2 upstream vertices");
+    let d =
+        run(vec![job("a", "RUNNING", vec![one("s", "src", &[], (0.97, 0.0, 0.03)), one("m", "map", &["s"], IDLE)])]);
+    assert_eq!(d.jobs[0].summary, "src is the bottleneck (source, confidence medium)");
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], (0.1, 0.3, 0.6)), one("m", "map", &["s"], (0.3, 0.0, 0.7))],
+    )]);
+    assert_eq!(d.jobs[0].summary, "mild backpressure on 1 vertex with no clear bottleneck; busiest: map at 30%");
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], (NAN, NAN, NAN)), one("m", "map", &["s"], (0.3, 0.0, 0.7))],
+    )]);
+    assert_eq!(d.jobs[0].summary, "no bottleneck: nothing is backpressured; busiest: map at 30% (1 vertex unknown)");
 }
