@@ -850,3 +850,35 @@ fn summaries_read_as_sentences() {
     )]);
     assert_eq!(d.jobs[0].summary, "no bottleneck: nothing is backpressured; busiest: map at 30% (1 vertex unknown)");
 }
+
+#[test]
+fn the_demand_bound_needs_every_source_measured_and_emitting() {
+    let sink = || {
+        let mut k = vertex("k", "sink", &["j"], &[SATURATED, SATURATED]);
+        k.stats.set(Metric::RecordsIn, Stat { sum: Some(2000.0), ..Stat::default() });
+        k
+    };
+    // Source "b" is almost never busy (0.2 %): its full speed cannot be told, so neither can the
+    // sources' together.
+    let d = run(vec![job(
+        "x",
+        "RUNNING",
+        vec![
+            one("j", "join", &["a", "b"], BP),
+            held_source("a", 0.25, 1000.0),
+            held_source("b", 0.002, 1000.0),
+            sink(),
+        ],
+    )]);
+    let b = &d.jobs[0].bottlenecks[0];
+    assert_eq!((b.advice.estimated_demand_rate, b.suggested_parallelism_max), (None, None));
+    assert!(b.advice.parallelism_basis.contains("cannot be measured"), "{}", b.advice.parallelism_basis);
+    // Both measurable but reporting nothing out yet (rates lag a minute): no bound from 0 ÷ 0.
+    let d = run(vec![job(
+        "x",
+        "RUNNING",
+        vec![one("j", "join", &["a", "b"], BP), held_source("a", 0.25, 0.0), held_source("b", 0.5, 0.0), sink()],
+    )]);
+    let b = &d.jobs[0].bottlenecks[0];
+    assert_eq!((b.advice.estimated_demand_rate, b.suggested_parallelism_max), (None, None));
+}
