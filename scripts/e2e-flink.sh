@@ -77,10 +77,14 @@ for _ in $(seq 120); do
 done
 curl -sf "$url/overview" -o "$work/overview.json" && grep -q '"slots-available":[1-9]' "$work/overview.json" || { echo "cluster did not come up" >&2; tail -30 "$work"/log/*.log >&2; exit 1; }
 
-scenarios="slow-sink slow-middle healthy skew fan-out"
-for s in $scenarios; do
-  "$PYFLINK/bin/flink" run -d -c BptopE2eJobs "$work/jobs.jar" "$s" >"$work/submit-$s.log" 2>&1 || { cat "$work/submit-$s.log" >&2; exit 1; }
-done
+submit() { "$PYFLINK/bin/flink" run -d -c BptopE2eJobs "$work/jobs.jar" "$1" >"$work/submit-$1.log" 2>&1 || { cat "$work/submit-$1.log" >&2; exit 1; }; }
+# The slow-sink job first, recorded from the moment it is submitted: its start-up is checked
+# below (warming up, then the real bottleneck, nothing false in between).
+submit slow-sink
+"$bin" record --flink "$url" --job e2e-slow-sink --out "$work/startup" --duration 40s --interval 2s 2>"$work/startup.log" &
+startup_pid=$!
+pids+=("$startup_pid")
+for s in slow-middle healthy skew fan-out; do submit "$s"; done
 echo "== 5 jobs submitted; waiting for their metrics to be live"
 
 # The REST metric cache fills lazily: ask until every vertex of every job has numbers.
@@ -106,6 +110,13 @@ echo "== metrics live after $(( $(date +%s) - started )) s"
 sleep 10
 
 check() { python3 scripts/e2e-flink/check.py "$@"; }
+
+echo "== start-up of e2e-slow-sink, recorded from its submission: every poll's verdict"
+wait "$startup_pid" || { cat "$work/startup.log" >&2; exit 1; }
+if [ -n "${SAVE_STARTUP:-}" ]; then
+  rm -rf "$SAVE_STARTUP"; cp -r "$work/startup" "$SAVE_STARTUP"; echo "start-up recording saved to $SAVE_STARTUP"
+fi
+python3 scripts/e2e-flink/startup.py "$work/startup" "$bin"
 
 echo "== live: bptop diagnose --flink"
 "$bin" diagnose --flink "$url" --samples 8 --interval 2s --format json --fail-on never >"$work/live.json"

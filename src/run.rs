@@ -214,7 +214,8 @@ async fn record(src: &Settings, args: &RecordArgs) -> Result<i32> {
         .collect();
     let interval_ms = src.interval.as_millis() as u64;
     let recorder = Arc::new(
-        Recorder::create(&args.out, sources, &args.note, interval_ms, now_ms(), now_ms).map_err(|e| eyre!(e))?,
+        Recorder::create(&args.out, sources, &args.note, src.job.as_deref(), interval_ms, now_ms(), now_ms)
+            .map_err(|e| eyre!(e))?,
     );
     let collector = inputs.collector(job_filter(src), Some(recorder.clone()));
     // The recording is judged as it is taken, by the same session a replay of it will drive:

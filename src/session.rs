@@ -248,8 +248,10 @@ impl Session {
             return Err(format!("could not diagnose: {why}"));
         };
         let mut diagnosis = diagnosis;
-        // Every request for metrics failed: the graph alone is no diagnosis.
-        let all_unknown = diagnosis.jobs.iter().all(|j| j.vertices.iter().all(|v| v.class == Class::Unknown));
+        // Every request for metrics failed: the graph alone is no diagnosis. A job warming up
+        // is a verdict of its own (Flink answers errors while its tasks deploy).
+        let all_unknown = diagnosis.jobs.iter().all(|j| j.vertices.iter().all(|v| v.class == Class::Unknown))
+            && diagnosis.jobs.iter().all(|j| j.warming_up.is_none());
         let first_failure = diagnosis.sources.iter().flat_map(|s| s.partial_errors.first()).next().cloned();
         if all_unknown && diagnosis.jobs.iter().all(|j| j.state == "RUNNING") {
             if let Some(e) = first_failure {

@@ -226,6 +226,7 @@ recordings! {
     real_slow_sink => "real/slow-sink",
     real_python_udf => "real/python-udf",
     real_five_jobs => "real/five-jobs",
+    real_start_up => "real/start-up",
     chained => "synthetic/chained",
     fan_out => "synthetic/fan-out",
     healthy => "synthetic/healthy",
@@ -256,7 +257,7 @@ fn every_recording_has_a_test() {
             }
         }
     }
-    assert_eq!(found.len(), 15, "a new recording needs a line in recordings!{{}}");
+    assert_eq!(found.len(), 16, "a new recording needs a line in recordings!{{}}");
 }
 
 /// The first vertex's metric list serves the others' first requests; a vertex that lacks one of
@@ -300,4 +301,37 @@ fn a_vertex_that_registers_fewer_metrics_than_the_first_is_still_read() {
     // The other vertices never needed their own list.
     let lists = seen.iter().filter(|p| p.ends_with("/subtasks/metrics")).count();
     assert_eq!(lists, 2, "the first vertex's and the sink's: {seen:#?}");
+}
+
+/// Real Flink 2.3, recorded from the submission (fixtures/real/start-up): tasks deploying and
+/// /backpressure failing, then two refreshes of every task busy 1000 ms/s with nothing
+/// backpressured (which read as a source bottleneck before warm-up was understood), then the
+/// real bottleneck. Every prefix of the recording is judged as `diagnose` would on that poll.
+#[test]
+fn a_real_start_up_warms_up_then_names_the_sink_and_nothing_else() {
+    let dir = fixture("real/start-up");
+    let rec = dir.to_str().unwrap();
+    let mut sequence = Vec::new();
+    for k in 1..=20 {
+        let samples = k.to_string();
+        let run =
+            bptop(&["diagnose", "--replay", rec, "--samples", &samples, "--format", "json"], Duration::from_secs(30));
+        let out: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("poll {k}: {e}: {}", run.stderr));
+        let job = &out["jobs"][0];
+        let names: Vec<&str> =
+            job["bottlenecks"].as_array().unwrap().iter().filter_map(|b| b["name"].as_str()).collect();
+        let state = if job["warming_up"].is_object() {
+            assert!(names.is_empty(), "poll {k}: warming up with bottlenecks {names:?}");
+            assert_eq!((out["severity"].as_str(), run.code), (Some("healthy"), 0), "poll {k}: {}", run.stdout);
+            "warming up".to_string()
+        } else {
+            assert_eq!(names, ["slow-sink: Writer"], "poll {k}: {}", job["summary"]);
+            "slow-sink".to_string()
+        };
+        sequence.push(state);
+    }
+    // Warming up while tasks deploy and through the start-up refreshes, then the sink for good.
+    let first_verdict = sequence.iter().position(|s| s == "slow-sink").expect("the real bottleneck in the end");
+    assert!(first_verdict >= 8, "the start-up refreshes end after poll 8: {sequence:?}");
+    assert!(sequence[first_verdict..].iter().all(|s| s == "slow-sink"), "{sequence:?}");
 }

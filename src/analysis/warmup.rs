@@ -5,7 +5,7 @@
 //! until then the job is "warming up": neither a bottleneck nor a warning.
 
 use crate::diagnosis::WarmUp;
-use crate::model::Job;
+use crate::model::{Job, Started};
 
 /// Flink's `metrics.fetcher.update-interval` by default: the refresh period assumed until the
 /// measurements show their own.
@@ -42,10 +42,17 @@ pub fn settled<'a>(job: &Job, history: &[&'a Job]) -> Result<Settled<'a>, WarmUp
     let Some(started) = job.started.filter(|_| job.state == "RUNNING") else {
         return Ok(Settled { polls: history.to_vec(), after_ms: None });
     };
-    let started_s_ago = (started.jm_now_ms - started.at_ms).max(0) as f64 / 1000.0;
     if started.tasks_starting {
+        let started_s_ago = (started.jm_now_ms - started.at_ms).max(0) as f64 / 1000.0;
         return Err(WarmUp { started_s_ago, settles_in_s: None });
     }
+    // The vertices' start time is when their tasks began deploying; a poll that still saw tasks
+    // starting says they ran only after its answer (real Flink 2.3: 4 s of deploying), so the
+    // start is the later of the two.
+    let seen_starting =
+        history.iter().filter_map(|j| j.started).filter(|s| s.tasks_starting).map(|s| s.jm_now_ms).max();
+    let started = Started { at_ms: started.at_ms.max(seen_starting.unwrap_or(i64::MIN)), ..started };
+    let started_s_ago = (started.jm_now_ms - started.at_ms).max(0) as f64 / 1000.0;
     let refresh = refresh_ms(history);
     // The first refresh after the start may still average start-up time; the one after it
     // cannot, and it comes at most two periods after the start.
@@ -69,7 +76,7 @@ mod tests {
     use crate::diagnosis::{Class, Severity};
     use crate::history::History;
     use crate::model::test_support::vertex;
-    use crate::model::{Snapshot, Started};
+    use crate::model::Snapshot;
 
     const START: i64 = 1_795_431_420_356;
 
@@ -133,6 +140,23 @@ mod tests {
         assert_eq!(j.vertices[1].busy, Some(0.2));
         // The forecasts leave the start-up out too.
         assert!(d.forecasts.iter().all(|f| f.samples == 1), "{:?}", d.forecasts);
+    }
+
+    #[test]
+    fn a_poll_that_saw_tasks_starting_moves_the_start() {
+        // Real Flink 2.3: the vertices' start time is when deploying began; tasks still deployed
+        // 2 s later, and the refresh 12 s after that start still read every task at 1000 ms/s.
+        let deploying = Started { at_ms: START, jm_now_ms: 0, tasks_starting: true };
+        let running = Started { tasks_starting: false, ..deploying };
+        let polls = [
+            poll(START + 2000, START + 500, true, deploying),
+            poll(START + 4000, START + 500, true, running),
+            poll(START + 12_100, START + 12_000, true, running),
+        ];
+        let d = diagnose_polls(&polls);
+        let w = d.jobs[0].warming_up.expect("still warming up: 12 s after the start, 10 s after deploying ended");
+        assert_eq!(w.started_s_ago, 10.1);
+        assert!(d.jobs[0].bottlenecks.is_empty());
     }
 
     #[test]

@@ -72,8 +72,14 @@ impl Inputs {
         self.replay.as_ref()
     }
 
-    /// A collector over these sources; `recorder` tees every answer into a recording.
+    /// A collector over these sources; `recorder` tees every answer into a recording. A
+    /// recording made with `--job` is replayed for that job unless another is asked for.
     pub fn collector(&self, filter: JobFilter, recorder: Option<Arc<Recorder>>) -> Collector {
+        let recorded_job = self.replay.as_ref().and_then(|r| r.manifest().job.clone());
+        let filter = match (filter, recorded_job) {
+            (JobFilter::Active, Some(job)) => JobFilter::Named(job),
+            (filter, _) => filter,
+        };
         let sources = self
             .sources
             .iter()

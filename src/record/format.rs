@@ -22,6 +22,10 @@ pub struct Manifest {
     /// Poll interval the recording was made with, for replay at real speed.
     #[serde(default)]
     pub interval_ms: Option<u64>,
+    /// The `--job` it was recorded with: only that job's answers are in it, so a replay asks
+    /// for that job alone unless told otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
 }
 
 /// One captured response (or failure to get one).

@@ -28,6 +28,7 @@ impl Recorder {
         dir: &Path,
         sources: Vec<SourceInfo>,
         note: &str,
+        job: Option<&str>,
         interval_ms: u64,
         now_ms: i64,
         clock: fn() -> i64,
@@ -42,6 +43,7 @@ impl Recorder {
             created_ms: now_ms,
             note: note.to_string(),
             interval_ms: Some(interval_ms),
+            job: job.map(str::to_string),
         };
         let text = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
         fs::write(dir.join("manifest.json"), text + "\n")

@@ -263,7 +263,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("rec");
         let source = SourceInfo { name: "prometheus".into(), kind: "prometheus".into(), base_url: "http://p".into() };
-        let rec = crate::record::Recorder::create(&out, vec![source], "", 2000, 0, || 0).unwrap();
+        let rec = crate::record::Recorder::create(&out, vec![source], "", None, 2000, 0, || 0).unwrap();
         let answer = |body: &str| Ok(Response { status: 200, content_type: None, body: body.into(), attempts: 1 });
         rec.write("prometheus", "/api/v1/query?query=%7B__name__%3D%7E%22old%22%7D", &answer("instant"));
         rec.write("prometheus", "/api/v1/query_range?query=x&start=1&end=2&step=1s", &answer("range"));
