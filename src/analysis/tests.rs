@@ -882,3 +882,164 @@ fn the_demand_bound_needs_every_source_measured_and_emitting() {
     let b = &d.jobs[0].bottlenecks[0];
     assert_eq!((b.advice.estimated_demand_rate, b.suggested_parallelism_max), (None, None));
 }
+
+fn confidence_of(j: &JobDiagnosis, name: &str) -> f64 {
+    j.vertices.iter().find(|v| v.name == name).map(|v| v.confidence).unwrap()
+}
+
+#[test]
+fn the_confidence_of_victims_and_healthy_vertices_follows_their_numbers() {
+    // Victims pushed back 99.8 % in every measurement, their cause found: certain.
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], (0.1, 0.3, 0.6)), one("m", "map", &["s"], BP), one("k", "sink", &["m"], SATURATED)],
+    )]);
+    let j = &d.jobs[0];
+    assert_eq!(confidence_of(j, "map"), 1.0);
+    // 30 % backpressured: halfway between 10 % and 50 % in strength, steady in all 3: 0.75.
+    assert_eq!(confidence_of(j, "src"), 0.75);
+    // Without the plan no victim's cause can be traced: unexplained (× 0.6).
+    let mut jb = job("a", "RUNNING", vec![one("s", "src", &[], BP), one("k", "sink", &[], SATURATED)]);
+    jb.graph_known = false;
+    assert_eq!(confidence_of(&run(vec![jb]).jobs[0], "src"), 0.6);
+    // A healthy vertex: 0.9 with three measurements, × 0.75 with one, × 0.9 with two.
+    let healthy = vec![job("a", "RUNNING", vec![one("s", "src", &[], (0.3, 0.0, 0.7))])];
+    assert_eq!(confidence_of(&run(healthy.clone()).jobs[0], "src"), 0.9);
+    assert_eq!(confidence_of(&diagnose(&history_of(healthy.clone(), 1), &Thresholds::default()).jobs[0], "src"), 0.68);
+    assert_eq!(confidence_of(&diagnose(&history_of(healthy, 2), &Thresholds::default()).jobs[0], "src"), 0.81);
+}
+
+#[test]
+fn ramp_is_linear_between_its_ends_and_a_step_when_they_meet() {
+    use super::classify::ramp;
+    assert_eq!(ramp(0.25, 0.0, 0.5), 0.5);
+    assert!((ramp(0.3, 0.1, 0.5) - 0.5).abs() < 1e-12);
+    assert_eq!(ramp(0.05, 0.1, 0.5), 0.0);
+    assert_eq!(ramp(0.9, 0.1, 0.5), 1.0);
+    assert_eq!(ramp(0.2, 0.2, 0.2), 1.0);
+    assert_eq!(ramp(0.19, 0.2, 0.2), 0.0);
+    assert_eq!(ramp(0.2, 0.3, 0.1), 0.0);
+}
+
+#[test]
+fn evidence_says_measurements_or_polls_as_they_were() {
+    // Three polls of three distinct measurements: "3 polls"; the same measurement repeated:
+    // "1 measurement in 3 polls".
+    let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], (0.3, 0.0, 0.7))])]);
+    assert_eq!(d.jobs[0].vertices[0].evidence, ["busy 30%, backpressured 0%, idle 70% (3 polls)"]);
+    let mut h = History::new(10, 100);
+    for i in 0..3 {
+        let mut jb = job("a", "RUNNING", vec![one("s", "src", &[], (0.3, 0.0, 0.7))]);
+        jb.vertices[0].measured_at_ms = Some(5000);
+        h.push(Snapshot { at_ms: 6000 + 2000 * i, jobs: vec![jb], lag: Vec::new(), sources: Vec::new() });
+    }
+    let d = diagnose(&h, &Thresholds::default());
+    assert_eq!(d.jobs[0].vertices[0].evidence, ["busy 30%, backpressured 0%, idle 70% (1 measurement in 3 polls)"]);
+}
+
+#[test]
+fn a_busy_vertex_a_little_backpressured_is_healthy_and_says_why() {
+    let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], IDLE), one("m", "map", &["s"], (0.6, 0.3, 0.1))])]);
+    let m = d.jobs[0].vertices.iter().find(|v| v.name == "map").unwrap();
+    assert_eq!(m.class, Class::Healthy);
+    assert_eq!(m.evidence[1], "also backpressured 30%, but busy for longer: its own work is the larger limit");
+    // Not backpressured at all: no such line.
+    let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], IDLE), one("m", "map", &["s"], (0.6, 0.0, 0.4))])]);
+    assert_eq!(d.jobs[0].vertices[1].evidence.len(), 1);
+}
+
+#[test]
+fn idle_starts_below_ten_percent_busy() {
+    // Exactly 10 % busy is not idle; 9 % with 91 % idle is.
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], (0.1, 0.0, 0.9)), one("m", "map", &["s"], (0.09, 0.0, 0.91))],
+    )]);
+    assert_eq!(class(&d.jobs[0], "src"), Class::Healthy);
+    assert_eq!(class(&d.jobs[0], "map"), Class::Idle);
+}
+
+#[test]
+fn a_source_at_capacity_is_a_source_bottleneck_a_lone_chain_a_chain_bottleneck() {
+    // A source with one operator feeding a map, or alone with one operator: reading is the limit.
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "Source: kafka", &[], (0.95, 0.0, 0.05)), one("m", "map", &["s"], IDLE)],
+    )]);
+    assert_eq!(d.jobs[0].bottlenecks[0].kind, BottleneckKind::Source);
+    let d = run(vec![job("a", "RUNNING", vec![one("s", "Source: kafka", &[], (0.95, 0.0, 0.05))])]);
+    assert_eq!(d.jobs[0].bottlenecks[0].kind, BottleneckKind::Source);
+    // A chain of several operators with outputs still reads as a source (its edge goes on).
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "Source: kafka -> Map", &[], (0.95, 0.0, 0.05)), one("m", "map", &["s"], IDLE)],
+    )]);
+    let b = &d.jobs[0].bottlenecks[0];
+    assert_eq!(b.kind, BottleneckKind::Source);
+    assert!(b.evidence.iter().any(|e| e == "the bottleneck is inside this chain of 2 operators: Source: kafka → Map"));
+    // A victim source is not a source bottleneck even when busy: something below holds it.
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], (0.45, 0.55, 0.0)), one("k", "sink", &["s"], SATURATED)],
+    )]);
+    assert_eq!(bottleneck_names(&d.jobs[0]), ["sink"]);
+    // One operator: no chain line.
+    assert!(!d.jobs[0].bottlenecks[0].evidence.iter().any(|e| e.contains("inside this chain")));
+    // A source at 80 % exactly is hot enough; at 79 % it is only the busiest.
+    let at = |busy: f64| run(vec![job("a", "RUNNING", vec![one("s", "src", &[], (busy, 0.0, 1.0 - busy))])]);
+    assert_eq!(bottleneck_names(&at(0.8).jobs[0]), ["src"]);
+    assert!(at(0.79).jobs[0].bottlenecks.is_empty());
+}
+
+#[test]
+fn without_the_graph_a_lone_busy_vertex_is_named_by_what_it_looks_like() {
+    let no_plan = |busy_name: &str, silent: bool| {
+        let mut busy = one("m", busy_name, &[], SATURATED);
+        if silent {
+            busy.stats.set(Metric::RecordsOut, Stat { sum: Some(0.0), ..Stat::default() });
+            busy.stats.set(Metric::OutPool, Stat { max: Some(0.0), ..Stat::default() });
+        }
+        let mut jb = job("a", "RUNNING", vec![one("s", "src", &[], BP), busy]);
+        jb.graph_known = false;
+        jb.vertices[1].inputs.clear();
+        run(vec![jb]).jobs[0].bottlenecks[0].kind
+    };
+    assert_eq!(no_plan("Sink: jdbc", false), BottleneckKind::Sink);
+    assert_eq!(no_plan("orders: Committer", false), BottleneckKind::Sink);
+    assert_eq!(no_plan("orders:_Writer", false), BottleneckKind::Sink);
+    assert_eq!(no_plan("enrich", false), BottleneckKind::Operator);
+    // Emits nothing and its output pool stays empty: a sink by behaviour.
+    assert_eq!(no_plan("enrich", true), BottleneckKind::Sink);
+}
+
+#[test]
+fn findings_name_the_hot_the_skewed_and_the_unknown() {
+    let hot = [(0.05, 0.0, 0.95), (0.85, 0.0, 0.15)];
+    let mut w = vertex("w", "enrich", &["s"], &hot);
+    w.inputs[0].ship_strategy = Some("FORWARD".into());
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![vertex("s", "src", &[], &[IDLE, IDLE]), w, vertex("u", "sink", &["w"], &[(NAN, NAN, NAN); 2])],
+    )]);
+    let f = &d.jobs[0].findings;
+    assert!(f.iter().any(|x| x == "enrich is 85% busy with nothing backpressured yet: the first to saturate if the input grows"), "{f:?}");
+    assert!(f.iter().any(|x| x == "enrich: skew: subtask #1 busy 85% while the other 1 average busy 5%"), "{f:?}");
+    assert!(f.iter().any(|x| x.starts_with("sink is unknown: ")), "{f:?}");
+    // The bottleneck's own skew is in its evidence, not repeated as a finding.
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![
+            vertex("s", "src", &[], &[(0.1, 0.8, 0.1); 2]),
+            vertex("w", "enrich", &["s"], &[(0.05, 0.0, 0.95), (0.99, 0.0, 0.01)]),
+        ],
+    )]);
+    assert_eq!(bottleneck_names(&d.jobs[0]), ["enrich"]);
+    assert!(!d.jobs[0].findings.iter().any(|x| x.starts_with("enrich:")), "{:?}", d.jobs[0].findings);
+}
