@@ -783,6 +783,7 @@ fn no_demand_bound_when_the_sources_are_not_held_back() {
     assert_eq!(b.name, "sink");
     assert_eq!(b.advice.estimated_demand_rate, None);
     assert_eq!(b.suggested_parallelism_max, None);
+    assert!(!b.advice.parallelism_basis.contains("cannot be measured"), "{}", b.advice.parallelism_basis);
 }
 
 #[test]
@@ -1042,4 +1043,47 @@ fn findings_name_the_hot_the_skewed_and_the_unknown() {
     )]);
     assert_eq!(bottleneck_names(&d.jobs[0]), ["enrich"]);
     assert!(!d.jobs[0].findings.iter().any(|x| x.starts_with("enrich:")), "{:?}", d.jobs[0].findings);
+}
+
+fn hint_kinds(b: &crate::diagnosis::Bottleneck) -> Vec<&str> {
+    b.advice.hints.iter().map(|h| h.kind.as_str()).collect()
+}
+
+#[test]
+fn each_kind_of_bottleneck_gets_its_own_hint_and_no_other() {
+    let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], BP), one("k", "sink", &["s"], SATURATED)])]);
+    assert_eq!(hint_kinds(&d.jobs[0].bottlenecks[0]), ["sink"]);
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], BP), one("m", "map", &["s"], SATURATED), one("k", "sink", &["m"], IDLE)],
+    )]);
+    assert_eq!(hint_kinds(&d.jobs[0].bottlenecks[0]), ["operator"]);
+    let d =
+        run(vec![job("a", "RUNNING", vec![one("s", "src", &[], (0.95, 0.0, 0.05)), one("m", "map", &["s"], IDLE)])]);
+    assert_eq!(hint_kinds(&d.jobs[0].bottlenecks[0]), ["source"]);
+    // Unresolved: the network hint only when the victims' output pools are full.
+    let unresolved = |out_pool: f64| {
+        let mut s = one("s", "src", &[], BP);
+        s.stats.set(Metric::OutPool, Stat { max: Some(out_pool), ..Stat::default() });
+        let d = run(vec![job("a", "RUNNING", vec![s, one("k", "sink", &["s"], (0.2, 0.0, 0.8))])]);
+        let b = d.jobs[0].bottlenecks[0].clone();
+        assert_eq!(b.kind, BottleneckKind::Unresolved);
+        hint_kinds(&b).into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    assert_eq!(unresolved(1.0), ["network", "unresolved"]);
+    assert_eq!(unresolved(0.9), ["network", "unresolved"]);
+    assert_eq!(unresolved(0.2), ["unresolved"]);
+}
+
+#[test]
+fn the_cap_is_mentioned_only_when_it_cuts() {
+    // The sink needs 3 subtasks (2000 rec/s at 1000 per subtask and 70 %): a max of 3 does not cut.
+    let mut sink = vertex("k", "sink", &["s"], &[SATURATED, SATURATED]);
+    sink.stats.set(Metric::RecordsIn, Stat { sum: Some(2000.0), ..Stat::default() });
+    sink.max_parallelism = Some(3);
+    let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], BP), sink])]);
+    let b = &d.jobs[0].bottlenecks[0];
+    assert_eq!(b.suggested_parallelism, Some(3));
+    assert!(!b.advice.parallelism_basis.contains("capped"), "{}", b.advice.parallelism_basis);
 }
