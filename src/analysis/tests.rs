@@ -1087,3 +1087,61 @@ fn the_cap_is_mentioned_only_when_it_cuts() {
     assert_eq!(b.suggested_parallelism, Some(3));
     assert!(!b.advice.parallelism_basis.contains("capped"), "{}", b.advice.parallelism_basis);
 }
+
+#[test]
+fn a_hot_vertex_beside_a_bottleneck_is_still_named_and_skew_averages_the_others() {
+    // The sink holds its source back; another source's map runs hot at 85 % on its own.
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![
+            one("s", "src", &[], BP),
+            one("k", "sink", &["s"], SATURATED),
+            one("t", "other-src", &[], IDLE),
+            one("m", "side-map", &["t"], (0.85, 0.0, 0.15)),
+        ],
+    )]);
+    assert_eq!(bottleneck_names(&d.jobs[0]), ["sink"]);
+    assert!(
+        d.jobs[0].findings.iter().any(|f| f.starts_with("side-map is 85% busy with nothing backpressured yet")),
+        "{:?}",
+        d.jobs[0].findings
+    );
+    // Two others at 5 % and 15 %: they average 10 %.
+    let mut w = vertex("w", "enrich", &["s"], &[(0.05, 0.0, 0.95), (0.85, 0.0, 0.15), (0.15, 0.0, 0.85)]);
+    w.inputs[0].ship_strategy = Some("FORWARD".into());
+    let d = run(vec![job("a", "RUNNING", vec![vertex("s", "src", &[], &[IDLE; 3]), w])]);
+    assert!(
+        d.jobs[0].findings.iter().any(|f| f == "enrich: skew: subtask #1 busy 85% while the other 2 average busy 10%"),
+        "{:?}",
+        d.jobs[0].findings
+    );
+}
+
+#[test]
+fn a_backpressured_source_is_never_also_a_source_bottleneck() {
+    // The worst subtask is 85 % busy, another 90 % backpressured (max over subtasks of each):
+    // a victim of the sink, not a source at capacity.
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![vertex("s", "src", &[], &[(0.85, 0.0, 0.15), (0.05, 0.9, 0.05)]), one("k", "sink", &["s"], SATURATED)],
+    )]);
+    assert_eq!(class(&d.jobs[0], "src"), Class::Victim);
+    assert_eq!(bottleneck_names(&d.jobs[0]), ["sink"]);
+}
+
+#[test]
+fn victim_strength_keeps_a_span_when_the_thresholds_nearly_meet() {
+    // --bp-threshold 0.48 against the 50 % "hard" line: strength ramps over 48 %…53 %, so a
+    // victim at 50 % counts 0.4 strong; steady in every measurement: (0.4 + 1) / 2 = 0.7.
+    let t = Thresholds { bp_low: 0.48, ..Thresholds::default() };
+    let d = diagnose(
+        &history_of(
+            vec![job("a", "RUNNING", vec![one("s", "src", &[], (0.1, 0.5, 0.4)), one("k", "sink", &["s"], SATURATED)])],
+            3,
+        ),
+        &t,
+    );
+    assert_eq!(confidence_of(&d.jobs[0], "src"), 0.7);
+}
