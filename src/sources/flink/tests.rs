@@ -111,6 +111,9 @@ fn the_start_of_the_tasks_is_read_from_a_real_job_answer() {
     let mut never = details.clone();
     never["timestamps"]["RUNNING"] = json!(0);
     assert_eq!(parse::parse_started(&never), None);
+    let mut zero_now = details.clone();
+    zero_now["now"] = json!(0);
+    assert_eq!(parse::parse_started(&zero_now), None);
     let mut no_now = details;
     no_now.as_object_mut().unwrap().remove("now");
     assert_eq!(parse::parse_started(&no_now), None);
