@@ -189,6 +189,8 @@ pub struct JobDiagnosis {
     pub samples: usize,
     /// The earliest credible saturation, in words; null when no forecast reaches the threshold.
     pub outlook: Option<String>,
+    /// Why the job's severity is what it is, in one line; null when healthy.
+    pub severity_reason: Option<String>,
     /// Present while the job's metrics have not settled since its tasks (re)started: then
     /// every vertex is unknown and nothing is alarmed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -359,6 +361,14 @@ pub struct SourceReport {
     pub late: bool,
 }
 
+/// One cause of the run's severity: every cause at warning or above is listed, worst first, so
+/// that no severity is shown without its reason.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reason {
+    pub severity: Severity,
+    pub text: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Diagnosis {
     pub schema_version: u32,
@@ -384,6 +394,8 @@ pub struct Diagnosis {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jobs_as_of_ms: Option<i64>,
     pub sources: Vec<SourceReport>,
+    /// Why `severity` is what it is: every cause at warning or above, worst first.
+    pub reasons: Vec<Reason>,
 }
 
 /// A source kind in the JSON: its name ("flink", "prometheus-text", …).

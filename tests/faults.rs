@@ -316,6 +316,13 @@ fn a_hanging_source_does_not_take_the_verdict_with_it() {
         "{}",
         run.stdout
     );
+    // The severity names its reasons: the bottleneck, and the source that failed.
+    assert!(
+        run.stdout.contains("\n  because (critical): realflink-slow-sink: slow-sink: Writer is the bottleneck"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("\n  because (warning): source scrape-1 failed: "), "{}", run.stdout);
 }
 
 #[test]

@@ -82,6 +82,9 @@ fn chain_of_the_real_slow_sink() {
     let app = app_from("real/slow-sink", None);
     let (screen, buf) = render(&app, COLOR, 120, 32);
     insta::assert_snapshot!("chain_slow_sink_120x32", screen);
+    // The severity comes with its reason in the top bar.
+    let top = screen.lines().next().unwrap();
+    assert!(top.ends_with("● CRITICAL │ updated 0 s ago │ realflink-slow-sink: slow-sink: Writer"), "{top}");
     // The bottleneck is unmistakable: red and bold, not just the word.
     let (x, y) = find(&buf, "BOTTLENECK").expect("bottleneck label");
     let cell = &buf[(x, y)];

@@ -13,7 +13,7 @@ pub mod warmup;
 pub mod window;
 
 use crate::diagnosis::{
-    Bottleneck, BottleneckKind, Class, Diagnosis, Forecast, InputEdge, JobDiagnosis, Severity, SourceReport,
+    Bottleneck, BottleneckKind, Class, Diagnosis, Forecast, InputEdge, JobDiagnosis, Reason, Severity, SourceReport,
     SubtaskRow, VertexDiagnosis, WarmUp, SCHEMA_VERSION,
 };
 use crate::history::History;
@@ -96,6 +96,7 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
             lag_as_of_ms: None,
             jobs_as_of_ms: None,
             sources: Vec::new(),
+            reasons: Vec::new(),
         };
     };
     let window_s = (latest.at_ms - window[0].at_ms) as f64 / 1000.0;
@@ -123,28 +124,63 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
     let lag_as_of_ms = lag_snap.map(|s| s.at_ms);
     let lag = lag::partitions(lag_rows, history, lag_as_of_ms.unwrap_or(latest.at_ms), &t.forecast);
     let lag_groups = lag::groups(&lag, &jobs, &t.lag_groups);
-    let mut severity = jobs.iter().map(|j| j.severity).max().unwrap_or(Severity::Healthy);
+    let mut reasons: Vec<Reason> = jobs
+        .iter()
+        .filter_map(|j| {
+            j.severity_reason.as_ref().map(|r| Reason { severity: j.severity, text: format!("{}: {r}", j.name) })
+        })
+        .collect();
     for g in &lag_groups {
-        let s = if g.time_to_data_loss_s.is_some_and(|s| s <= t.loss_horizon_s) {
-            Severity::Critical
+        if g.time_to_data_loss_s.is_some_and(|s| s <= t.loss_horizon_s) {
+            reasons.push(Reason { severity: Severity::Critical, text: g.summary.clone() });
+        } else if g.trend == crate::diagnosis::LagTrend::Unknown {
+            // Exporters refresh every ~30 s and a poll that repeats a row is no new point.
+            let n = t.forecast.min_samples;
+            reasons.push(Reason {
+                severity: Severity::Warning,
+                text: format!(
+                    "lag trend of group {} unknown: it needs {n} distinct measurements of the lag, and exporters refresh about every 30 s: poll ~{} (e.g. --samples {} at the default 2 s interval)",
+                    g.group,
+                    crate::units::duration_s(n as f64 * 30.0),
+                    n * 15
+                ),
+            });
         } else if g.trend != crate::diagnosis::LagTrend::Ok {
-            Severity::Warning
-        } else {
-            Severity::Healthy
-        };
-        severity = severity.max(s);
+            reasons.push(Reason { severity: Severity::Warning, text: g.summary.clone() });
+        }
     }
-    if lag.iter().any(|p| p.lag.is_some_and(|l| l < 0.0)) {
-        severity = severity.max(Severity::Warning);
+    for p in lag.iter().filter(|p| p.lag.is_some_and(|l| l < 0.0)) {
+        reasons.push(Reason {
+            severity: Severity::Warning,
+            text: format!(
+                "negative lag on {}-{} of group {}: the exporter's offsets are out of step",
+                p.topic, p.partition, p.group
+            ),
+        });
     }
     // A failed request warns, except one about a job warming up: Flink answers errors while
     // its tasks deploy (real Flink 2.3: HTTP 500 on /backpressure), and they say nothing yet.
     let warming: Vec<String> =
         jobs.iter().filter(|j| j.warming_up.is_some()).map(|j| format!("/jobs/{}/", j.id)).collect();
-    let counts = |e: &String| !warming.iter().any(|w| e.contains(w.as_str()));
-    if sources.iter().any(|s| !s.ok || s.partial_errors.iter().any(counts)) {
-        severity = severity.max(Severity::Warning);
+    let counts = |e: &&String| !warming.iter().any(|w| e.contains(w.as_str()));
+    for s in &sources {
+        let failed: Vec<&String> = s.partial_errors.iter().filter(counts).collect();
+        if !s.ok {
+            let why = s.error.clone().unwrap_or_else(|| if s.late { "late".into() } else { "failed".into() });
+            reasons.push(Reason { severity: Severity::Warning, text: format!("source {} failed: {why}", s.name) });
+        } else if let Some(first) = failed.first() {
+            reasons.push(Reason {
+                severity: Severity::Warning,
+                text: format!("source {}: {} request(s) failed, e.g. {first}", s.name, failed.len()),
+            });
+        }
     }
+    // Worst first; the severity is the worst reason's (a job's own severity always has one).
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.severity));
+    let severity = reasons
+        .first()
+        .map_or(Severity::Healthy, |r| r.severity)
+        .max(jobs.iter().map(|j| j.severity).max().unwrap_or(Severity::Healthy));
     Diagnosis {
         schema_version: SCHEMA_VERSION,
         severity,
@@ -158,6 +194,7 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
         lag_as_of_ms,
         jobs_as_of_ms,
         sources,
+        reasons,
     }
 }
 
@@ -287,7 +324,8 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
     // slope could be half as steep (or zero) is shown, not alarmed.
     let horizon = t.forecast.horizon_s;
     let within = |f: &&crate::diagnosis::Forecast| f.eta_seconds.is_some_and(|e| e <= horizon);
-    if forecasts.iter().filter(within).any(|f| f.eta_high_seconds.is_some_and(|h| h <= horizon)) {
+    let alarmed = forecasts.iter().filter(within).any(|f| f.eta_high_seconds.is_some_and(|h| h <= horizon));
+    if alarmed {
         severity = severity.max(Severity::Warning);
         findings.push(format!("a saturation is forecast within the horizon of {}", crate::units::duration_s(horizon)));
     } else if let Some(f) = forecasts.iter().find(within) {
@@ -299,6 +337,17 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
             crate::units::duration_s(f.eta_seconds.unwrap_or(0.0))
         ));
     }
+    // The one line that says why: the job's state, its bottleneck, the forecast that alarmed,
+    // or the first finding, in that order.
+    let severity_reason = (severity > Severity::Healthy).then(|| {
+        if matches!(job.state.as_str(), "RESTARTING" | "FAILING" | "FAILED") || !bottlenecks.is_empty() {
+            summary.clone()
+        } else if let (true, Some(o)) = (alarmed, &outlook) {
+            format!("saturation forecast: {o}")
+        } else {
+            findings.first().cloned().unwrap_or_else(|| summary.clone())
+        }
+    });
     let job_diagnosis = JobDiagnosis {
         id: job.id.clone(),
         name: job.name.clone(),
@@ -310,6 +359,7 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
         findings,
         samples: history.len(),
         outlook,
+        severity_reason,
         warming_up,
     };
     (job_diagnosis, forecasts)

@@ -1145,3 +1145,46 @@ fn victim_strength_keeps_a_span_when_the_thresholds_nearly_meet() {
     );
     assert_eq!(confidence_of(&d.jobs[0], "src"), 0.7);
 }
+
+#[test]
+fn every_severity_names_its_reasons_worst_first() {
+    // A healthy job: no reason, healthy.
+    let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], IDLE)])]);
+    assert!(d.reasons.is_empty());
+    assert_eq!(d.jobs[0].severity_reason, None);
+    // A critical bottleneck and a job with a hot vertex: both named, critical first.
+    let d = run(vec![
+        job("a", "RUNNING", vec![one("s", "src", &[], IDLE), one("m", "map", &["s"], (0.85, 0.0, 0.15))]),
+        job("b", "RUNNING", vec![one("s", "src", &[], BP), one("k", "sink", &["s"], SATURATED)]),
+    ]);
+    let texts: Vec<(Severity, &str)> = d.reasons.iter().map(|r| (r.severity, r.text.as_str())).collect();
+    assert_eq!(
+        texts,
+        [
+            (
+                Severity::Critical,
+                "job-b: sink is the bottleneck (sink, confidence high), holding back 1 upstream vertex"
+            ),
+            (
+                Severity::Warning,
+                "job-a: map is 85% busy with nothing backpressured yet: the first to saturate if the input grows"
+            ),
+        ]
+    );
+    assert_eq!(d.severity, Severity::Critical);
+    // A lag trend that cannot be known yet says how long to poll.
+    let d = healthy_with_lag(&[500.0; 2]);
+    assert_eq!(d.lag_groups[0].trend, crate::diagnosis::LagTrend::Unknown);
+    assert_eq!(d.severity, Severity::Warning);
+    assert_eq!(
+        d.reasons[0].text,
+        "lag trend of group orders unknown: it needs 6 distinct measurements of the lag, and exporters refresh about every 30 s: poll ~3 min (e.g. --samples 90 at the default 2 s interval)"
+    );
+    // A forecast that alarms is the job's reason.
+    let d = rising_busy(0.002);
+    assert!(
+        d.jobs[0].severity_reason.as_deref().unwrap().starts_with("saturation forecast: busy of map reaches 100% in ~"),
+        "{:?}",
+        d.jobs[0].severity_reason
+    );
+}

@@ -24,6 +24,16 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
     if let Some(age) = super::jobs_age_line(d) {
         let _ = writeln!(out, "_{}_\n", cell(&age));
     }
+    // Why, first: every cause of the severity (the summary a reviewer reads before the tables).
+    if !d.reasons.is_empty() {
+        for r in super::shown_reasons(d) {
+            let _ = writeln!(out, "- **{}**: {}", r.severity.label(), cell(&r.text));
+        }
+        if let Some(more) = super::more_reasons(d) {
+            let _ = writeln!(out, "- {more}");
+        }
+        out.push('\n');
+    }
     for job in &d.jobs {
         let _ = writeln!(out, "### {} {} (`{}`, {})\n", icon(job.severity), cell(&job.name), job.id, job.state);
         let _ = writeln!(out, "{}\n", cell(&job.summary));

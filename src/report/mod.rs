@@ -190,3 +190,16 @@ pub fn missing(d: &crate::diagnosis::Diagnosis) -> Option<String> {
         .collect();
     (!failed.is_empty()).then(|| format!("partial verdict: {}", failed.join("; ")))
 }
+
+/// The reasons a report spells out: the first five (worst first).
+const REASONS_SHOWN: usize = 5;
+
+pub fn shown_reasons(d: &crate::diagnosis::Diagnosis) -> &[crate::diagnosis::Reason] {
+    &d.reasons[..d.reasons.len().min(REASONS_SHOWN)]
+}
+
+/// "… and N more reasons" when some were left out.
+pub fn more_reasons(d: &crate::diagnosis::Diagnosis) -> Option<String> {
+    let more = d.reasons.len().saturating_sub(REASONS_SHOWN);
+    (more > 0).then(|| format!("… and {more} more reason{} (see --format json)", if more == 1 { "" } else { "s" }))
+}

@@ -69,6 +69,12 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
         counts(Severity::Warning),
         counts(Severity::Healthy)
     );
+    for r in super::shown_reasons(d) {
+        let _ = writeln!(out, "  because ({}): {}", r.severity.label(), r.text);
+    }
+    if let Some(more) = super::more_reasons(d) {
+        let _ = writeln!(out, "  {more}");
+    }
     out
 }
 

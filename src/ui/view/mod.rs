@@ -150,6 +150,7 @@ fn top_bar<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
             format!("{} {} ", theme.severity_symbol(d.severity), d.severity.label().to_uppercase()),
             theme.severity(d.severity),
         ));
+
         if let Some(latest) = app.history().latest() {
             let age = (app.now_ms - latest.at_ms).max(0) as f64 / 1000.0;
             spans.push(Span::styled(format!("│ updated {} ago ", duration_s(age)), theme.dim()));
@@ -160,6 +161,11 @@ fn top_bar<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
             format!("│ STALE: last good data {} old ", duration_s(stale as f64 / 1000.0)),
             theme.bad(),
         ));
+    }
+    // Never a severity without its reason: the worst one, last, so that the terminal's width
+    // clips it rather than the freshness.
+    if let Some(r) = app.diagnosis().and_then(|d| d.reasons.first()) {
+        spans.push(Span::styled(format!("│ {} ", r.text), theme.severity(r.severity)));
     }
     Line::from(spans)
 }
