@@ -165,7 +165,36 @@ fn run(c: &Case) -> (Diagnosis, Snapshot) {
     (diagnose(&h, &c.thresholds), latest)
 }
 
+/// The same polls, each answered while the job's tasks had started 1 s before the last poll:
+/// every measurement is start-up.
+fn run_warming_up(c: &Case) -> Diagnosis {
+    let mut snaps = snapshots(c);
+    let start = snaps.last().map_or(0, |s| s.at_ms) - 1000;
+    let mut h = History::new(10, 100);
+    for s in &mut snaps {
+        let now = s.at_ms;
+        for j in &mut s.jobs {
+            j.started = Some(bptop::model::Started { at_ms: start, jm_now_ms: now, tasks_starting: false });
+        }
+        h.push(s.clone());
+    }
+    diagnose(&h, &c.thresholds)
+}
+
 proptest! {
+    /// Start-up readings never make a bottleneck, a class or an alarm: a running job whose
+    /// measurements all come from its first seconds is warming up, every vertex unknown.
+    #[test]
+    fn warm_up_never_yields_a_bottleneck(c in case()) {
+        let d = run_warming_up(&c);
+        for j in d.jobs.iter().filter(|j| j.state == "RUNNING") {
+            prop_assert!(j.warming_up.is_some(), "{}", j.summary);
+            prop_assert!(j.bottlenecks.is_empty(), "{:?}", j.bottlenecks);
+            prop_assert!(j.vertices.iter().all(|v| v.class == Class::Unknown));
+            prop_assert_eq!(j.severity, bptop::diagnosis::Severity::Healthy);
+        }
+    }
+
     /// Every promise of `invariants::violations` at once, ratios in 0..=1 among them.
     #[test]
     fn diagnose_keeps_every_promise(c in case()) {
@@ -225,6 +254,10 @@ proptest! {
         let f = forecast(&points, metric, &o);
         for x in [f.eta_seconds, f.eta_low_seconds, f.eta_high_seconds].into_iter().flatten() {
             prop_assert!(x >= 0.0, "{f:?}");
+        }
+        // Never projected further than a stated multiple of the span the data covers.
+        if let Some(eta) = f.eta_seconds {
+            prop_assert!(eta <= o.max_projection * f.window_s + 1e-6, "{f:?}");
         }
         if let Some(line) = fit(&points) {
             prop_assert!(line.r2.is_nan() || (-1e-9..=1.0 + 1e-9).contains(&line.r2), "{line:?}");
