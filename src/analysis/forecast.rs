@@ -473,6 +473,23 @@ mod tests {
     }
 
     #[test]
+    fn a_pool_at_the_threshold_throughout_says_so() {
+        // Flink reports a full pool as 0.998: at the threshold in every sample.
+        let pts = series(10, 2000, |_| 0.998);
+        let f = forecast(&pts, Metric::OutPool, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::Saturated);
+        assert_eq!(f.reason.as_deref(), Some("at 99.8% of the threshold in every sample of the window, for 18 s"));
+    }
+
+    #[test]
+    fn a_pool_rising_into_the_nineties_is_a_trend_not_bimodal() {
+        // Never near-empty, a few samples near-full at the end: a rise, not a flip.
+        let pts = series(45, 2000, |i| 0.5 + 0.01 * i as f64);
+        let f = forecast(&pts, Metric::OutPool, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::Eta, "{:?}", f.reason);
+    }
+
+    #[test]
     fn a_falling_series_has_no_saturation_ahead() {
         let pts = series(30, 2000, |i| 0.9 - 0.01 * i as f64);
         let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());

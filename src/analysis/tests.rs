@@ -1144,6 +1144,60 @@ fn victim_strength_keeps_a_span_when_the_thresholds_nearly_meet() {
         &t,
     );
     assert_eq!(confidence_of(&d.jobs[0], "src"), 0.7);
+    // The sink's own confidence weighs that strength the same way: 0.35 × busy 1 + 0.35 × 0.4 +
+    // 0.15 × steady 1 + 0.15 × no full pool 0 = 0.64.
+    assert_eq!(d.jobs[0].bottlenecks[0].confidence, 0.64);
+}
+
+#[test]
+fn bottleneck_evidence_says_what_kind_of_limit_it_is() {
+    let first_line = |d: &Diagnosis| d.jobs[0].bottlenecks[0].evidence[0].clone();
+    let d =
+        run(vec![job("a", "RUNNING", vec![one("s", "src", &[], (0.95, 0.0, 0.05)), one("m", "map", &["s"], IDLE)])]);
+    assert_eq!(first_line(&d), "busy 95% and not backpressured (0%), over 3 polls: the source reads as fast as it can");
+    let d =
+        run(vec![job("a", "RUNNING", vec![one("c", "Source: kafka -> Map -> Sink: jdbc", &[], (0.95, 0.0, 0.05))])]);
+    assert_eq!(
+        first_line(&d),
+        "busy 95% and not backpressured (0%), over 3 polls: the job is one chained vertex, and the work inside it is the limit"
+    );
+    // One subtask: no "busiest of" note.
+    let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], BP), one("k", "sink", &["s"], SATURATED)])]);
+    assert_eq!(first_line(&d), "busy 100% and not backpressured (0%), over 3 polls");
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], BP), vertex("k", "sink", &["s"], &[SATURATED, (0.8, 0.0, 0.2)])],
+    )]);
+    assert_eq!(first_line(&d), "busy 100% and not backpressured (0%) (busiest of 2 subtasks; mean 90%), over 3 polls");
+    // Unresolved: the signals disagree; with the victim's output pool full, that is said too.
+    let unresolved = |out_pool: Option<f64>| {
+        let mut s = one("s", "src", &[], BP);
+        s.stats.set(Metric::OutPool, Stat { max: out_pool, ..Stat::default() });
+        run(vec![job("a", "RUNNING", vec![s, one("k", "sink", &["s"], (0.2, 0.0, 0.8))])]).jobs[0].bottlenecks[0]
+            .evidence
+            .clone()
+    };
+    assert_eq!(
+        unresolved(None),
+        ["only 20% busy and not backpressured (0%), yet its upstream is backpressured 99.8%: the signals disagree"]
+    );
+    let full = unresolved(Some(1.0));
+    assert_eq!(full.len(), 2);
+    assert!(full[1].starts_with("its input sends into a full output pool (1.00) that it does not drain"), "{full:?}");
+    // Without a plan and several busy vertices: which one cannot be told.
+    let mut jb = job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], BP), one("m", "map", &[], SATURATED), one("k", "sink", &[], SATURATED)],
+    );
+    jb.graph_known = false;
+    let d = run(vec![jb]);
+    assert!(
+        d.jobs[0].bottlenecks[0].evidence[0].contains("several vertices are busy and the graph is unknown"),
+        "{:?}",
+        d.jobs[0].bottlenecks[0].evidence
+    );
 }
 
 #[test]
