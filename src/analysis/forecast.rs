@@ -490,6 +490,23 @@ mod tests {
     }
 
     #[test]
+    fn rounding_noise_is_flat_and_a_few_extremes_are_not_bimodal() {
+        // Within half a percent: flat, said as such.
+        let pts = series(20, 2000, |i| 0.5 + 0.001 * noise(i));
+        let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::NoTrend);
+        assert!(f.reason.as_deref().unwrap().starts_with("flat at 50"), "{:?}", f.reason);
+        // 5 near-empty and 10 near-full samples among 25 in between: not a pool that flips.
+        let pts = series(40, 2000, |i| match i % 8 {
+            0 => 0.05,
+            1 | 2 => 0.95,
+            _ => 0.5,
+        });
+        let f = forecast(&pts, Metric::OutPool, &ForecastOptions::default());
+        assert_ne!(f.status, ForecastStatus::Bimodal, "{:?}", f.reason);
+    }
+
+    #[test]
     fn a_falling_series_has_no_saturation_ahead() {
         let pts = series(30, 2000, |i| 0.9 - 0.01 * i as f64);
         let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
