@@ -507,6 +507,35 @@ mod tests {
     }
 
     #[test]
+    fn a_step_is_named_where_it_happens() {
+        let pts = series(8, 10_000, |i| if i < 5 { 0.1 } else { 0.2 });
+        let f = forecast(&pts, Metric::OutPool, &ForecastOptions::default());
+        assert!(f.reason.as_deref().unwrap().starts_with("a single step from 10% to 20%"), "{:?}", f.reason);
+    }
+
+    #[test]
+    fn students_t_widens_the_range_for_few_samples() {
+        assert_eq!(t95(0), f64::INFINITY);
+        assert_eq!(t95(1), 12.71);
+        assert_eq!(t95(10), 2.23);
+        assert_eq!(t95(30), 2.04);
+        assert_eq!(t95(31), 1.96);
+    }
+
+    #[test]
+    fn a_slope_that_could_be_zero_leaves_the_far_end_open() {
+        // A clear rise (t ≈ 10 with the corrected error) whose measurements drift together
+        // (ρ ≈ 0.4): eight of them are worth about three independent ones, Student's t for one
+        // degree of freedom is 12.7, so the slope could still be zero.
+        let wave = |i: i64| (i as f64 * std::f64::consts::PI / 6.0).sin();
+        let pts = series(8, 10_000, |i| 0.30 + 0.004 * (i * 10) as f64 + 0.03 * wave(i));
+        let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::Eta, "{:?}", f.reason);
+        assert!(f.eta_low_seconds.is_some());
+        assert_eq!(f.eta_high_seconds, None, "{f:?}");
+    }
+
+    #[test]
     fn a_falling_series_has_no_saturation_ahead() {
         let pts = series(30, 2000, |i| 0.9 - 0.01 * i as f64);
         let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
