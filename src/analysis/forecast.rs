@@ -540,7 +540,9 @@ mod tests {
         let pts = series(30, 2000, |i| 0.9 - 0.01 * i as f64);
         let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
         assert_eq!(f.status, ForecastStatus::NoTrend);
-        assert!(f.reason.unwrap().starts_with("falling"));
+        // −0.01 per 2 s sample: −0.5 % per second, signed as such.
+        let reason = f.reason.unwrap();
+        assert!(reason.starts_with("falling (−0.500%/s), no saturation ahead; slope −0.500%/s, R² 1.00"), "{reason}");
     }
 
     #[test]
