@@ -536,6 +536,16 @@ mod tests {
     }
 
     #[test]
+    fn an_eta_of_exactly_the_projection_limit_is_given() {
+        // 16 points 4 s apart (60 s), rising 1/256 per second to 0.296875: 180 s to go, exactly
+        // 3× the span (every number exact in binary).
+        let pts = series(16, 4000, |i| 0.0625 + (i * 4) as f64 / 256.0);
+        let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
+        assert_eq!(f.eta_seconds, Some(180.0), "{:?}", f.reason);
+        assert_eq!(f.status, ForecastStatus::Eta);
+    }
+
+    #[test]
     fn a_falling_series_has_no_saturation_ahead() {
         let pts = series(30, 2000, |i| 0.9 - 0.01 * i as f64);
         let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
@@ -594,6 +604,28 @@ mod tests {
         // The slope passed its own test: without the R² gate, this would be an ETA.
         let f = forecast(&pts, Metric::Busy, &ForecastOptions { min_r2: 0.0, ..o });
         assert_eq!(f.status, ForecastStatus::Eta);
+    }
+
+    #[test]
+    fn start_up_points_are_left_out_up_to_and_including_the_cutoff() {
+        use crate::model::test_support::{running_job, vertex};
+        let mut history = History::new(10, 100);
+        let job_at = |busy: f64| running_job("j", vec![vertex("v", "enrich", &[], &[(busy, 0.0, 1.0 - busy)])]);
+        for i in 0..10 {
+            history.push(crate::model::Snapshot {
+                at_ms: T0 + i * 2000,
+                jobs: vec![job_at(0.3)],
+                ..Default::default()
+            });
+        }
+        let samples = |after: Option<i64>| {
+            let all =
+                forecasts(&job_at(0.3), &history, &|_| Vec::new(), T0 + 18_000, after, &ForecastOptions::default());
+            all.iter().find(|f| f.metric == "busy").map(|f| f.samples)
+        };
+        assert_eq!(samples(None), Some(10));
+        // The point at the cutoff itself is start-up too.
+        assert_eq!(samples(Some(T0 + 4000)), Some(7));
     }
 
     #[test]

@@ -340,7 +340,9 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
     // The one line that says why: the job's state, its bottleneck, the forecast that alarmed,
     // or the first finding, in that order.
     let severity_reason = (severity > Severity::Healthy).then(|| {
-        if matches!(job.state.as_str(), "RESTARTING" | "FAILING" | "FAILED") || !bottlenecks.is_empty() {
+        if matches!(job.state.as_str(), "RESTARTING" | "FAILING" | "FAILED") {
+            format!("the job is {}", job.state)
+        } else if !bottlenecks.is_empty() {
             summary.clone()
         } else if let (true, Some(o)) = (alarmed, &outlook) {
             format!("saturation forecast: {o}")

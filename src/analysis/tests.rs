@@ -1242,3 +1242,11 @@ fn every_severity_names_its_reasons_worst_first() {
         d.jobs[0].severity_reason
     );
 }
+
+#[test]
+fn a_failing_job_says_so_as_its_reason() {
+    let d = run(vec![job("a", "RESTARTING", vec![one("s", "src", &[], IDLE)])]);
+    assert_eq!(d.jobs[0].severity, Severity::Critical);
+    assert_eq!(d.jobs[0].severity_reason.as_deref(), Some("the job is RESTARTING"));
+    assert_eq!(d.reasons[0].text, "job-a: the job is RESTARTING");
+}

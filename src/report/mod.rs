@@ -203,3 +203,41 @@ pub fn more_reasons(d: &crate::diagnosis::Diagnosis) -> Option<String> {
     let more = d.reasons.len().saturating_sub(REASONS_SHOWN);
     (more > 0).then(|| format!("… and {more} more reason{} (see --format json)", if more == 1 { "" } else { "s" }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnosis::{Reason, Severity};
+
+    fn with_reasons(n: usize) -> crate::diagnosis::Diagnosis {
+        let mut d =
+            crate::analysis::diagnose(&crate::history::History::new(10, 10), &crate::analysis::Thresholds::default());
+        d.severity = Severity::Warning;
+        d.reasons = (1..=n).map(|i| Reason { severity: Severity::Warning, text: format!("reason {i}") }).collect();
+        d
+    }
+
+    #[test]
+    fn five_reasons_are_spelled_out_and_the_rest_counted() {
+        let input = InputInfo { mode: "replay".into(), source: "x".into(), polls: 1, polls_failed: 0, backfilled: 0 };
+        let five = with_reasons(5);
+        assert_eq!(shown_reasons(&five).len(), 5);
+        assert_eq!(more_reasons(&five), None);
+        let text = text::render(&five, &input);
+        assert!(text.ends_with("  because (warning): reason 5\n"), "{text}");
+        let seven = with_reasons(7);
+        assert_eq!(shown_reasons(&seven).len(), 5);
+        assert_eq!(more_reasons(&seven).as_deref(), Some("… and 2 more reasons (see --format json)"));
+        assert_eq!(more_reasons(&with_reasons(6)).as_deref(), Some("… and 1 more reason (see --format json)"));
+        let text = text::render(&seven, &input);
+        assert!(
+            text.ends_with("  because (warning): reason 5\n  … and 2 more reasons (see --format json)\n"),
+            "{text}"
+        );
+        let md = markdown::render(&seven, &input);
+        assert!(
+            md.contains("- **warning**: reason 1\n") && md.contains("- … and 2 more reasons (see --format json)\n"),
+            "{md}"
+        );
+    }
+}
