@@ -185,5 +185,10 @@ mod tests {
         let f = fit(&pts).unwrap();
         assert_eq!(f.slope, 0.0);
         assert_eq!(f.t_stat(), 0.0);
+        // Exactly flat (no residual at all): a zero slope over a zero error is 0, not NaN.
+        let exact: Vec<(i64, f64)> = (0..8).map(|i| (T0 + 1000 * i, 0.5)).collect();
+        let f = fit(&exact).unwrap();
+        assert_eq!((f.slope, f.slope_se), (0.0, 0.0));
+        assert_eq!(f.t_stat(), 0.0);
     }
 }
