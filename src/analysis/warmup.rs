@@ -205,6 +205,16 @@ mod tests {
     }
 
     #[test]
+    fn a_measurement_exactly_one_period_after_the_start_is_still_start_up() {
+        // Refreshes every 10 s from the start itself: the one at +10 s is the first full
+        // refresh after the start, and may still average start-up time.
+        let started = Started { at_ms: START, jm_now_ms: 0, tasks_starting: false };
+        let polls = [poll(START + 500, START, true, started), poll(START + 10_500, START + 10_000, false, started)];
+        let d = diagnose_polls(&polls);
+        assert!(d.jobs[0].warming_up.is_some(), "{}", d.jobs[0].summary);
+    }
+
+    #[test]
     fn the_refresh_period_is_read_from_the_measurements() {
         let started = Started { at_ms: START, jm_now_ms: 0, tasks_starting: false };
         // Refreshes every 3 s: the start-up refresh at +2 s, a settled one at +5 s.
