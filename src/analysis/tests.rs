@@ -951,6 +951,33 @@ fn a_busy_vertex_a_little_backpressured_is_healthy_and_says_why() {
 }
 
 #[test]
+fn idle_is_strictly_below_the_idle_busy_threshold() {
+    // 12.5 % against a threshold of 12.5 % (both exact in binary, so averaging three polls
+    // cannot blur the boundary): healthy, not idle.
+    let t = Thresholds { idle_busy: 0.125, ..Thresholds::default() };
+    let jobs = vec![job("a", "RUNNING", vec![one("s", "src", &[], (0.125, 0.0, 0.875))])];
+    assert_eq!(class(&diagnose(&history_of(jobs, 3), &t).jobs[0], "src"), Class::Healthy);
+}
+
+#[test]
+fn a_source_at_capacity_is_named_beside_another_bottleneck() {
+    // Two pipelines in one job: one source reads at capacity, the other is held back by its sink.
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![
+            one("s1", "src-a", &[], (0.95, 0.0, 0.05)),
+            one("m", "map", &["s1"], IDLE),
+            one("s2", "src-b", &[], BP),
+            one("k", "sink", &["s2"], SATURATED),
+        ],
+    )]);
+    let mut names = bottleneck_names(&d.jobs[0]);
+    names.sort_unstable();
+    assert_eq!(names, ["sink", "src-a"]);
+}
+
+#[test]
 fn idle_starts_below_ten_percent_busy() {
     // Exactly 10 % busy is not idle; 9 % with 91 % idle is.
     let d = run(vec![job(
