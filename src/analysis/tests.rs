@@ -972,9 +972,8 @@ fn a_source_at_capacity_is_named_beside_another_bottleneck() {
             one("k", "sink", &["s2"], SATURATED),
         ],
     )]);
-    let mut names = bottleneck_names(&d.jobs[0]);
-    names.sort_unstable();
-    assert_eq!(names, ["sink", "src-a"]);
+    // In data-flow order: the source first.
+    assert_eq!(bottleneck_names(&d.jobs[0]), ["src-a", "sink"]);
 }
 
 #[test]
@@ -1026,17 +1025,24 @@ fn a_source_at_capacity_is_a_source_bottleneck_a_lone_chain_a_chain_bottleneck()
 
 #[test]
 fn without_the_graph_a_lone_busy_vertex_is_named_by_what_it_looks_like() {
-    let no_plan = |busy_name: &str, silent: bool| {
+    let no_plan_with = |busy_name: &str, records_out: Option<f64>, out_pool: Option<f64>| {
         let mut busy = one("m", busy_name, &[], SATURATED);
-        if silent {
-            busy.stats.set(Metric::RecordsOut, Stat { sum: Some(0.0), ..Stat::default() });
-            busy.stats.set(Metric::OutPool, Stat { max: Some(0.0), ..Stat::default() });
-        }
+        busy.stats.set(Metric::RecordsOut, Stat { sum: records_out, ..Stat::default() });
+        busy.stats.set(Metric::OutPool, Stat { max: out_pool, ..Stat::default() });
         let mut jb = job("a", "RUNNING", vec![one("s", "src", &[], BP), busy]);
         jb.graph_known = false;
         jb.vertices[1].inputs.clear();
         run(vec![jb]).jobs[0].bottlenecks[0].kind
     };
+    let no_plan = |name: &str, silent: bool| {
+        if silent {
+            no_plan_with(name, Some(0.0), Some(0.0))
+        } else {
+            no_plan_with(name, Some(300.0), Some(0.5))
+        }
+    };
+    // Emitting nothing with records waiting in its output pool is not a sink's silence.
+    assert_eq!(no_plan_with("enrich", Some(0.0), Some(0.5)), BottleneckKind::Operator);
     assert_eq!(no_plan("Sink: jdbc", false), BottleneckKind::Sink);
     assert_eq!(no_plan("orders: Committer", false), BottleneckKind::Sink);
     assert_eq!(no_plan("orders:_Writer", false), BottleneckKind::Sink);
