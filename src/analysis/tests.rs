@@ -1283,3 +1283,19 @@ fn a_failing_job_says_so_as_its_reason() {
     assert_eq!(d.jobs[0].severity_reason.as_deref(), Some("the job is RESTARTING"));
     assert_eq!(d.reasons[0].text, "job-a: the job is RESTARTING");
 }
+
+#[test]
+fn a_bottleneck_is_the_reason_before_any_finding() {
+    // The sink holds the source back, and a side vertex is unknown (a finding): the reason is
+    // the bottleneck.
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], BP), one("k", "sink", &["s"], SATURATED), one("u", "side", &["s"], (NAN, NAN, NAN))],
+    )]);
+    assert!(!d.jobs[0].findings.is_empty());
+    assert_eq!(
+        d.jobs[0].severity_reason.as_deref(),
+        Some("sink is the bottleneck (sink, confidence high), holding back 1 upstream vertex (1 vertex unknown)")
+    );
+}
