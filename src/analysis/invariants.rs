@@ -101,3 +101,94 @@ pub fn violations(d: &Diagnosis, latest: &Snapshot, t: &Thresholds) -> Vec<Strin
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::History;
+    use crate::model::test_support::{running_job, vertex};
+
+    /// A real diagnosis (a sink holding its source back) and the snapshot it came from.
+    fn sound() -> (Diagnosis, Snapshot, Thresholds) {
+        let job = running_job(
+            "j",
+            vec![vertex("s", "src", &[], &[(0.002, 0.998, 0.0)]), vertex("k", "sink", &["s"], &[(1.0, 0.0, 0.0)])],
+        );
+        let snap = Snapshot { at_ms: 1000, jobs: vec![job], ..Default::default() };
+        let mut h = History::new(10, 100);
+        h.push(snap.clone());
+        let t = Thresholds::default();
+        (super::super::diagnose(&h, &t), snap, t)
+    }
+
+    fn broken(change: impl FnOnce(&mut Diagnosis, &mut Snapshot)) -> Vec<String> {
+        let (mut d, mut snap, t) = sound();
+        change(&mut d, &mut snap);
+        violations(&d, &snap, &t)
+    }
+
+    #[test]
+    fn a_sound_diagnosis_breaks_no_promise_and_each_broken_one_is_named() {
+        let (d, snap, t) = sound();
+        assert_eq!(d.jobs[0].bottlenecks.len(), 1);
+        assert!(violations(&d, &snap, &t).is_empty(), "{:?}", violations(&d, &snap, &t));
+        // Ratios: the ends of 0..=1 are fine, beyond them or NaN is not.
+        assert!(broken(|d, _| d.jobs[0].vertices[0].busy = Some(1.0)).is_empty());
+        assert!(broken(|d, _| d.jobs[0].vertices[0].idle = Some(0.0)).is_empty());
+        assert_eq!(
+            broken(|d, _| d.jobs[0].vertices[0].confidence = 1.5),
+            ["job j vertex s: confidence = 1.5 is not a ratio in 0..=1"]
+        );
+        assert_eq!(broken(|d, _| d.jobs[0].vertices[1].out_pool = Some(f64::NAN)).len(), 1);
+        assert_eq!(broken(|d, _| d.jobs[0].vertices[1].subtasks[0].busy = Some(-0.1)).len(), 1);
+        assert_eq!(broken(|d, _| d.jobs[0].bottlenecks[0].confidence = 2.0).len(), 1);
+        // Forecast ETAs: zero is fine, negative or NaN is not.
+        assert!(broken(|d, _| d.forecasts[0].eta_seconds = Some(0.0)).is_empty());
+        let eta = broken(|d, _| d.forecasts[0].eta_low_seconds = Some(-1.0));
+        assert_eq!(eta.len(), 1);
+        assert!(eta[0].ends_with("eta_low Some(-1.0) is negative or NaN"), "{eta:?}");
+        assert_eq!(broken(|d, _| d.forecasts[0].eta_high_seconds = Some(f64::NAN)).len(), 1);
+        // Classification is total and names only vertices of the job.
+        assert_eq!(broken(|d, _| d.jobs.clear()), ["1 jobs in, 0 diagnosed"]);
+        let dropped = broken(|d, _| {
+            d.jobs[0].vertices.pop();
+        });
+        assert_eq!(
+            dropped,
+            [
+                "job j: 2 vertices in, 1 classified",
+                "job j: vertices in [\"k\", \"s\"], classified [\"s\"]",
+                "job j: bottleneck k is no vertex of the job"
+            ]
+        );
+        assert_eq!(broken(|d, _| d.jobs[0].vertices[0].id = "x".into()).len(), 1);
+        assert_eq!(
+            broken(|d, _| d.jobs[0].bottlenecks[0].vertex_id = "nowhere".into()),
+            ["job j: bottleneck nowhere is no vertex of the job"]
+        );
+        // A backpressured bottleneck must be busy-dominant.
+        let bp = broken(|d, _| {
+            let v = &mut d.jobs[0].vertices[1];
+            v.backpressured = Some(0.5);
+            v.busy = Some(0.4);
+        });
+        assert_eq!(bp.len(), 1);
+        assert!(bp[0].contains("the bottleneck is backpressured Some(0.5) and not busy-dominant"), "{bp:?}");
+        // Busy but less than backpressured: not dominant either.
+        assert_eq!(
+            broken(|d, _| {
+                let v = &mut d.jobs[0].vertices[1];
+                v.backpressured = Some(0.6);
+                v.busy = Some(0.55);
+            })
+            .len(),
+            1
+        );
+        assert!(broken(|d, _| {
+            let v = &mut d.jobs[0].vertices[1];
+            v.backpressured = Some(0.3);
+            v.busy = Some(0.6);
+        })
+        .is_empty());
+    }
+}
