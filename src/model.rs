@@ -332,6 +332,12 @@ impl Job {
     pub fn vertex(&self, id: &str) -> Option<&Vertex> {
         self.vertices.iter().find(|v| v.id == id)
     }
+
+    /// Flink's newest measurement time among the vertices (the metric store's last refresh
+    /// this answer carries), when the source gives one.
+    pub fn measured_at_ms(&self) -> Option<i64> {
+        self.vertices.iter().filter_map(|v| v.measured_at_ms).max()
+    }
 }
 
 /// The kinds of system bptop reads: the registry every other module asks, so that a kind's

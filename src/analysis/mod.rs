@@ -175,12 +175,10 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
             });
         }
     }
-    // Worst first; the severity is the worst reason's (a job's own severity always has one).
+    // Worst first; the severity is the worst reason's (every job above healthy has its
+    // `severity_reason`, so the jobs are among them).
     reasons.sort_by_key(|r| std::cmp::Reverse(r.severity));
-    let severity = reasons
-        .first()
-        .map_or(Severity::Healthy, |r| r.severity)
-        .max(jobs.iter().map(|j| j.severity).max().unwrap_or(Severity::Healthy));
+    let severity = reasons.first().map_or(Severity::Healthy, |r| r.severity);
     Diagnosis {
         schema_version: SCHEMA_VERSION,
         severity,
@@ -309,7 +307,7 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
             |id: &str| vertices.iter().find(|v| v.id == id).map(|v| v.skewed_subtasks.clone()).unwrap_or_default();
         // "Now" in the series' own clock: Flink's newest measurement time of this job when the
         // points carry it (a vertex silent while others refresh is stale), the poll's otherwise.
-        let measured = history.last().and_then(|j| j.vertices.iter().filter_map(|v| v.measured_at_ms).max());
+        let measured = history.last().and_then(|j| j.measured_at_ms());
         let now = measured.unwrap_or_else(|| series.latest().map(|s| s.at_ms).unwrap_or(0));
         let f = forecast::forecasts(job, series, &skewed, now, settled_after_ms, &t.forecast);
         let confirmed: Vec<String> =
@@ -373,46 +371,36 @@ fn round2(x: f64) -> f64 {
 
 /// A job that is not running has no meaningful metrics: every vertex is unknown.
 fn not_running(job: &Job, views: &[VertexView]) -> Classified {
-    let graph = Graph::of(views);
-    let vertices = views
-        .iter()
-        .map(|_| classify::VertexVerdict {
-            class: Class::Unknown,
-            confidence: 0.0,
-            evidence: vec![format!("job is {}: its metrics say nothing about throughput", job.state)],
-            caused_by: Vec::new(),
-            skewed_subtasks: Vec::new(),
-        })
-        .collect();
-    Classified {
-        vertices,
-        bottlenecks: Vec::new(),
-        findings: vec![format!("job is {}, not RUNNING: no verdict on its operators", job.state)],
-        order: graph.topological(),
-    }
+    all_unknown(
+        views,
+        format!("job is {}: its metrics say nothing about throughput", job.state),
+        vec![format!("job is {}, not RUNNING: no verdict on its operators", job.state)],
+    )
 }
 
 /// A job warming up: every vertex unknown for a stated reason, no finding (nothing to alarm).
 fn warming(views: &[VertexView], w: &WarmUp) -> Classified {
-    let graph = Graph::of(views);
     let why = match w.settles_in_s {
-        Some(_) => "warming up: Flink's first measurements after the tasks start describe the start-up".to_string(),
-        None => "warming up: tasks are still being deployed or initialised".to_string(),
+        Some(_) => "warming up: Flink's first measurements after the tasks start describe the start-up",
+        None => "warming up: tasks are still being deployed or initialised",
+    };
+    all_unknown(views, why.to_string(), Vec::new())
+}
+
+/// Every vertex unknown for one reason, no bottleneck, in data-flow order.
+fn all_unknown(views: &[VertexView], why: String, findings: Vec<String>) -> Classified {
+    let verdict = classify::VertexVerdict {
+        class: Class::Unknown,
+        confidence: 0.0,
+        evidence: vec![why],
+        caused_by: Vec::new(),
+        skewed_subtasks: Vec::new(),
     };
     Classified {
-        vertices: views
-            .iter()
-            .map(|_| classify::VertexVerdict {
-                class: Class::Unknown,
-                confidence: 0.0,
-                evidence: vec![why.clone()],
-                caused_by: Vec::new(),
-                skewed_subtasks: Vec::new(),
-            })
-            .collect(),
+        vertices: vec![verdict; views.len()],
         bottlenecks: Vec::new(),
-        findings: Vec::new(),
-        order: graph.topological(),
+        findings,
+        order: Graph::of(views).topological(),
     }
 }
 

@@ -14,14 +14,13 @@ const DEFAULT_REFRESH_MS: i64 = 10_000;
 /// When each snapshot of the job was measured: Flink's newest measurement time among its
 /// vertices (the metric store's refresh), else the JobManager's clock of that answer.
 fn measured_at(job: &Job) -> Option<i64> {
-    job.vertices.iter().filter_map(|v| v.measured_at_ms).max().or(job.started.map(|s| s.jm_now_ms))
+    job.measured_at_ms().or(job.started.map(|s| s.jm_now_ms))
 }
 
 /// The refresh period the measurements show (the smallest gap between distinct measurement
 /// times), or Flink's default.
 fn refresh_ms(history: &[&Job]) -> i64 {
-    let mut times: Vec<i64> =
-        history.iter().filter_map(|j| j.vertices.iter().filter_map(|v| v.measured_at_ms).max()).collect();
+    let mut times: Vec<i64> = history.iter().filter_map(|j| j.measured_at_ms()).collect();
     times.sort_unstable();
     times.dedup();
     times.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0).min().unwrap_or(DEFAULT_REFRESH_MS)
