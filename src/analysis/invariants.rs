@@ -114,7 +114,15 @@ mod tests {
             "j",
             vec![vertex("s", "src", &[], &[(0.002, 0.998, 0.0)]), vertex("k", "sink", &["s"], &[(1.0, 0.0, 0.0)])],
         );
-        let snap = Snapshot { at_ms: 1000, jobs: vec![job], ..Default::default() };
+        let lag = crate::model::LagRow {
+            group: "g".into(),
+            topic: "t".into(),
+            lag: Some(10.0),
+            committed_offset: Some(90.0),
+            log_end_offset: Some(100.0),
+            ..Default::default()
+        };
+        let snap = Snapshot { at_ms: 1000, jobs: vec![job], lag: vec![lag], ..Default::default() };
         let mut h = History::new(10, 100);
         h.push(snap.clone());
         let t = Thresholds::default();
@@ -148,6 +156,17 @@ mod tests {
         assert_eq!(eta.len(), 1);
         assert!(eta[0].ends_with("eta_low Some(-1.0) is negative or NaN"), "{eta:?}");
         assert_eq!(broken(|d, _| d.forecasts[0].eta_high_seconds = Some(f64::NAN)).len(), 1);
+        // Lag times: zero is fine, negative or NaN is not.
+        assert!(broken(|d, _| d.lag[0].time_to_drain_s = Some(0.0)).is_empty());
+        assert!(broken(|d, _| d.lag[0].time_to_data_loss_s = Some(0.0)).is_empty());
+        assert_eq!(
+            broken(|d, _| d.lag[0].time_to_drain_s = Some(-1.0)),
+            ["lag g t/0: time to drain Some(-1.0) is negative or NaN"]
+        );
+        assert_eq!(
+            broken(|d, _| d.lag[0].time_to_data_loss_s = Some(f64::NAN)),
+            ["lag g t/0: time to data loss Some(NaN) is negative or NaN"]
+        );
         // Classification is total and names only vertices of the job.
         assert_eq!(broken(|d, _| d.jobs.clear()), ["1 jobs in, 0 diagnosed"]);
         let dropped = broken(|d, _| {

@@ -63,41 +63,34 @@ fn partition(row: &LagRow, history: &History, since: i64, now_ms: i64, o: &Forec
     let log_end = points(history, row, LagField::LogEnd, since);
     let log_start = points(history, row, LagField::LogStart, since);
     let growth = if enough(&lag_pts, o) { fit(&lag_pts) } else { None };
-    let commit_fit = if enough(&committed, o) { fit(&committed) } else { None };
-    let end_fit = if enough(&log_end, o) { fit(&log_end) } else { None };
     let lag = row.lag;
+    // Offsets only move forward unless the group was reset: a commit below the one before.
     let rewound = committed.windows(2).any(|w| w[1].1 < w[0].1);
-    let commits_move = commit_fit.is_some_and(|f| f.slope > 0.0)
-        || committed.first().zip(committed.last()).is_some_and(|(a, b)| b.1 > a.1);
-    let produced =
-        end_fit.is_some_and(|f| f.slope > 0.0) || log_end.first().zip(log_end.last()).is_some_and(|(a, b)| b.1 > a.1);
-    let lagging = lag.is_some_and(|l| l > NOISE_LAG);
-    let trend = if rewound {
-        LagTrend::Rewinding
-    } else if lag.is_some_and(|l| l < 0.0) {
-        // Negative lag means the exporter's offsets are out of step: nothing can be said.
-        LagTrend::Unknown
-    } else if lagging && unchanged_for(history, row, &committed).is_some_and(|s| s >= o.min_span_s) && !commits_move {
+    let rose = |s: &[(i64, f64)]| s.first().zip(s.last()).is_some_and(|(a, b)| b.1 > a.1);
+    let trend = match lag {
+        _ if rewound => LagTrend::Rewinding,
+        // No lag reported, or a negative one (the exporter's offsets are out of step): nothing
+        // can be said.
+        None => LagTrend::Unknown,
+        Some(l) if l < 0.0 => LagTrend::Unknown,
+        // Nothing behind (transactional markers aside) is fine however long it stays so.
+        Some(l) if l <= NOISE_LAG => LagTrend::Ok,
         // Flink commits on checkpoints and exporters refresh every ~30 s: "no commits" needs
         // the committed offset unchanged for the forecast gate's span, not for two polls.
-        if produced {
-            LagTrend::Stopped
-        } else {
-            LagTrend::Stalled
+        Some(_) if !rose(&committed) && unchanged_for(history, row, &committed).is_some_and(|s| s >= o.min_span_s) => {
+            if rose(&log_end) {
+                LagTrend::Stopped
+            } else {
+                LagTrend::Stalled
+            }
         }
-    } else if committed.len() < 2 && lag_pts.len() < 2 {
-        LagTrend::Unknown
-    } else if growth.is_some_and(|g| g.slope > 0.0 && g.t_stat() >= o.min_t && lagging) {
-        LagTrend::Growing
-    } else if growth.is_none() && lag_pts.len() < o.min_samples {
-        // Not enough history for a slope: say so unless nothing is behind.
-        if lagging {
-            LagTrend::Unknown
-        } else {
-            LagTrend::Ok
-        }
-    } else {
-        LagTrend::Ok
+        // Behind, and too little history for a slope (samples or span): say so.
+        Some(_) => match growth {
+            None => LagTrend::Unknown,
+            // A t-statistic at or above the gate implies a positive slope.
+            Some(g) if g.t_stat() >= o.min_t => LagTrend::Growing,
+            Some(_) => LagTrend::Ok,
+        },
     };
     let lost = matches!((row.committed_offset, row.log_start_offset), (Some(c), Some(s)) if c < s);
     let (lag_seconds, estimated) = match (row.lag_seconds, row.committed_offset) {
@@ -108,7 +101,8 @@ fn partition(row: &LagRow, history: &History, since: i64, now_ms: i64, o: &Forec
         _ => (None, false),
     };
     let time_to_drain_s = match (lag, growth) {
-        (Some(l), Some(g)) if l > NOISE_LAG && g.slope < 0.0 && g.t_stat() <= -o.min_t => Some(l / -g.slope),
+        // A t-statistic at or below −gate implies a negative slope.
+        (Some(l), Some(g)) if l > NOISE_LAG && g.t_stat() <= -o.min_t => Some(l / -g.slope),
         _ => None,
     };
     let (time_to_data_loss_s, loss_reason) = data_loss(row, &committed, &log_start, o);
@@ -557,5 +551,123 @@ mod tests {
         let neg = vec![row(-12.0, 1000.0, 988.0, None)];
         let p = &partitions(&neg, &h, T0, &ForecastOptions::default())[0];
         assert_eq!(p.trend, LagTrend::Unknown);
+    }
+
+    /// Polls of one partition, `(seconds since T0, lag, committed, log end)`, into a history;
+    /// the partition as analysed at the last poll.
+    fn polled(polls: &[(i64, f64, f64, f64)]) -> LagPartition {
+        let mut h = History::new(10, 1000);
+        let mut last = Vec::new();
+        for &(s, lag, committed, end) in polls {
+            last = vec![row(lag, committed, end, None)];
+            h.push(Snapshot { at_ms: T0 + s * 1000, jobs: Vec::new(), lag: last.clone(), sources: Vec::new() });
+        }
+        let now = T0 + polls.last().map_or(0, |p| p.0) * 1000;
+        partitions(&last, &h, now, &ForecastOptions::default()).remove(0)
+    }
+
+    #[test]
+    fn a_slope_needs_both_the_samples_and_the_span() {
+        let o = ForecastOptions::default();
+        let pts =
+            |n: i64, every_s: i64| -> Vec<(i64, f64)> { (0..n).map(|i| (T0 + i * every_s * 1000, 1.0)).collect() };
+        assert!(enough(&pts(6, 6), &o), "6 samples over 30 s");
+        assert!(!enough(&pts(6, 5), &o), "6 samples over 25 s: too short");
+        assert!(!enough(&pts(5, 20), &o), "5 samples over 80 s: too few");
+        // Ten polls a second apart of a lag rising 1000/s: 9 s of history, no slope, no verdict.
+        let p = polled(
+            &(0..10)
+                .map(|i| (i, 5000.0 + 1000.0 * i as f64, 100.0 * i as f64, 5000.0 + 1100.0 * i as f64))
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!((p.growth_per_s, p.trend), (None, LagTrend::Unknown));
+    }
+
+    #[test]
+    fn only_the_window_counts() {
+        // Lag rising fast 20 minutes ago, flat (and consumed) for the last 5 minutes.
+        let old = (0..10).map(|i| (i * 5, 1000.0 * i as f64, 100.0 * i as f64, 1100.0 * i as f64));
+        let recent =
+            (0..60).map(|i| (1000 + i * 5, 50_000.0, 10_000.0 + 500.0 * i as f64, 60_000.0 + 500.0 * i as f64));
+        let p = polled(&old.chain(recent).collect::<Vec<_>>());
+        assert_eq!(p.growth_per_s, Some(0.0));
+        assert_eq!(p.trend, LagTrend::Ok);
+    }
+
+    #[test]
+    fn a_hot_partition_stands_far_above_the_others() {
+        let hot = |lags: [f64; 2]| -> Vec<bool> {
+            let rows: Vec<LagRow> = lags
+                .iter()
+                .enumerate()
+                .map(|(p, l)| LagRow { partition: p as i32, ..row(*l, 0.0, *l, None) })
+                .collect();
+            partitions(&rows, &History::new(3, 10), T0, &ForecastOptions::default()).iter().map(|p| p.hot).collect()
+        };
+        assert_eq!(hot([900_000.0, 1000.0]), [true, false], "two partitions are enough to compare");
+        assert_eq!(hot([1000.0, 0.0]), [false, false], "1000 behind is not hot, however idle the others");
+        assert_eq!(hot([1001.0, 0.0]), [true, false]);
+        assert_eq!(hot([3000.0, 1000.0]), [false, false], "three times the others is not yet hot");
+        assert_eq!(hot([3001.0, 1000.0]), [true, false]);
+    }
+
+    #[test]
+    fn nothing_behind_is_fine_however_long_it_stays() {
+        // Two offsets behind (a transaction marker) with nothing moving for a minute: fine. Three
+        // behind with nothing moving: the group is stalled.
+        let still = |lag: f64| polled(&(0..30).map(|i| (i * 2, lag, 1000.0, 1000.0 + lag)).collect::<Vec<_>>());
+        assert_eq!(still(2.0).trend, LagTrend::Ok);
+        assert_eq!(still(0.0).trend, LagTrend::Ok, "an idle topic read to its end");
+        assert_eq!(still(3.0).trend, LagTrend::Stalled);
+    }
+
+    #[test]
+    fn commits_on_checkpoints_a_minute_apart_are_not_stopped() {
+        // Flink commits on each checkpoint, here every 60 s; the last commit was 50 s ago while
+        // data kept arriving at 100/s: the consumer is keeping up.
+        let polls: Vec<_> = (0..63)
+            .map(|i| {
+                let s = i * 5;
+                let committed = 100.0 * (s / 60 * 60) as f64;
+                let end = 500.0 + 100.0 * s as f64;
+                (s, end - committed, committed, end)
+            })
+            .collect();
+        let p = polled(&polls);
+        assert_eq!(p.trend, LagTrend::Ok, "{p:?}");
+    }
+
+    #[test]
+    fn drain_time_is_only_for_a_lag_that_shrinks_credibly() {
+        // Shrinking 100/s down to exactly two offsets: nothing is behind, nothing to drain.
+        let p = polled(&(0..60).map(|i| (i * 5, 2.0 + 500.0 * (59 - i) as f64, 0.0, 0.0)).collect::<Vec<_>>());
+        assert_eq!(p.time_to_drain_s, None);
+        // A steady lag (consumed as fast as produced) never drains, and a growing one neither.
+        let p = &run(300.0, 300.0, Some(10.0), 1_000_000.0)[0];
+        assert_eq!((p.trend, p.time_to_drain_s), (LagTrend::Ok, None));
+        let p = &run(400.0, 100.0, Some(300.0), 1_000_000.0)[0];
+        assert_eq!(p.time_to_drain_s, None);
+    }
+
+    #[test]
+    fn seconds_behind_are_the_exporters_else_estimated_else_gone_below_the_log_start() {
+        let analysed =
+            |row: LagRow, h: &History| partitions(&[row], h, T0 + 9000, &ForecastOptions::default()).remove(0);
+        let mut h = History::new(10, 100);
+        for i in 0..10i64 {
+            let r = row(1000.0 * i as f64 - 4500.0, 4500.0, 1000.0 * i as f64, Some(0.0));
+            h.push(Snapshot { at_ms: T0 + i * 1000, jobs: Vec::new(), lag: vec![r], sources: Vec::new() });
+        }
+        let now = row(4500.0, 4500.0, 9000.0, Some(0.0));
+        // The exporter says 12 s: taken as it is.
+        let p = analysed(LagRow { lag_seconds: Some(12.0), ..now.clone() }, &h);
+        assert_eq!((p.lag_seconds, p.lag_seconds_estimated), (Some(12.0), false));
+        // It says nothing: the log end passed offset 4500 at T0 + 4.5 s, 4.5 s before now.
+        let p = analysed(now.clone(), &h);
+        assert_eq!((p.lag_seconds, p.lag_seconds_estimated), (Some(4.5), true));
+        // The committed offset is below the log start: retention deleted what it had to read,
+        // and the exporter's figure (0 there) means nothing.
+        let p = analysed(LagRow { lag_seconds: Some(12.0), log_start_offset: Some(5000.0), ..now }, &h);
+        assert_eq!((p.lag_seconds, p.lag_seconds_estimated), (None, false));
     }
 }

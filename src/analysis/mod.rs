@@ -134,17 +134,36 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
         if g.time_to_data_loss_s.is_some_and(|s| s <= t.loss_horizon_s) {
             reasons.push(Reason { severity: Severity::Critical, text: g.summary.clone() });
         } else if g.trend == crate::diagnosis::LagTrend::Unknown {
-            // Exporters refresh every ~30 s and a poll that repeats a row is no new point.
-            let n = t.forecast.min_samples;
-            reasons.push(Reason {
-                severity: Severity::Warning,
-                text: format!(
-                    "lag trend of group {} unknown: it needs {n} distinct measurements of the lag, and exporters refresh about every 30 s: poll ~{} (e.g. --samples {} at the default 2 s interval)",
-                    g.group,
-                    crate::units::duration_s(n as f64 * 30.0),
-                    n * 15
-                ),
-            });
+            let of_group = |p: &&crate::diagnosis::LagPartition| p.group == g.group && p.cluster == g.cluster;
+            let unreported = lag.iter().filter(of_group).filter(|p| p.lag.is_none()).count();
+            if lag
+                .iter()
+                .filter(of_group)
+                .any(|p| p.trend == crate::diagnosis::LagTrend::Unknown && p.lag.is_some_and(|l| l > 0.0))
+            {
+                // Behind with too short a history. Exporters refresh every ~30 s and a poll
+                // that repeats a row is no new point.
+                let n = t.forecast.min_samples;
+                reasons.push(Reason {
+                    severity: Severity::Warning,
+                    text: format!(
+                        "lag trend of group {} unknown: it needs {n} distinct measurements of the lag over at least {}, and exporters refresh about every 30 s: poll ~{} (e.g. --samples {} at the default 2 s interval)",
+                        g.group,
+                        crate::units::duration_s(t.forecast.min_span_s),
+                        crate::units::duration_s(n as f64 * 30.0),
+                        n * 15
+                    ),
+                });
+            } else if unreported > 0 {
+                reasons.push(Reason {
+                    severity: Severity::Warning,
+                    text: format!(
+                        "lag of group {} unknown on {unreported} of {} partitions: the source reports no lag for them",
+                        g.group, g.partitions
+                    ),
+                });
+            }
+            // Otherwise the unknown comes from negative lag, which has its own reason below.
         } else if g.trend != crate::diagnosis::LagTrend::Ok {
             reasons.push(Reason { severity: Severity::Warning, text: g.summary.clone() });
         }

@@ -678,6 +678,61 @@ fn a_steady_lag_is_healthy_and_a_negative_one_is_a_warning() {
     assert_eq!(d.severity, Severity::Warning);
 }
 
+/// A healthy job with one partition of group `orders` reported the same way at every poll.
+fn healthy_with_still_lag(row: crate::model::LagRow, polls: i64) -> Diagnosis {
+    let mut h = History::new(10, 100);
+    for i in 0..polls {
+        h.push(Snapshot {
+            at_ms: 1_000_000 + 10_000 * i,
+            jobs: vec![job("a", "RUNNING", vec![one("s", "src", &[], IDLE), one("k", "sink", &["s"], IDLE)])],
+            lag: vec![crate::model::LagRow {
+                source: "exporter".into(),
+                group: "orders".into(),
+                topic: "orders".into(),
+                ..row.clone()
+            }],
+            sources: Vec::new(),
+        });
+    }
+    diagnose(&h, &Thresholds::default())
+}
+
+#[test]
+fn an_idle_topic_read_to_its_end_is_healthy_and_each_unknown_lag_says_why() {
+    let at = |lag: Option<f64>, committed: f64| crate::model::LagRow {
+        lag,
+        committed_offset: Some(committed),
+        log_end_offset: Some(1000.0),
+        ..Default::default()
+    };
+    // Nothing produced, nothing behind, for 5 minutes: one distinct measurement, and fine.
+    let d = healthy_with_still_lag(at(Some(0.0), 1000.0), 30);
+    assert_eq!(d.lag_groups[0].trend, crate::diagnosis::LagTrend::Ok);
+    assert_eq!((d.severity, d.reasons.len()), (Severity::Healthy, 0), "{:?}", d.reasons);
+    // Behind, two polls: too little history, and the reason says how much is needed.
+    let d = healthy_with_still_lag(at(Some(400.0), 600.0), 2);
+    assert_eq!(d.lag_groups[0].trend, crate::diagnosis::LagTrend::Unknown);
+    assert_eq!(d.reasons.len(), 1);
+    assert!(
+        d.reasons[0].text.starts_with(
+            "lag trend of group orders unknown: it needs 6 distinct measurements of the lag over at least 30 s"
+        ),
+        "{:?}",
+        d.reasons
+    );
+    // No lag reported: unknown, and no advice to poll longer (it would not help).
+    let d = healthy_with_still_lag(at(None, 600.0), 30);
+    assert_eq!(d.severity, Severity::Warning);
+    assert_eq!(
+        d.reasons.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(),
+        ["lag of group orders unknown on 1 of 1 partitions: the source reports no lag for them"]
+    );
+    // Negative lag: its own reason, alone.
+    let d = healthy_with_still_lag(at(Some(-5.0), 1005.0), 30);
+    assert_eq!(d.reasons.len(), 1, "{:?}", d.reasons);
+    assert!(d.reasons[0].text.starts_with("negative lag on orders-0 of group orders"), "{:?}", d.reasons);
+}
+
 #[test]
 fn failing_requests_warn_even_when_the_poll_went_through() {
     let source = |ok: bool, partial: &[&str]| crate::model::SourceHealth {
@@ -1265,7 +1320,7 @@ fn every_severity_names_its_reasons_worst_first() {
     assert_eq!(d.severity, Severity::Warning);
     assert_eq!(
         d.reasons[0].text,
-        "lag trend of group orders unknown: it needs 6 distinct measurements of the lag, and exporters refresh about every 30 s: poll ~3 min (e.g. --samples 90 at the default 2 s interval)"
+        "lag trend of group orders unknown: it needs 6 distinct measurements of the lag over at least 30 s, and exporters refresh about every 30 s: poll ~3 min (e.g. --samples 90 at the default 2 s interval)"
     );
     // A forecast that alarms is the job's reason.
     let d = rising_busy(0.002);
