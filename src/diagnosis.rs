@@ -121,6 +121,42 @@ pub struct Bottleneck {
     /// upper bound, when their busy time is large enough to measure that.
     pub suggested_parallelism_max: Option<u32>,
     pub advice: Advice,
+    /// How long it holds: all the time (a capacity problem) or now and then (a stall).
+    pub persistence: Persistence,
+}
+
+/// Whether a bottleneck holds its victims back all the time or now and then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pattern {
+    /// Held back in (nearly) every interval: more capacity is the fix.
+    Sustained,
+    /// Held back in some intervals and free in others: a periodic or occasional stall (a flush,
+    /// GC, a checkpoint, a slow external call); more parallelism would sit idle between stalls.
+    Intermittent,
+    /// Fewer than three intervals: too few to tell.
+    Undetermined,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Persistence {
+    pub pattern: Pattern,
+    /// Intervals in which it held its victims back (a source with none: was saturated), of all
+    /// the intervals of the window.
+    pub held: usize,
+    pub of: usize,
+    /// What an interval is: `"refreshes"`, the time between two refreshes of Flink's running
+    /// totals of busy/backpressured/idle time (exact shares), or `"measurements"`, one reading
+    /// of the per-second gauges (averages over Flink's last 60 s) each.
+    pub counted_over: &'static str,
+    /// Seconds the intervals cover.
+    pub span_s: Option<f64>,
+    /// Share of that time its victims were backpressured (from the running totals).
+    pub share_of_time: Option<f64>,
+    /// Seconds from the start of one stall to the next, when three or more came at a steady pace.
+    pub period_s: Option<f64>,
+    /// One sentence: "held back its victims in 3 of 9 refreshes over 1 min 30 s, ~30 s apart".
+    pub text: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -166,6 +202,11 @@ pub struct VertexDiagnosis {
     /// Flink's own sampled level (ok / low / high) when it reports one.
     pub backpressure_level: Option<String>,
     pub skewed_subtasks: Vec<u32>,
+    /// Its class at each measurement of the window, oldest first (the window's class above
+    /// weighs them all).
+    pub timeline: Vec<Class>,
+    /// Measurements of the timeline in which it had the window's class.
+    pub held: usize,
     /// For victims: ids of the bottlenecks downstream that hold them back.
     pub caused_by: Vec<String>,
     pub evidence: Vec<String>,

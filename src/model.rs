@@ -244,6 +244,21 @@ pub struct Vertex {
     pub measured_at_ms: Option<i64>,
     /// Why some metrics are missing (failed request, not registered …), for the evidence.
     pub gaps: Vec<String>,
+    /// Flink's running totals of time per state, when the job's details carry them.
+    pub time_totals: Option<TimeTotals>,
+}
+
+/// Milliseconds a vertex's subtasks have spent in each state since they started, summed over
+/// subtasks (`accumulated-*-time` in `/jobs/:jid`, from Flink's metric store). The difference
+/// between two refreshes is the exact time share of that interval, where the per-second gauges
+/// are averages over the last 60 s (Flink's `TimerGauge`: 12 buckets of 5 s) and smooth a short
+/// stall into a mild, steady backpressure.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeTotals {
+    /// `None` where Flink cannot measure it (a legacy source reports NaN).
+    pub busy_ms: Option<f64>,
+    pub backpressured_ms: f64,
+    pub idle_ms: f64,
 }
 
 impl Vertex {
@@ -271,6 +286,7 @@ impl Vertex {
             backpressure_level: None,
             measured_at_ms: None,
             gaps: Vec::new(),
+            time_totals: None,
         }
     }
 

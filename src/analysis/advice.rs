@@ -231,3 +231,19 @@ fn hints(b: &BottleneckVerdict, v: &VertexView, views: &[VertexView], skewed: &[
     }
     out
 }
+
+/// Where a stall that comes and goes usually comes from, for an intermittent bottleneck of
+/// `kind`: what to compare its period and length with.
+pub fn stall_hints(kind: BottleneckKind) -> Vec<Hint> {
+    let hint = |text: &str| Hint { kind: "intermittent".into(), text: text.into() };
+    let mut hints = Vec::new();
+    if kind == BottleneckKind::Sink {
+        hints.push(hint("a periodic flush or commit of the sink: its batch size and flush interval, or transactions committed on each checkpoint"));
+    }
+    hints.push(hint("checkpoints: compare the stall's period with the checkpoint interval (barrier alignment blocks the inputs; see the checkpoint history)"));
+    hints.push(hint("garbage-collection pauses on its TaskManagers: long pauses stop every task of the JVM at once (see the JVM metrics)"));
+    hints.push(hint(
+        "a slow, batched or rate-limited external call (a lookup, async I/O at its capacity, a throttled API)",
+    ));
+    hints
+}

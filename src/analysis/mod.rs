@@ -6,6 +6,7 @@ pub mod forecast;
 mod graph;
 pub mod invariants;
 pub mod lag;
+pub mod persistence;
 pub mod regression;
 mod verdict;
 mod walk;
@@ -13,8 +14,8 @@ pub mod warmup;
 pub mod window;
 
 use crate::diagnosis::{
-    Bottleneck, BottleneckKind, Class, Diagnosis, Forecast, InputEdge, JobDiagnosis, Reason, Severity, SourceReport,
-    SubtaskRow, VertexDiagnosis, WarmUp, SCHEMA_VERSION,
+    Bottleneck, BottleneckKind, Class, Diagnosis, Forecast, InputEdge, JobDiagnosis, Pattern, Reason, Severity,
+    SourceReport, SubtaskRow, VertexDiagnosis, WarmUp, SCHEMA_VERSION,
 };
 use crate::history::History;
 use crate::model::{Job, Snapshot, SourceHealth};
@@ -247,13 +248,24 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
         None => not_running(job, &views),
     };
     let graph = Graph::of(&views);
+    // Each measurement classified on its own: how long each class holds.
+    let measured = persistence::measurements(&polls);
+    let timeline = if running { persistence::timeline(job, &measured, t) } else { vec![Vec::new(); views.len()] };
     let bottlenecks: Vec<Bottleneck> = classified
         .bottlenecks
         .iter()
         .map(|b| {
             let v = &views[b.vertex];
             let skewed = &classified.vertices[b.vertex].skewed_subtasks;
-            let (advice, suggested, suggested_max) = advice::advise(b, &views, &graph, skewed, t);
+            let (mut advice, mut suggested, mut suggested_max) = advice::advise(b, &views, &graph, skewed, t);
+            let persistence = persistence::persistence(b, job, &polls, &measured, &timeline, t);
+            if persistence.pattern == Pattern::Intermittent {
+                // A stall is not a capacity problem: more subtasks would sit idle between stalls.
+                (suggested, suggested_max) = (None, None);
+                advice.parallelism_basis =
+                    "none: the bottleneck is intermittent, and more subtasks would sit idle between its stalls".into();
+                advice.hints.splice(0..0, advice::stall_hints(b.kind));
+            }
             Bottleneck {
                 vertex_id: v.vertex.id.clone(),
                 name: v.vertex.name.clone(),
@@ -267,6 +279,7 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
                 suggested_parallelism: suggested,
                 suggested_parallelism_max: suggested_max,
                 advice,
+                persistence,
             }
         })
         .collect();
@@ -300,6 +313,8 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
                 records_out_per_s: v.records_out,
                 backpressure_level: v.level.map(|l| l.to_string()),
                 skewed_subtasks: verdict.skewed_subtasks.clone(),
+                held: timeline[i].iter().filter(|c| **c == verdict.class).count(),
+                timeline: timeline[i].clone(),
                 caused_by: verdict.caused_by.iter().map(|&c| views[c].vertex.id.clone()).collect(),
                 evidence: verdict.evidence.clone(),
                 subtasks: v
@@ -446,11 +461,16 @@ fn job_severity(
         severity = Severity::Warning;
     }
     for b in bottlenecks {
-        let pushed_hard = b
-            .victims
-            .iter()
-            .filter_map(|id| views.iter().find(|v| &v.vertex.id == id))
-            .any(|v| v.backpressured.is_some_and(|bp| bp >= t.bp_high));
+        // How much of the time the victims are held back: measured exactly for a stall (Flink's
+        // running totals), else their backpressured time averaged over the window.
+        let pushed_hard = match (b.persistence.pattern, b.persistence.share_of_time) {
+            (Pattern::Intermittent, Some(share)) => share >= t.bp_high,
+            _ => b
+                .victims
+                .iter()
+                .filter_map(|id| views.iter().find(|v| &v.vertex.id == id))
+                .any(|v| v.backpressured.is_some_and(|bp| bp >= t.bp_high)),
+        };
         // Throughput is held back hard: critical whether the cause is confirmed or only a
         // suspect (a source at capacity pushes back on nothing, so it is a warning).
         let confirmed = !matches!(b.kind, BottleneckKind::Unresolved | BottleneckKind::Source | BottleneckKind::Chain);
@@ -503,6 +523,14 @@ fn summary(job: &Job, bottlenecks: &[Bottleneck], vertices: &[VertexDiagnosis]) 
                 format!(
                     "{victims} vert{plural} backpressured without a confirmed cause; nearest suspect: {} (confidence {})",
                     b.name, b.confidence_label
+                )
+            } else if b.persistence.pattern == Pattern::Intermittent {
+                format!(
+                    "{} is an intermittent bottleneck ({}, confidence {}){held}: {}",
+                    b.name,
+                    b.kind.label(),
+                    b.confidence_label,
+                    b.persistence.text.trim_start_matches("intermittent: ")
                 )
             } else {
                 format!("{} is the bottleneck ({}, confidence {}){held}", b.name, b.kind.label(), b.confidence_label)

@@ -37,18 +37,20 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
     for job in &d.jobs {
         let _ = writeln!(out, "### {} {} (`{}`, {})\n", icon(job.severity), cell(&job.name), job.id, job.state);
         let _ = writeln!(out, "{}\n", cell(&job.summary));
-        let _ = writeln!(out, "| vertex | p | class | busy | backpressured | idle | in/out pool | in/s | out/s |");
-        let _ = writeln!(out, "|---|--:|---|--:|--:|--:|--:|--:|--:|");
+        let _ =
+            writeln!(out, "| vertex | p | class | held | busy | backpressured | idle | in/out pool | in/s | out/s |");
+        let _ = writeln!(out, "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|");
         for v in &job.vertices {
             let class =
                 if v.class == Class::Bottleneck { "**bottleneck**".to_string() } else { v.class.label().to_string() };
             let n = super::numbers(v);
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {}/{} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {}/{} | {} | {} |",
                 cell(&v.name),
                 v.parallelism,
                 class,
+                super::held(v),
                 n.busy,
                 n.backpressured,
                 n.idle,
@@ -70,6 +72,7 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
             for e in &b.evidence {
                 let _ = writeln!(out, "- {}", cell(e));
             }
+            let _ = writeln!(out, "- how long: {}", cell(&b.persistence.text));
             match b.suggested_parallelism {
                 Some(p) => {
                     let _ = writeln!(

@@ -36,6 +36,16 @@ pub struct VertexNumbers {
     pub records_out: String,
 }
 
+/// In how many of the window's measurements a vertex had its class ("9/10"), empty when none
+/// was classified on its own (a job warming up or not running).
+pub fn held(v: &crate::diagnosis::VertexDiagnosis) -> String {
+    if v.timeline.is_empty() {
+        String::new()
+    } else {
+        format!("{}/{}", v.held, v.timeline.len())
+    }
+}
+
 pub fn numbers(v: &crate::diagnosis::VertexDiagnosis) -> VertexNumbers {
     use crate::units::{pct, pool, rate};
     VertexNumbers {

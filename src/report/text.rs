@@ -93,8 +93,8 @@ fn job_block(out: &mut String, job: &JobDiagnosis, d: &Diagnosis) {
     let width = job.vertices.iter().map(|v| v.name.chars().count()).max().unwrap_or(6).clamp(6, 44);
     let _ = writeln!(
         out,
-        "\n    {:<width$}  {:>3}  {:<10}  {:>6}  {:>6}  {:>6}  {:>4}/{:<4}  {:>7}  {:>7}",
-        "vertex", "p", "class", "busy", "bp", "idle", "in", "out", "in/s", "out/s"
+        "\n    {:<width$}  {:>3}  {:<10}  {:>5}  {:>6}  {:>6}  {:>6}  {:>4}/{:<4}  {:>7}  {:>7}",
+        "vertex", "p", "class", "held", "busy", "bp", "idle", "in", "out", "in/s", "out/s"
     );
     for v in &job.vertices {
         let marker = match v.class {
@@ -108,10 +108,11 @@ fn job_block(out: &mut String, job: &JobDiagnosis, d: &Diagnosis) {
         let n = super::numbers(v);
         let _ = writeln!(
             out,
-            "  {marker}{:<width$}  {:>3}  {:<10}  {:>6}  {:>6}  {:>6}  {:>4}/{:<4}  {:>7}  {:>7}{skew}",
+            "  {marker}{:<width$}  {:>3}  {:<10}  {:>5}  {:>6}  {:>6}  {:>6}  {:>4}/{:<4}  {:>7}  {:>7}{skew}",
             fit(&v.name, width),
             v.parallelism,
             class,
+            super::held(v),
             n.busy,
             n.backpressured,
             n.idle,
@@ -133,6 +134,7 @@ fn job_block(out: &mut String, job: &JobDiagnosis, d: &Diagnosis) {
         for e in &b.evidence {
             let _ = writeln!(out, "    · {e}");
         }
+        let _ = writeln!(out, "    how long: {}", b.persistence.text);
         let a = &b.advice;
         if let Some(tr) = a.true_rate_per_subtask {
             let _ = writeln!(out, "    true rate ≈ {} rec/s per subtask (records in ÷ busy)", rate(Some(tr)));

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::JobFilter;
 use crate::model::{
-    plausible_time_ms, split_chain, BackpressureLevel, Input, Job, Metric, MetricValues, Started, Stat, Vertex,
-    VertexStats,
+    plausible_time_ms, split_chain, BackpressureLevel, Input, Job, Metric, MetricValues, Started, Stat, TimeTotals,
+    Vertex, VertexStats,
 };
 use crate::sources::json::{num, str_field, unescape_html};
 use crate::sources::SourceError;
@@ -134,6 +134,18 @@ pub fn parse_started(details: &Value) -> Option<Started> {
     Some(Started { at_ms: running.max(vertex_start) as i64, jm_now_ms: jm_now as i64, tasks_starting })
 }
 
+/// A vertex's `accumulated-*-time` totals (newer Flink; the real 2.3 captures have them), when
+/// backpressured and idle time are both there and plausible; busy time alone may be NaN (a
+/// legacy source).
+pub fn time_totals(metrics: &Value) -> Option<TimeTotals> {
+    let total = |k: &str| metrics.get(k).and_then(num).filter(|x| x.is_finite() && *x >= 0.0);
+    Some(TimeTotals {
+        busy_ms: total("accumulated-busy-time"),
+        backpressured_ms: total("accumulated-backpressured-time")?,
+        idle_ms: total("accumulated-idle-time")?,
+    })
+}
+
 pub fn parse_job(details: &Value, plan: &Value) -> Option<Job> {
     let id = str_field(details, "jid")?.to_string();
     let name = str_field(details, "name").unwrap_or("").to_string();
@@ -160,6 +172,7 @@ pub fn parse_job(details: &Value, plan: &Value) -> Option<Job> {
         vertex.max_parallelism =
             v.get("maxParallelism").and_then(num).filter(|m| *m > 0.0).map(|m| m.min(MAX_PARALLELISM) as u32);
         vertex.operators = split_chain(&vname);
+        vertex.time_totals = v.get("metrics").and_then(time_totals);
         // Sources have no "inputs" key at all.
         if let Some(inputs) = node.and_then(|n| n.get("inputs")).and_then(Value::as_array) {
             vertex.inputs = inputs

@@ -118,3 +118,21 @@ fn the_start_of_the_tasks_is_read_from_a_real_job_answer() {
     no_now.as_object_mut().unwrap().remove("now");
     assert_eq!(parse::parse_started(&no_now), None);
 }
+
+#[test]
+fn running_totals_of_time_are_read_from_a_real_job_answer() {
+    // /jobs/:jid of the real Flink 2.3 python-udf recording: the legacy-style source's busy time is "NaN".
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/real/python-udf/bodies/1f61c9161f1beca7.json");
+    let details: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let job = parse::parse_job(&details, &json!({})).expect("a job");
+    let totals: Vec<_> = job.vertices.iter().map(|v| v.time_totals).collect();
+    use crate::model::TimeTotals;
+    assert_eq!(totals[0], Some(TimeTotals { busy_ms: None, backpressured_ms: 89487.0, idle_ms: 0.0 }));
+    assert_eq!(totals[2], Some(TimeTotals { busy_ms: Some(87352.0), backpressured_ms: 0.0, idle_ms: 0.0 }));
+    // Older Flink (no totals), or a total that is not a time: none.
+    let mut older = details.clone();
+    older["vertices"][0]["metrics"].as_object_mut().unwrap().remove("accumulated-idle-time");
+    older["vertices"][1]["metrics"]["accumulated-backpressured-time"] = json!(-5);
+    let job = parse::parse_job(&older, &json!({})).unwrap();
+    assert_eq!((job.vertices[0].time_totals, job.vertices[1].time_totals), (None, None));
+}

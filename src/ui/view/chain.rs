@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
-use super::parts::{bar, block, bullet, sparkline, story_metric};
+use super::parts::{bar, block, bullet, class_strip, sparkline, story_metric};
 use crate::diagnosis::{Class, Forecast, ForecastStatus, JobDiagnosis, VertexDiagnosis};
 use crate::history::SeriesKey;
 use crate::model::Metric;
@@ -97,11 +97,14 @@ fn vertex_table(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, th
     let selected = app.vertex().map(|v| v.id.clone());
     let w = area.width;
     // Columns give way, least useful first, so 80 columns still show the verdict.
-    let show_pools = w >= 120;
-    let show_out = w >= 130;
-    let show_idle = w >= 110;
+    let show_pools = w >= 125;
+    let show_out = w >= 135;
+    let show_idle = w >= 120;
     let show_in = w >= 100;
     let spark_w = if w >= 100 { 12 } else { 6 };
+    // The class at each measurement: how long the verdict holds.
+    let show_strip = w >= 110;
+    const STRIP_W: usize = 10;
     let bar_w = if w >= 100 { 10 } else { 8 };
     let mut header = vec!["", "#", "operator (data flow ↓)", "class", "load", "busy", "bp"];
     if show_idle {
@@ -115,6 +118,9 @@ fn vertex_table(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, th
     }
     if show_out {
         header.push("out/s");
+    }
+    if show_strip {
+        header.push("held");
     }
     header.push("trend");
     let mut widths = vec![
@@ -137,6 +143,9 @@ fn vertex_table(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, th
     }
     if show_out {
         widths.push(Constraint::Length(7));
+    }
+    if show_strip {
+        widths.push(Constraint::Length(STRIP_W as u16));
     }
     widths.push(Constraint::Length(spark_w as u16));
 
@@ -175,6 +184,9 @@ fn vertex_table(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, th
             }
             if show_out {
                 cells.push(Cell::from(rate(v.records_out_per_s)));
+            }
+            if show_strip {
+                cells.push(Cell::from(class_strip(&v.timeline, STRIP_W, theme)));
             }
             cells.push(
                 Cell::from(sparkline(app.history(), &job.id, &v.id, story_metric(v.class), spark_w, theme)).style(cls),

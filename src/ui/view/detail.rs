@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
-use super::parts::{bar, block, bullet, kv};
+use super::parts::{bar, block, bullet, class_strip, kv};
 use crate::diagnosis::Class;
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
@@ -113,6 +113,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     lines.push(Line::from(Span::styled("evidence", theme.title())));
     for e in &v.evidence {
         lines.push(bullet(e.clone(), Style::default(), theme));
+    }
+    if !v.timeline.is_empty() {
+        let mut held = class_strip(&v.timeline, v.timeline.len(), theme);
+        held.spans.insert(0, Span::styled("per measurement ", theme.dim()));
+        held.spans.push(Span::raw(format!("  {} in {} of {}", v.class.label(), v.held, v.timeline.len())));
+        lines.push(held);
+    }
+    if let Some(b) = job.bottlenecks.iter().find(|b| b.vertex_id == v.id) {
+        lines.push(bullet(format!("how long: {}", b.persistence.text), Style::default(), theme));
     }
     if !v.caused_by.is_empty() {
         let names: Vec<&str> = v

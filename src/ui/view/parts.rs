@@ -53,6 +53,23 @@ pub fn sparkline(history: &History, job: &str, vertex: &str, metric: Metric, wid
 }
 
 /// Which series tells a vertex's story: victims by their backpressure, the rest by busy time.
+/// A vertex's class at each of the last `width` measurements, oldest first, one coloured mark
+/// each (healthy a dot, so that a gap shows as a gap): a stall that comes and goes reads as a
+/// broken row of bottleneck marks, a sustained one as an unbroken row.
+pub fn class_strip<'a>(timeline: &[Class], width: usize, theme: &Theme) -> Line<'a> {
+    let recent = &timeline[timeline.len().saturating_sub(width)..];
+    let mut spans: Vec<Span> = vec![Span::raw(" ".repeat(width - recent.len()))];
+    spans.extend(recent.iter().map(|&c| {
+        let mark = match (c, theme.ascii) {
+            (Class::Healthy, false) => "·",
+            (Class::Healthy, true) => ".",
+            _ => theme.class_symbol(c),
+        };
+        Span::styled(mark, theme.class(c))
+    }));
+    Line::from(spans)
+}
+
 pub fn story_metric(class: Class) -> Metric {
     if class == Class::Victim {
         Metric::Backpressured
@@ -67,4 +84,29 @@ pub fn kv<'a>(k: &'a str, v: String, theme: &Theme) -> Line<'a> {
 
 pub fn bullet<'a>(text: String, style: Style, theme: &Theme) -> Line<'a> {
     Line::from(vec![Span::styled(if theme.ascii { " - " } else { " · " }, theme.dim()), Span::styled(text, style)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(l: &Line) -> String {
+        l.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn the_class_strip_ends_at_now_and_shows_a_stall_as_gaps() {
+        use Class::{Bottleneck as B, Healthy as H, Idle as I, Unknown as U, Victim as V};
+        let theme = Theme { color: true, ascii: false };
+        // Fewer measurements than room: padded on the left, so the newest is always last.
+        assert_eq!(text(&class_strip(&[B, H, H, B], 6, &theme)), "  ▶··▶");
+        // More: the newest `width`.
+        assert_eq!(text(&class_strip(&[U, V, I, B], 3, &theme)), "⇡○▶");
+        let ascii = Theme { color: false, ascii: true };
+        assert_eq!(text(&class_strip(&[B, H, V, I, U], 5, &ascii)), ">.^o?");
+        // Each mark in its class's style.
+        let strip = class_strip(&[B, V], 2, &theme);
+        assert_eq!(strip.spans[1].style, theme.class(B));
+        assert_eq!(strip.spans[2].style, theme.class(V));
+    }
 }
