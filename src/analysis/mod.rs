@@ -242,15 +242,21 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
     };
     let views: Vec<VertexView> = job.vertices.iter().map(|v| view(v, &polls, t.bp_low)).collect();
     let running = job.state == "RUNNING";
-    let classified = match warming_up {
+    let mut classified = match warming_up {
         Some(w) => warming(&views, &w),
         None if running => classify(&views, job.graph_known, t),
         None => not_running(job, &views),
     };
     let graph = Graph::of(&views);
-    // Each measurement classified on its own: how long each class holds.
-    let measured = persistence::measurements(&polls);
-    let timeline = if running { persistence::timeline(job, &measured, t) } else { vec![Vec::new(); views.len()] };
+    // Each step of the window (an interval between two refreshes of Flink's running totals, or
+    // one measurement) classified on its own: how long each class holds, and the causes whose
+    // stalls the window's averages hide.
+    let (steps, counted_over) = if running { persistence::steps(job, &polls) } else { (Vec::new(), "measurements") };
+    let per_step = persistence::classify_steps(job, &steps, t);
+    for b in persistence::intermittent_causes(&classified, &per_step, job, &steps, counted_over, t) {
+        promote(&mut classified, b);
+    }
+    let timeline = persistence::timeline(job, &per_step);
     let bottlenecks: Vec<Bottleneck> = classified
         .bottlenecks
         .iter()
@@ -258,7 +264,7 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
             let v = &views[b.vertex];
             let skewed = &classified.vertices[b.vertex].skewed_subtasks;
             let (mut advice, mut suggested, mut suggested_max) = advice::advise(b, &views, &graph, skewed, t);
-            let persistence = persistence::persistence(b, job, &polls, &measured, &timeline, t);
+            let persistence = persistence::persistence(b, job, &steps, counted_over, t);
             if persistence.pattern == Pattern::Intermittent {
                 // A stall is not a capacity problem: more subtasks would sit idle between stalls.
                 (suggested, suggested_max) = (None, None);
@@ -401,6 +407,25 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
+}
+
+/// Names an intermittent cause the window's averages missed: its vertex becomes the bottleneck
+/// (an unresolved suspect at the same vertex gives way) and its victims say what holds them back.
+fn promote(c: &mut Classified, b: classify::BottleneckVerdict) {
+    c.bottlenecks.retain(|x| x.vertex != b.vertex);
+    let v = &mut c.vertices[b.vertex];
+    v.class = Class::Bottleneck;
+    v.confidence = b.confidence;
+    v.evidence = b.evidence.clone();
+    for &w in &b.victims {
+        let victim = &mut c.vertices[w];
+        if victim.class == Class::Victim && !victim.caused_by.contains(&b.vertex) {
+            victim.caused_by.push(b.vertex);
+        }
+    }
+    c.bottlenecks.push(b);
+    let order = c.order.clone();
+    c.bottlenecks.sort_by_key(|b| order.iter().position(|&o| o == b.vertex));
 }
 
 /// A job that is not running has no meaningful metrics: every vertex is unknown.

@@ -116,7 +116,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     if !v.timeline.is_empty() {
         let mut held = class_strip(&v.timeline, v.timeline.len(), theme);
-        held.spans.insert(0, Span::styled("per measurement ", theme.dim()));
+        held.spans.insert(0, Span::styled("over time ", theme.dim()));
         held.spans.push(Span::raw(format!("  {} in {} of {}", v.class.label(), v.held, v.timeline.len())));
         lines.push(held);
     }
