@@ -200,7 +200,8 @@ pub fn forecast(points: &[(i64, f64)], metric: Metric, o: &ForecastOptions) -> F
     f.fitted_last = Some(line.at(line.last_ms as f64));
     f.r2 = Some(line.r2);
     let basis = basis(&line);
-    if line.slope <= 0.0 || line.t_stat() < o.min_t {
+    // A t-statistic at or above the gate implies a positive slope.
+    if line.t_stat() < o.min_t {
         f.status = ForecastStatus::NoTrend;
         f.reason = Some(if line.t_stat() <= -o.min_t {
             format!("falling ({}/s), no saturation ahead; {basis}", signed_pct(line.slope))
@@ -656,9 +657,72 @@ mod tests {
             all.into_iter().find(|f| f.metric == "busy").expect("a busy forecast")
         };
         assert_eq!(busy(last + 119_000).status, ForecastStatus::Eta, "fresh enough");
+        assert_eq!(busy(last + 120_000).status, ForecastStatus::Eta, "silent for exactly 2 min is not yet more");
         let stale = busy(last + 121_000);
         assert_eq!(stale.status, ForecastStatus::NotEnoughData);
         assert_eq!(stale.eta_seconds, None);
         assert!(stale.reason.unwrap().starts_with("no new sample for 2 min"));
+    }
+
+    #[test]
+    fn the_gates_admit_exactly_their_minimum() {
+        // Six samples (the minimum) over exactly 30 s (the minimum span): an ETA.
+        let pts = series(6, 6000, |i| 0.5 + 0.01 * (6 * i) as f64);
+        let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::Eta, "{:?}", f.reason);
+        assert!((f.eta_seconds.unwrap() - 20.0).abs() < 1e-6);
+        // A range of exactly the flat tolerance is not flat (here: a line too slow to project).
+        let pts: Vec<(i64, f64)> = [0.0, 0.001, 0.002, 0.003, 0.004, FLAT_RANGE]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (T0 + i as i64 * 10_000, *v))
+            .collect();
+        let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::NotEnoughData, "{:?}", f.reason);
+        assert!(f.reason.unwrap().contains("too short to project"));
+    }
+
+    #[test]
+    fn a_rise_the_noise_could_explain_is_no_trend() {
+        // Rising 0.0001/s under noise of ±0.05: the slope is positive, its t-statistic far below 3.
+        let pts = series(30, 2000, |i| 0.3 + 0.0001 * (2 * i) as f64 + 0.05 * noise(i));
+        let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
+        assert!(f.slope_per_s.unwrap() > 0.0);
+        assert_eq!(f.status, ForecastStatus::NoTrend);
+        assert!(f.reason.as_deref().unwrap().starts_with("no clear upward trend (slope +"), "{:?}", f.reason);
+    }
+
+    #[test]
+    fn the_outlook_names_the_earliest_saturation_its_range_and_whose_it_is() {
+        let eta = |vertex: &str, eta: f64, lo: Option<f64>, hi: Option<f64>| Forecast {
+            job_id: "j".into(),
+            vertex_id: vertex.into(),
+            subject: format!("op-{vertex}"),
+            metric: "busy".into(),
+            current: Some(0.8),
+            threshold: 1.0,
+            status: ForecastStatus::Eta,
+            slope_per_s: Some(0.001),
+            fitted_last: Some(0.8),
+            last_ms: Some(T0),
+            r2: Some(0.9),
+            samples: 30,
+            window_s: 60.0,
+            eta_seconds: Some(eta),
+            eta_low_seconds: lo,
+            eta_high_seconds: hi,
+            saturated_since_ms: None,
+            reason: None,
+        };
+        let fs = [eta("a", 900.0, Some(600.0), Some(1200.0)), eta("b", 300.0, Some(240.0), Some(420.0))];
+        assert_eq!(outlook(&fs, &[]).unwrap(), "busy of op-b reaches 100% in ~5 min (4 min – 7 min)");
+        assert_eq!(outlook(&fs, &["b".to_string()]).unwrap(), "busy of op-b reaches 100% in ~5 min (4 min – 7 min)");
+        assert_eq!(
+            outlook(&fs, &["a".to_string()]).unwrap(),
+            "busy of op-b reaches 100% in ~5 min (4 min – 7 min); that is not today's bottleneck"
+        );
+        let open = [eta("a", 300.0, Some(240.0), None)];
+        assert_eq!(outlook(&open, &[]).unwrap(), "busy of op-a reaches 100% in ~5 min (at the earliest 4 min)");
+        assert_eq!(outlook(&[eta("a", 300.0, None, None)], &[]).unwrap(), "busy of op-a reaches 100% in ~5 min");
     }
 }

@@ -191,4 +191,15 @@ mod tests {
         assert_eq!((f.slope, f.slope_se), (0.0, 0.0));
         assert_eq!(f.t_stat(), 0.0);
     }
+
+    #[test]
+    fn a_constant_series_is_fitted_perfectly_and_two_points_leave_no_spread() {
+        let flat: Vec<(i64, f64)> = (0..6).map(|i| (T0 + 1000 * i, 0.5)).collect();
+        let f = fit(&flat).unwrap();
+        assert_eq!((f.slope, f.r2), (0.0, 1.0), "no variance to explain is explained");
+        let two = [(T0, 0.1), (T0 + 1000, 0.3)];
+        let f = fit(&two).unwrap();
+        assert_eq!(f.residual_sd, 0.0, "a line through two points has no residuals to spread");
+        assert!((f.slope - 0.2).abs() < 1e-12);
+    }
 }

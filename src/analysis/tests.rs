@@ -1354,3 +1354,53 @@ fn a_bottleneck_is_the_reason_before_any_finding() {
         Some("sink is the bottleneck (sink, confidence high), holding back 1 upstream vertex (1 vertex unknown)")
     );
 }
+
+#[test]
+fn the_walk_names_a_moderately_busy_cause_and_says_why_when_it_finds_none() {
+    let victim = |j: &JobDiagnosis, name: &str| {
+        j.vertices.iter().find(|v| v.name == name).map(|v| v.evidence.clone()).unwrap_or_default()
+    };
+    // One vertex below the victim, 60 % busy (not saturated): it is the cause.
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], (0.1, 0.3, 0.6)), one("k", "sink", &["s"], (0.6, 0.0, 0.4))],
+    )]);
+    assert_eq!(bottleneck_names(&d.jobs[0]), ["sink"]);
+    assert!(
+        victim(&d.jobs[0], "src").iter().any(|e| e == "held back by sink (busy 60%)"),
+        "{:?}",
+        victim(&d.jobs[0], "src")
+    );
+    // Strong backpressure, nothing busy below: the suspect is the vertex whose numbers are
+    // missing before the busiest known one, and the victim says so.
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![
+            one("s", "src", &[], BP),
+            one("k", "sink", &["s"], (0.2, 0.0, 0.8)),
+            one("x", "blind", &["s"], (NAN, NAN, NAN)),
+        ],
+    )]);
+    let j = &d.jobs[0];
+    assert_eq!((bottleneck_names(j), j.bottlenecks[0].kind), (vec!["blind"], BottleneckKind::Unresolved));
+    assert!(
+        victim(j, "src").iter().any(|e| e == "nothing busy below it; nearest suspect blind (busy ?)"),
+        "{:?}",
+        victim(j, "src")
+    );
+    // Mild backpressure with nothing busy below: said to be likely transient, no suspect.
+    let d = run(vec![job(
+        "a",
+        "RUNNING",
+        vec![one("s", "src", &[], (0.1, 0.2, 0.7)), one("k", "sink", &["s"], (0.2, 0.0, 0.8))],
+    )]);
+    let j = &d.jobs[0];
+    assert!(j.bottlenecks.is_empty());
+    assert!(
+        victim(j, "src").iter().any(|e| e == "mild backpressure with no busy vertex downstream: likely transient"),
+        "{:?}",
+        victim(j, "src")
+    );
+}
