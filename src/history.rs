@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use crate::model::{Metric, Snapshot};
+use crate::model::{Job, Metric, Snapshot};
 
 /// Key of one time series: a vertex-level statistic of a metric.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -103,6 +103,25 @@ pub struct History {
     /// The newest snapshot that knew the jobs and has left the window: during an outage of
     /// Flink longer than the window (lag polls still counting), the jobs are still these.
     jobs_before_window: Option<Snapshot>,
+    /// Per job, its last distinct measurements (the last poll of each), oldest first: how long
+    /// a verdict holds is judged over more than the classification window's ~20 s.
+    measurements: HashMap<String, VecDeque<Job>>,
+}
+
+/// Distinct measurements kept per job: 13 readings, 12 intervals, two minutes at Flink's default
+/// 10 s metric refresh.
+pub const MEASUREMENTS_KEPT: usize = 13;
+
+/// Whether two polls of a job carry one measurement: the same running time totals where Flink
+/// gives them (they are what the intervals are made of), else the same measurement time. Polls
+/// with neither are each their own.
+fn same_measurement(a: &Job, b: &Job) -> bool {
+    let totals = |j: &Job| j.vertices.iter().map(|v| v.time_totals).collect::<Vec<_>>();
+    let (ta, tb) = (totals(a), totals(b));
+    if ta.iter().any(Option::is_some) || tb.iter().any(Option::is_some) {
+        return ta == tb;
+    }
+    a.measured_at_ms().is_some() && a.measured_at_ms() == b.measured_at_ms()
 }
 
 impl History {
@@ -117,11 +136,27 @@ impl History {
             lag_series: HashMap::new(),
             lag_seen: HashMap::new(),
             jobs_before_window: None,
+            measurements: HashMap::new(),
         }
     }
 
     pub fn push(&mut self, snap: Snapshot) {
+        // Jobs gone from a poll that knows the jobs leave their measurements behind.
+        if snap.knows_jobs() {
+            self.measurements.retain(|id, _| snap.jobs.iter().any(|j| &j.id == id));
+        }
         for job in &snap.jobs {
+            let kept = self.measurements.entry(job.id.clone()).or_default();
+            match kept.back_mut() {
+                // The later poll of one measurement wins (it carries the fresh values).
+                Some(last) if same_measurement(last, job) => *last = job.clone(),
+                _ => {
+                    if kept.len() == MEASUREMENTS_KEPT {
+                        kept.pop_front();
+                    }
+                    kept.push_back(job.clone());
+                }
+            }
             for v in &job.vertices {
                 // A point per measurement, at the time Flink measured it (when known): a later
                 // poll of the same measurement replaces the earlier (Flink stamps the time
@@ -203,6 +238,11 @@ impl History {
             self.lag_series.retain(|k, _| groups.contains(&(k.group.as_str(), k.topic.as_str())));
             self.lag_seen.retain(|k, _| groups.contains(&(k.1.as_str(), k.2.as_str())));
         }
+    }
+
+    /// The job's last distinct measurements, oldest first (at most `MEASUREMENTS_KEPT`).
+    pub fn measurements(&self, job_id: &str) -> Vec<&Job> {
+        self.measurements.get(job_id).map(|m| m.iter().collect()).unwrap_or_default()
     }
 
     /// Oldest first.
@@ -330,5 +370,43 @@ mod tests {
         let key = SeriesKey { job_id: "j".into(), vertex_id: "v".into(), metric: Metric::Busy };
         let points: Vec<(i64, f64)> = h.series(&key).unwrap().points().copied().collect();
         assert_eq!(points, [(900, 0.3), (2900, 0.8), (6900, 0.85)]);
+    }
+
+    #[test]
+    fn measurements_are_kept_per_job_the_later_poll_winning_and_go_with_their_job() {
+        use crate::model::test_support::{running_job, vertex};
+        use crate::model::TimeTotals;
+        let job = |id: &str, busy_total: Option<f64>, measured: Option<i64>, busy: f64| {
+            let mut v = vertex("v", "v", &[], &[(busy, 0.0, 1.0 - busy)]);
+            v.time_totals = busy_total.map(|b| TimeTotals { busy_ms: Some(b), backpressured_ms: 0.0, idle_ms: 0.0 });
+            v.measured_at_ms = measured;
+            running_job(id, vec![v])
+        };
+        let busy = |h: &History, id: &str| -> Vec<f64> {
+            h.measurements(id).iter().map(|j| j.vertices[0].stats.get(Metric::Busy).max.unwrap()).collect()
+        };
+        let mut h = History::new(2, 10);
+        let mut at = 0;
+        let mut poll = |h: &mut History, jobs: Vec<Job>| {
+            at += 2000;
+            h.push(Snapshot { at_ms: at, jobs, ..Default::default() });
+        };
+        // Totals decide where Flink gives them (the measurement time moved, the totals did not:
+        // one measurement, the later poll kept); without totals the measurement time does.
+        poll(&mut h, vec![job("a", Some(1.0), Some(10), 0.1), job("b", None, Some(10), 0.1)]);
+        poll(&mut h, vec![job("a", Some(1.0), Some(20), 0.2), job("b", None, Some(10), 0.2)]);
+        poll(&mut h, vec![job("a", Some(2.0), Some(20), 0.3), job("b", None, Some(20), 0.3)]);
+        assert_eq!(busy(&h, "a"), [0.2, 0.3]);
+        assert_eq!(busy(&h, "b"), [0.2, 0.3]);
+        // Beyond the classification window (2 polls here), up to MEASUREMENTS_KEPT of them.
+        for i in 0..20 {
+            poll(&mut h, vec![job("a", Some(3.0 + i as f64), None, 0.5), job("b", None, None, 0.5)]);
+        }
+        assert_eq!(h.measurements("a").len(), MEASUREMENTS_KEPT);
+        assert_eq!(h.measurements("b").len(), MEASUREMENTS_KEPT, "no time and no totals: every poll counts");
+        // A poll that knows the jobs without "b": its measurements go.
+        poll(&mut h, vec![job("a", Some(100.0), None, 0.5)]);
+        assert!(h.measurements("b").is_empty());
+        assert_eq!(h.measurements("a").len(), MEASUREMENTS_KEPT);
     }
 }

@@ -251,7 +251,15 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
     // Each step of the window (an interval between two refreshes of Flink's running totals, or
     // one measurement) classified on its own: how long each class holds, and the causes whose
     // stalls the window's averages hide.
-    let (steps, counted_over) = if running { persistence::steps(job, &polls) } else { (Vec::new(), "measurements") };
+    // The job's last distinct measurements (about two minutes), start-up left out as above.
+    let kept: Vec<&Job> = match (&warming_up, settled_after_ms) {
+        (Some(_), _) => Vec::new(),
+        (None, Some(after)) => {
+            series.measurements(&job.id).into_iter().filter(|j| j.measured_at_ms().is_some_and(|t| t > after)).collect()
+        }
+        (None, None) => series.measurements(&job.id),
+    };
+    let (steps, counted_over) = if running { persistence::steps(job, &kept) } else { (Vec::new(), "measurements") };
     let per_step = persistence::classify_steps(job, &steps, t);
     for b in persistence::intermittent_causes(&classified, &per_step, job, &steps, counted_over, t) {
         promote(&mut classified, b);

@@ -363,7 +363,8 @@ mod tests {
 
     /// As `stalling`, the sink `busy` (0..1) between stalls.
     fn stalling_at(busy: f64, intervals: i64, totals: bool, stall_ms: impl Fn(i64) -> f64) -> History {
-        let mut h = History::new(10 * 5, 100);
+        // The session's 10-poll classification window: 20 s, two refreshes; persistence reads further back.
+        let mut h = History::new(10, 100);
         let (mut src, mut sink) = ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0));
         for k in 0..=intervals {
             if k > 0 {
