@@ -84,8 +84,8 @@ submit slow-sink
 "$bin" record --flink "$url" --job e2e-slow-sink --out "$work/startup" --duration 40s --interval 2s 2>"$work/startup.log" &
 startup_pid=$!
 pids+=("$startup_pid")
-for s in slow-middle healthy skew fan-out; do submit "$s"; done
-echo "== 5 jobs submitted; waiting for their metrics to be live"
+for s in slow-middle healthy skew fan-out stall; do submit "$s"; done
+echo "== 6 jobs submitted; waiting for their metrics to be live"
 
 # The REST metric cache fills lazily: ask until every vertex of every job has numbers.
 deadline=$(( $(date +%s) + 240 ))
@@ -98,7 +98,7 @@ try:
 except Exception:
     sys.exit(1)
 jobs = d.get("jobs", [])
-ok = len(jobs) == 5 and all(v["class"] != "unknown" for j in jobs for v in j["vertices"])
+ok = len(jobs) == 6 and all(v["class"] != "unknown" for j in jobs for v in j["vertices"])
 sys.exit(0 if ok else 1)
 PY
   then break; fi
@@ -110,6 +110,12 @@ echo "== metrics live after $(( $(date +%s) - started )) s"
 sleep 10
 
 check() { python3 scripts/e2e-flink/check.py "$@"; }
+
+# The stalling sink, recorded for 130 s (13 metric refreshes: as far back as persistence reads)
+# while the other checks run.
+"$bin" record --flink "$url" --job e2e-stall --out "$work/stall" --duration 130s --interval 2s 2>"$work/stall.log" &
+stall_pid=$!
+pids+=("$stall_pid")
 
 echo "== start-up of e2e-slow-sink, recorded from its submission: every poll's verdict"
 wait "$startup_pid" || { cat "$work/startup.log" >&2; exit 1; }
@@ -148,6 +154,14 @@ if [ ${#scrape_args[@]} -eq 0 ]; then
 fi
 "$bin" diagnose "${scrape_args[@]}" --samples 3 --interval 2s --format json --fail-on never >"$work/scrape.json"
 check scrape "$work/scrape.json"
+
+echo "== an intermittent stall (8 s every 30 s), recorded over 130 s, then --replay"
+wait "$stall_pid" || { cat "$work/stall.log" >&2; exit 1; }
+if [ -n "${SAVE_STALL:-}" ]; then
+  rm -rf "$SAVE_STALL"; cp -r "$work/stall" "$SAVE_STALL"; echo "stall recording saved to $SAVE_STALL"
+fi
+"$bin" diagnose --replay "$work/stall" --format json --fail-on never >"$work/stall.json"
+python3 scripts/e2e-flink/stall.py "$work/stall.json"
 
 if [ -n "${SAVE_RECORDING:-}" ]; then
   rm -rf "$SAVE_RECORDING"; cp -r "$work/rec" "$SAVE_RECORDING"; echo "recording saved to $SAVE_RECORDING"

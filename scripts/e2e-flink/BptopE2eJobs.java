@@ -4,7 +4,7 @@
 //
 //   flink run -d -c BptopE2eJobs jobs.jar <scenario>
 //
-// scenarios: slow-sink, slow-middle, healthy, skew, fan-out
+// scenarios: slow-sink, slow-middle, healthy, skew, fan-out, stall
 
 import java.util.concurrent.locks.LockSupport;
 
@@ -54,6 +54,34 @@ public class BptopE2eJobs {
             return new SinkWriter<Long>() {
                 @Override
                 public void write(Long element, Context ctx) {}
+
+                @Override
+                public void flush(boolean endOfInput) {}
+
+                @Override
+                public void close() {}
+            };
+        }
+    }
+
+    /**
+     * A Sink V2 that keeps up easily but stops for 8 s every 30 s, as a sink flushing a batch
+     * to a slow system does: its upstream is held back during the stall only.
+     */
+    static class StallingSink implements Sink<String> {
+        @Override
+        public SinkWriter<String> createWriter(WriterInitContext context) {
+            return new SinkWriter<String>() {
+                private long nextStall = System.currentTimeMillis() + 30_000L;
+
+                @Override
+                public void write(String element, Context ctx) throws java.io.IOException, InterruptedException {
+                    long now = System.currentTimeMillis();
+                    if (now >= nextStall) {
+                        Thread.sleep(8_000L);
+                        nextStall = now + 30_000L;
+                    }
+                }
 
                 @Override
                 public void flush(boolean endOfInput) {}
@@ -114,6 +142,18 @@ public class BptopE2eJobs {
                         .map((MapFunction<Long, Long>) v -> v + 1).name("split");
                 split.sinkTo(new SlowSink()).name("alerts-sink");
                 split.sinkTo(new FastSink()).name("archive-sink");
+                break;
+            }
+            case "stall": {
+                // 2000 records/s of 1 KiB: the network buffers between the operators hold well
+                // under a second of it, so an 8 s stall of the sink backpressures everything
+                // upstream for most of the stall, and nothing in between.
+                final String payload = new String(new char[1024]).replace('\0', 'x');
+                DataGeneratorSource<String> limited = new DataGeneratorSource<>(
+                        (GeneratorFunction<Long, String>) i -> payload, Long.MAX_VALUE, RateLimiterStrategy.perSecond(2000), Types.STRING);
+                env.fromSource(limited, WatermarkStrategy.noWatermarks(), "gen-source")
+                        .map((MapFunction<String, String>) v -> v).name("parse")
+                        .sinkTo(new StallingSink()).name("flushing-sink");
                 break;
             }
             default:

@@ -262,7 +262,7 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
     let (steps, counted_over) = if running { persistence::steps(job, &kept) } else { (Vec::new(), "measurements") };
     let per_step = persistence::classify_steps(job, &steps, t);
     for b in persistence::intermittent_causes(&classified, &per_step, job, &steps, counted_over, t) {
-        promote(&mut classified, b);
+        promote(&mut classified, b, job);
     }
     let timeline = persistence::timeline(job, &per_step);
     let bottlenecks: Vec<Bottleneck> = classified
@@ -419,7 +419,7 @@ fn round2(x: f64) -> f64 {
 
 /// Names an intermittent cause the window's averages missed: its vertex becomes the bottleneck
 /// (an unresolved suspect at the same vertex gives way) and its victims say what holds them back.
-fn promote(c: &mut Classified, b: classify::BottleneckVerdict) {
+fn promote(c: &mut Classified, b: classify::BottleneckVerdict, job: &Job) {
     c.bottlenecks.retain(|x| x.vertex != b.vertex);
     let v = &mut c.vertices[b.vertex];
     v.class = Class::Bottleneck;
@@ -429,6 +429,9 @@ fn promote(c: &mut Classified, b: classify::BottleneckVerdict) {
         let victim = &mut c.vertices[w];
         if victim.class == Class::Victim && !victim.caused_by.contains(&b.vertex) {
             victim.caused_by.push(b.vertex);
+            // The window alone found nothing busy below it; the intervals did.
+            victim.evidence.retain(|e| !e.starts_with("mild backpressure with no busy vertex downstream"));
+            victim.evidence.push(format!("held back by {} during its stalls", job.vertices[b.vertex].name));
         }
     }
     c.bottlenecks.push(b);
