@@ -86,6 +86,13 @@ fn check(rel: &str) {
                     problems.push(format!("{job_name}: {} operators {}", wb["name"], b["operators"]));
                 }
             }
+            // How long it holds: sustained, intermittent or undetermined.
+            if !wb["pattern"].is_null() && b["persistence"]["pattern"] != wb["pattern"] {
+                problems.push(format!(
+                    "{job_name}: {} is {} (expected {}): {}",
+                    wb["name"], b["persistence"]["pattern"], wb["pattern"], b["persistence"]["text"]
+                ));
+            }
             check_bottleneck_values(job_name, job, b, &mut problems);
         }
         let vertex = |name: &str| job["vertices"].as_array().unwrap().iter().find(|v| v["name"] == name).cloned();
@@ -162,6 +169,10 @@ fn check_bottleneck_values(job_name: &str, job: &Value, b: &Value, problems: &mu
     if (skewed || b["kind"] == "unresolved") && !suggested.is_null() {
         problems.push(format!("{job_name}: {name}: skewed or unresolved, yet parallelism {suggested}"));
     }
+    // A stall is not a capacity problem.
+    if b["persistence"]["pattern"] == "intermittent" && !suggested.is_null() {
+        problems.push(format!("{job_name}: {name}: intermittent, yet parallelism {suggested}"));
+    }
     let Some(suggested) = suggested.as_f64() else { return };
     let input_key = if b["kind"] == "source" { "records_out_per_s" } else { "records_in_per_s" };
     let (Some(rate), Some(observed), Some(busy), Some(p)) = (
@@ -227,6 +238,7 @@ recordings! {
     real_python_udf => "real/python-udf",
     real_five_jobs => "real/five-jobs",
     real_start_up => "real/start-up",
+    real_intermittent_stall => "real/intermittent-stall",
     chained => "synthetic/chained",
     fan_out => "synthetic/fan-out",
     healthy => "synthetic/healthy",
@@ -257,7 +269,7 @@ fn every_recording_has_a_test() {
             }
         }
     }
-    assert_eq!(found.len(), 16, "a new recording needs a line in recordings!{{}}");
+    assert_eq!(found.len(), 17, "a new recording needs a line in recordings!{{}}");
 }
 
 /// The first vertex's metric list serves the others' first requests; a vertex that lacks one of

@@ -163,8 +163,25 @@ pub fn step_views<'a>(job: &'a Job, step: &Step<'a>, t: &Thresholds) -> Vec<Vert
 }
 
 /// The job classified at each step, oldest first.
+///
+/// Within one interval of exact shares, a vertex that was busy for about as long as the vertices
+/// above it were backpressured is what held them back, even if that was only a quarter of the
+/// interval (a stall split over two refreshes). So an interval's busy threshold is three
+/// quarters of its worst backpressure (between `bp_low` and the window's `busy_bottleneck`): the
+/// window's 50 % is a capacity rule for averages, not for the moments of a stall.
 pub fn classify_steps(job: &Job, steps: &[Step], t: &Thresholds) -> Vec<Classified> {
-    steps.iter().map(|s| classify(&step_views(job, s, t), job.graph_known, t)).collect()
+    steps
+        .iter()
+        .map(|s| {
+            let views = step_views(job, s, t);
+            let mut step_t = t.clone();
+            if s.interval.is_some() {
+                let worst = views.iter().filter_map(|v| v.backpressured).fold(0.0, f64::max);
+                step_t.busy_bottleneck = (0.75 * worst).clamp(t.bp_low, t.busy_bottleneck);
+            }
+            classify(&views, job.graph_known, &step_t)
+        })
+        .collect()
 }
 
 /// Each vertex's class at each step: `[vertex][step]`, vertices in `job.vertices` order.
