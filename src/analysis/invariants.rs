@@ -193,6 +193,16 @@ mod tests {
         });
         assert_eq!(bp.len(), 1);
         assert!(bp[0].contains("the bottleneck is backpressured Some(0.5) and not busy-dominant"), "{bp:?}");
+        // Busy exactly as long as backpressured: not busier, so not dominant.
+        assert_eq!(
+            broken(|d, _| {
+                let v = &mut d.jobs[0].vertices[1];
+                v.backpressured = Some(0.6);
+                v.busy = Some(0.6);
+            })
+            .len(),
+            1
+        );
         // Busy but less than backpressured: not dominant either.
         assert_eq!(
             broken(|d, _| {
