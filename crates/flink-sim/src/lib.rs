@@ -76,6 +76,107 @@ pub struct Scenario {
     pub note: String,
     #[serde(default)]
     pub jobs: Vec<Job>,
+    /// How the JobManager's metric store serves values; absent: every answer is computed at
+    /// the moment of the request from the instantaneous values (the fixtures' behaviour).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_store: Option<MetricStore>,
+}
+
+/// Flink's metric store as a JobManager serves it: answers repeat the last refresh, the
+/// per-second time gauges and rates are averages over a window of 5 s buckets, pool usage moves
+/// one buffer at a time, and real values jitter. For realistic forecasts and persistence.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricStore {
+    /// `metrics.fetcher.update-interval` in seconds (Flink: 10): every answer between two
+    /// refreshes repeats the first, and `/backpressure` dates it by the refresh.
+    pub refresh_s: f64,
+    /// Seconds the busy/backpressured/idle gauges and the record rates average over (Flink's
+    /// `TimerGauge` and `MeterView`: 60, in 5 s buckets).
+    #[serde(default = "default_gauge_window")]
+    pub window_s: f64,
+    /// Buffers in a pool: usage moves in steps of 1/`pool_buffers` (Flink: 2 per channel plus 8
+    /// floating per gate). Absent: continuous.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_buffers: Option<u32>,
+    /// Amplitude of the jitter: uniform in ±`noise` ms/s added to busy time (taken from idle)
+    /// per 5 s bucket, and ±`noise`/1000 to pool usage per refresh. Seeded and deterministic.
+    #[serde(default)]
+    pub noise: f64,
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn default_gauge_window() -> f64 {
+    60.0
+}
+
+/// The width of one bucket of Flink's `TimerGauge`/`MeterView` (`View.UPDATE_INTERVAL_SECONDS`).
+const BUCKET_S: f64 = 5.0;
+
+/// Uniform in [-1, 1], from a hash of the inputs (splitmix64).
+fn jitter(seed: u64, key: &str, subtask: u32, slot: i64) -> f64 {
+    let mut x = seed ^ hash_order(key) ^ (u64::from(subtask) << 40) ^ (slot as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    (x >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+}
+
+impl MetricStore {
+    /// The time of the last refresh at or before `elapsed_s`.
+    fn refreshed_at(&self, elapsed_s: f64) -> f64 {
+        if self.refresh_s > 0.0 {
+            (elapsed_s / self.refresh_s).floor() * self.refresh_s
+        } else {
+            elapsed_s
+        }
+    }
+
+    /// What subtask `index` of `vertex` reports at the refresh `at_s`: time gauges and rates
+    /// averaged over the window's buckets (each with its jitter), pools as sampled then.
+    fn reported(&self, vertex: &Vertex, index: u32, at_s: f64) -> Metrics {
+        let buckets = (self.window_s / BUCKET_S).round().max(1.0) as i64;
+        let mut sums = [0.0f64; 5];
+        let mut now = vertex.subtask_at(index, at_s);
+        for b in 0..buckets {
+            let end = at_s - BUCKET_S * b as f64;
+            let m = vertex.subtask_at(index, end - BUCKET_S / 2.0);
+            let slot = (end / BUCKET_S).floor() as i64;
+            let noise = self.noise * jitter(self.seed, &vertex.id, index, slot);
+            let v = |x: Option<MetricValue>| x.map_or(f64::NAN, |x| x.0);
+            let (busy, idle) = (v(m.busy), v(m.idle));
+            // Jitter moves time between busy and idle: the three still add up to 1000 ms/s.
+            let shift = if busy.is_finite() && idle.is_finite() { noise.clamp(-busy, idle) } else { 0.0 };
+            for (k, x) in
+                [busy + shift, v(m.backpressured), idle - shift, v(m.records_in), v(m.records_out)].iter().enumerate()
+            {
+                sums[k] += x;
+            }
+        }
+        let avg = |k: usize, x: Option<MetricValue>| {
+            x.map(|x| if x.0.is_finite() { MetricValue(sums[k] / buckets as f64) } else { x })
+        };
+        let refresh = (at_s / self.refresh_s.max(1e-9)).round() as i64;
+        let pool = |x: Option<MetricValue>, which: u32| {
+            x.map(|MetricValue(p)| {
+                let p = (p + self.noise / 1000.0 * jitter(self.seed, &vertex.id, index * 2 + which, refresh))
+                    .clamp(0.0, 1.0);
+                MetricValue(match self.pool_buffers {
+                    Some(n) if n > 0 => (p * f64::from(n)).round() / f64::from(n),
+                    _ => p,
+                })
+            })
+        };
+        now.busy = avg(0, now.busy);
+        now.backpressured = avg(1, now.backpressured);
+        now.idle = avg(2, now.idle);
+        now.records_in = avg(3, now.records_in);
+        now.records_out = avg(4, now.records_out);
+        now.in_pool = pool(now.in_pool, 0);
+        now.out_pool = pool(now.out_pool, 1);
+        now
+    }
 }
 
 /// Flink major version: `"1"` (1.13–1.20: `buffers.*` metric names, dashed back-pressure keys
@@ -690,6 +791,21 @@ impl Sim {
         self.started.elapsed().as_secs_f64()
     }
 
+    /// Seconds since the start at which the values now served were measured: the last refresh
+    /// of the metric store, or now.
+    fn measured_s(&self) -> f64 {
+        let now = self.elapsed_s();
+        self.scenario.metric_store.map_or(now, |m| m.refreshed_at(now))
+    }
+
+    /// What subtask `index` of `vertex` reports now.
+    fn reported(&self, vertex: &Vertex, index: u32) -> Metrics {
+        match &self.scenario.metric_store {
+            Some(store) => store.reported(vertex, index, self.measured_s()),
+            None => vertex.subtask_at(index, self.elapsed_s()),
+        }
+    }
+
     /// Wall-clock ms, derived from the monotonic clock so it never runs backwards.
     fn now_ms(&self) -> i64 {
         self.started_ms + i64::try_from(self.started.elapsed().as_millis()).unwrap_or(0)
@@ -711,10 +827,8 @@ impl Sim {
 
     /// Registered metrics of every subtask of `vertex`, indexed by subtask.
     fn stores(&self, vertex: &Vertex) -> Vec<Vec<(&'static str, Gauge)>> {
-        let elapsed = self.elapsed_s();
-        (0..vertex.parallelism)
-            .map(|i| subtask_gauges(self.version(), &vertex.subtask_at(i, elapsed), elapsed))
-            .collect()
+        let at = self.measured_s();
+        (0..vertex.parallelism).map(|i| subtask_gauges(self.version(), &self.reported(vertex, i), at)).collect()
     }
 
     /// Jobs are pretended to have started a quarter of an hour (plus a bit per job) before the
@@ -826,10 +940,30 @@ fn derived_id(seed: &str) -> String {
 /// Average serialized record size used to derive byte counts from record counts.
 const BYTES_PER_RECORD: f64 = 107.0;
 
+/// A subtask's values averaged over its first `seconds` (midpoints of 1 s steps).
+fn mean_over(vertex: &Vertex, index: u32, seconds: f64) -> Metrics {
+    let steps = seconds.ceil().max(1.0) as u32;
+    let dt = seconds / f64::from(steps);
+    let mut m = vertex.subtask_at(index, 0.0);
+    let mean = |f: fn(&Metrics) -> Option<MetricValue>| {
+        let sum: f64 =
+            (0..steps).map(|k| f(&vertex.subtask_at(index, (f64::from(k) + 0.5) * dt)).map_or(0.0, |x| x.0)).sum();
+        sum / f64::from(steps)
+    };
+    let keep = |x: Option<MetricValue>, v: f64| x.map(|x| if x.0.is_finite() { MetricValue(v) } else { x });
+    m.busy = keep(m.busy, mean(|m| m.busy));
+    m.backpressured = keep(m.backpressured, mean(|m| m.backpressured));
+    m.idle = keep(m.idle, mean(|m| m.idle));
+    m.records_in = keep(m.records_in, mean(|m| m.records_in));
+    m.records_out = keep(m.records_out, mean(|m| m.records_out));
+    m
+}
+
 /// The `metrics` block of a vertex in `/jobs/<jid>`: I/O totals and accumulated times over all
 /// subtasks, as if every subtask had reported its constant values since the server started.
 fn vertex_io_metrics(sim: &Sim, vertex: &Vertex, has_metrics: bool) -> Value {
-    let elapsed = sim.elapsed_s();
+    // Totals as of the metric store's last refresh.
+    let elapsed = sim.measured_s();
     let mut read_records = 0.0;
     let mut write_records = 0.0;
     let mut backpressured_ms = 0.0;
@@ -837,7 +971,12 @@ fn vertex_io_metrics(sim: &Sim, vertex: &Vertex, has_metrics: bool) -> Value {
     let mut busy_ms = 0.0;
     if has_metrics {
         for i in 0..vertex.parallelism {
-            let m = vertex.subtask(i);
+            // A ramped vertex's totals add up its values second by second; a constant one's are
+            // its values times the seconds.
+            let m = match vertex.ramp {
+                Some(_) => mean_over(vertex, i, elapsed),
+                None => vertex.subtask(i),
+            };
             let rate = |v: Option<MetricValue>| v.map_or(0.0, |x| x.0);
             let finite = |x: f64| if x.is_finite() { x } else { 0.0 };
             read_records += finite((rate(m.records_in) * elapsed).floor());
@@ -1178,7 +1317,9 @@ async fn backpressure(State(sim): SharedSim, Path((jid, vid)): Path<(String, Str
     if v2 {
         body.insert("backpressureLevel".into(), json!(level));
     }
-    body.insert("end-timestamp".into(), json!(sim.now_ms()));
+    // The metric store's last refresh (now, without a store model).
+    let measured_ms = sim.now_ms() - ((sim.elapsed_s() - sim.measured_s()) * 1000.0).round() as i64;
+    body.insert("end-timestamp".into(), json!(measured_ms));
     body.insert("subtasks".into(), Value::Array(subtasks));
     body.insert("backpressure-level".into(), json!(level));
     ok(Value::Object(body))
@@ -1426,6 +1567,7 @@ impl Scenario {
                 note: String::new(),
                 vertices: list,
             }],
+            metric_store: None,
         }
     }
 }

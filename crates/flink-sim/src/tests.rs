@@ -389,3 +389,63 @@ fn bundled_scenarios_are_valid() {
     }
     assert!(count >= 11, "expected the 11 bundled scenarios, found {count}");
 }
+
+/// A vertex at busy 400 ms/s rising 2 ms/s per second, out pool 0.3 rising 0.001/s.
+fn ramped() -> Vertex {
+    let m = |busy: f64, idle: f64, pool: f64| Metrics {
+        busy: Some(MetricValue(busy)),
+        backpressured: Some(MetricValue(0.0)),
+        idle: Some(MetricValue(idle)),
+        out_pool: Some(MetricValue(pool)),
+        ..Metrics::default()
+    };
+    Vertex {
+        id: SINK.into(),
+        name: "enrich".into(),
+        parallelism: 1,
+        max_parallelism: 128,
+        inputs: Vec::new(),
+        metrics: m(400.0, 600.0, 0.3),
+        subtasks: BTreeMap::new(),
+        ramp: Some(m(2.0, -2.0, 0.001)),
+        wobble: 0.0,
+    }
+}
+
+#[test]
+fn the_metric_store_repeats_its_refresh_and_averages_the_last_minute() {
+    let store = MetricStore { refresh_s: 10.0, window_s: 60.0, pool_buffers: None, noise: 0.0, seed: 0 };
+    assert_eq!(store.refreshed_at(39.9), 30.0);
+    assert_eq!(store.refreshed_at(40.0), 40.0);
+    // The gauge at 100 s is the mean of the last minute: the value of 30 s before.
+    let m = store.reported(&ramped(), 0, 100.0);
+    let busy = m.busy.unwrap().0;
+    assert!((busy - (400.0 + 2.0 * 70.0)).abs() < 1e-9, "{busy}");
+    assert!((busy + m.idle.unwrap().0 - 1000.0).abs() < 1e-9);
+    // A pool is sampled at the refresh, not averaged.
+    assert!((m.out_pool.unwrap().0 - 0.4).abs() < 1e-9);
+}
+
+#[test]
+fn pools_move_a_buffer_at_a_time_and_the_jitter_is_seeded_and_bounded() {
+    let store = MetricStore { refresh_s: 10.0, window_s: 60.0, pool_buffers: Some(10), noise: 30.0, seed: 7 };
+    let v = ramped();
+    for at in [0.0, 10.0, 20.0, 90.0, 300.0] {
+        let m = store.reported(&v, 0, at);
+        let pool = m.out_pool.unwrap().0;
+        assert!(((pool * 10.0).round() - pool * 10.0).abs() < 1e-9, "{pool} is not a whole buffer of ten");
+        let busy = m.busy.unwrap().0;
+        let exact = 400.0 + 2.0 * (at - 30.0);
+        // Twelve buckets of ±30 ms/s average to well within ±30.
+        assert!((busy - exact).abs() <= 30.0, "{busy} vs {exact}");
+        assert!((busy + m.idle.unwrap().0 - 1000.0).abs() < 1e-9, "jitter moves time, it does not make any");
+        // The same seed, the same answer.
+        assert_eq!(store.reported(&v, 0, at).busy, m.busy);
+    }
+    let other = MetricStore { seed: 8, ..store };
+    assert_ne!(other.reported(&v, 0, 90.0).busy, store.reported(&v, 0, 90.0).busy);
+    let values: Vec<f64> = (0..1000).map(|i| jitter(3, "v", 0, i)).collect();
+    assert!(values.iter().all(|x| (-1.0..=1.0).contains(x)));
+    let mean = values.iter().sum::<f64>() / 1000.0;
+    assert!(mean.abs() < 0.1, "{mean}");
+}
