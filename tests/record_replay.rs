@@ -169,14 +169,20 @@ fn the_load_ramp_forecast_from_replay_lands_near_the_truth() {
     let eta = f["eta_seconds"].as_f64().unwrap();
     assert!((eta - truth).abs() <= 0.2 * truth, "eta {eta} truth {truth}");
     assert!(f["r2"].as_f64().unwrap() >= 0.9);
-    assert_eq!(v["severity"], "warning", "a saturation within the 30 min horizon is a warning");
+    // The recording's ten busy values are 2 s apart, each an average over Flink's last 60 s:
+    // together they are worth less than one independent window, so the far end of the range is
+    // open and the ETA is shown, not alarmed.
+    assert_eq!(f["eta_high_seconds"], Value::Null);
+    assert_eq!(v["severity"], "healthy", "{}", v["reasons"]);
+    let findings = v["jobs"][0]["findings"].to_string();
+    assert!(
+        findings.contains("busy of enrich-with-geo may saturate within 30 min")
+            && findings.contains("shown, not alarmed"),
+        "{findings}"
+    );
     // The text report carries the line too.
     let text = bptop(&["diagnose", "--replay", dir.to_str().unwrap()], LIMIT).stdout;
     assert!(text.contains("busy of enrich-with-geo reaches 100% in ~"), "{text}");
-    // Outside a shorter horizon it is not.
-    let calm = bptop(&["diagnose", "--replay", dir.to_str().unwrap(), "--format", "json", "--horizon", "10s"], LIMIT);
-    let calm: Value = serde_json::from_str(&calm.stdout).unwrap();
-    assert_eq!(calm["severity"], "healthy");
 }
 
 #[test]

@@ -45,6 +45,24 @@ impl Default for ForecastOptions {
     }
 }
 
+/// The window Flink averages busy, backpressured and idle time over (`TimerGauge`, since Flink
+/// 1.17, FLINK-30090: 60 s in 5 s buckets; 5 s before). The version is not known here: the
+/// longer window is assumed, which can only widen a range.
+const GAUGE_WINDOW_S: f64 = 60.0;
+
+/// How many independent values `pts` hold when each is an average over the last `window_s`:
+/// n measurements Δ apart (Δ the median gap) with Δ < W overlap like a moving average, whose
+/// noise adds up over W/Δ of them, so they are worth n·Δ/W; Δ ≥ W: all n.
+fn independent_windows(pts: &[(i64, f64)], window_s: f64) -> f64 {
+    let n = pts.len() as f64;
+    let mut gaps: Vec<f64> = pts.windows(2).map(|w| (w[1].0 - w[0].0) as f64 / 1000.0).collect();
+    if gaps.is_empty() {
+        return n;
+    }
+    gaps.sort_by(f64::total_cmp);
+    (n * gaps[gaps.len() / 2] / window_s).min(n)
+}
+
 /// A series silent for longer than this gets no forecast (seconds).
 const STALE_AFTER_S: f64 = 120.0;
 
@@ -192,10 +210,15 @@ pub fn forecast(points: &[(i64, f64)], metric: Metric, o: &ForecastOptions) -> F
         f.reason = Some(reason);
         return f;
     }
-    let Some(line) = fit(&pts) else {
+    let Some(mut line) = fit(&pts) else {
         f.reason = Some("the samples share one timestamp".into());
         return f;
     };
+    // Busy time is an average over Flink's last 60 s: measurements closer than that share most
+    // of their window, however little their residuals show it.
+    if metric == Metric::Busy {
+        line.max_independent = independent_windows(&pts, GAUGE_WINDOW_S);
+    }
     f.slope_per_s = Some(line.slope);
     f.fitted_last = Some(line.at(line.last_ms as f64));
     f.r2 = Some(line.r2);
@@ -242,8 +265,10 @@ pub fn forecast(points: &[(i64, f64)], metric: Metric, o: &ForecastOptions) -> F
     // far end open.
     let se = line.slope_se_corrected();
     let k = t95((line.effective_samples().floor() as usize).saturating_sub(2));
-    f.eta_low_seconds = Some(gap / (line.slope + k * se));
-    f.eta_high_seconds = (line.slope - k * se > 0.0).then(|| gap / (line.slope - k * se));
+    // A noiseless line has no spread, however few samples it is worth.
+    let spread = if se > 0.0 { k * se } else { 0.0 };
+    f.eta_low_seconds = Some(gap / (line.slope + spread));
+    f.eta_high_seconds = (line.slope - spread > 0.0).then(|| gap / (line.slope - spread));
     f.reason = Some(basis);
     f
 }
@@ -354,7 +379,7 @@ mod tests {
     fn a_perfect_line_gives_the_exact_eta() {
         // 0.40 rising 0.01 per second, sampled every 2 s for 60 s: at the last sample 0.98.
         let pts = series(30, 2000, |i| 0.40 + 0.01 * (2 * i) as f64);
-        let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
+        let f = forecast(&pts, Metric::InPool, &ForecastOptions::default());
         assert_eq!(f.status, ForecastStatus::Eta);
         let eta = f.eta_seconds.unwrap();
         assert!((eta - 2.0).abs() < 1e-6, "{eta}");
@@ -462,15 +487,37 @@ mod tests {
     fn correlated_measurements_widen_the_range() {
         // The same line and the same residual size, once alternating (independent-looking) and
         // once drifting slowly (each measurement shares most of its averaging window with the
-        // last): the second is worth fewer samples, so its 95 % range is wider.
+        // last): the second is worth fewer samples, so its 95 % range is wider. (A pool: busy
+        // time takes its window's overlap as a floor, see below.)
         let line = |i: i64| 0.30 + 0.001 * (i * 5) as f64;
         let alternating = series(40, 5000, |i| line(i) + if i % 2 == 0 { 0.01 } else { -0.01 });
         let drifting = series(40, 5000, |i| line(i) + 0.01 * (i as f64 * std::f64::consts::FRAC_PI_4).sin());
         let o = ForecastOptions::default();
-        let (a, d) = (forecast(&alternating, Metric::Busy, &o), forecast(&drifting, Metric::Busy, &o));
+        let (a, d) = (forecast(&alternating, Metric::InPool, &o), forecast(&drifting, Metric::InPool, &o));
         assert_eq!((a.status, d.status), (ForecastStatus::Eta, ForecastStatus::Eta), "{:?} {:?}", a.reason, d.reason);
         let width = |f: &Forecast| f.eta_high_seconds.unwrap() - f.eta_low_seconds.unwrap();
         assert!(width(&d) > 1.5 * width(&a), "drifting {} vs alternating {}", width(&d), width(&a));
+    }
+
+    #[test]
+    fn busy_time_measured_within_its_60_s_window_is_worth_fewer_samples() {
+        // Flink averages busy time over 60 s: measurements 10 s apart share 5/6 of it, however
+        // independent their residuals look. The same points as a pool (sampled, not averaged)
+        // get the narrower range.
+        let pts = series(10, 10_000, |i| 0.40 + 0.004 * (i * 10) as f64 + if i % 2 == 0 { 0.01 } else { -0.01 });
+        let o = ForecastOptions::default();
+        let (busy, pool) = (forecast(&pts, Metric::Busy, &o), forecast(&pts, Metric::InPool, &o));
+        // Ten such measurements are worth fewer than two independent ones: the range stays open.
+        assert!(pool.eta_high_seconds.is_some(), "{pool:?}");
+        assert_eq!(busy.eta_high_seconds, None, "{busy:?}");
+        assert!(busy.eta_low_seconds.unwrap() < pool.eta_low_seconds.unwrap());
+        assert_eq!(busy.eta_seconds, pool.eta_seconds, "the line itself is the same");
+        assert!((independent_windows(&pts, GAUGE_WINDOW_S) - 10.0 / 6.0).abs() < 1e-12);
+        // A minute or more apart: all independent.
+        assert_eq!(independent_windows(&series(5, 60_000, |_| 0.0), GAUGE_WINDOW_S), 5.0);
+        assert_eq!(independent_windows(&series(5, 90_000, |_| 0.0), GAUGE_WINDOW_S), 5.0);
+        // Sixty measurements 10 s apart (the 10 min forecast window): ten.
+        assert!((independent_windows(&series(60, 10_000, |_| 0.0), GAUGE_WINDOW_S) - 10.0).abs() < 1e-12);
     }
 
     #[test]
@@ -530,10 +577,12 @@ mod tests {
         // degree of freedom is 12.7, so the slope could still be zero.
         let wave = |i: i64| (i as f64 * std::f64::consts::PI / 6.0).sin();
         let pts = series(8, 10_000, |i| 0.30 + 0.004 * (i * 10) as f64 + 0.03 * wave(i));
-        let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
+        let f = forecast(&pts, Metric::InPool, &ForecastOptions::default());
         assert_eq!(f.status, ForecastStatus::Eta, "{:?}", f.reason);
         assert!(f.eta_low_seconds.is_some());
         assert_eq!(f.eta_high_seconds, None, "{f:?}");
+        // As busy time 10 s apart (sharing 5/6 of Flink's 60 s window), all the more so.
+        assert_eq!(forecast(&pts, Metric::Busy, &ForecastOptions::default()).eta_high_seconds, None);
     }
 
     #[test]
@@ -596,14 +645,14 @@ mod tests {
         // 300 samples over 10 min: a real rise (t far above 3) buried in noise as large as it.
         let pts = series(300, 2000, |i| 0.20 + 0.0005 * (2 * i) as f64 + 0.15 * noise(i));
         let o = ForecastOptions::default();
-        let f = forecast(&pts, Metric::Busy, &o);
+        let f = forecast(&pts, Metric::InPool, &o);
         assert_eq!(f.status, ForecastStatus::PoorFit, "{:?}", f.reason);
         let r2 = f.r2.unwrap();
         assert!(r2 < o.min_r2 && r2 > 0.2, "R² {r2}");
         assert_eq!(f.eta_seconds, None);
         assert!(f.reason.unwrap().starts_with("poor fit (R² "));
         // The slope passed its own test: without the R² gate, this would be an ETA.
-        let f = forecast(&pts, Metric::Busy, &ForecastOptions { min_r2: 0.0, ..o });
+        let f = forecast(&pts, Metric::InPool, &ForecastOptions { min_r2: 0.0, ..o });
         assert_eq!(f.status, ForecastStatus::Eta);
     }
 

@@ -21,6 +21,9 @@ pub struct Fit {
     /// negative: anti-correlation is not taken as extra certainty).
     pub residual_rho: f64,
     pub samples: usize,
+    /// At most this many independent samples, whatever the residuals say: set by the caller
+    /// when the values are averages over windows longer than their spacing (`samples` when not).
+    pub max_independent: f64,
     /// Time between the first and the last sample, s.
     pub span_s: f64,
     /// Time of the last sample, ms.
@@ -38,7 +41,7 @@ impl Fit {
     /// carry the information of n·(1 − ρ)/(1 + ρ) independent ones (AR(1) residuals).
     pub fn effective_samples(&self) -> f64 {
         let n = self.samples as f64;
-        (n * (1.0 - self.residual_rho) / (1.0 + self.residual_rho)).clamp(2.0_f64.min(n), n)
+        (n * (1.0 - self.residual_rho) / (1.0 + self.residual_rho)).min(self.max_independent).clamp(2.0_f64.min(n), n)
     }
 
     /// The slope's standard error widened for correlated residuals: by √((1 + ρ)/(1 − ρ)),
@@ -96,6 +99,7 @@ pub fn fit(points: &[(i64, f64)]) -> Option<Fit> {
         slope_se: residual_sd / sxx.sqrt(),
         residual_rho: lag1_autocorrelation(&residuals),
         samples: n,
+        max_independent: nf,
         span_s: (last - first) as f64 / 1000.0,
         last_ms: last,
     })

@@ -614,7 +614,7 @@ fn a_forecast_alarms_only_when_its_whole_range_is_within_the_horizon() {
     );
     // The same rise, noisier: the ETA is still within the horizon but the slope could be half
     // as steep, so the range reaches past it: shown, not alarmed.
-    let d = rising_busy(0.045);
+    let d = rising_busy(0.02);
     let f = busy_of_map(&d);
     assert!(f.eta_seconds.is_some_and(|e| e <= 1800.0), "{f:?}");
     assert!(f.eta_high_seconds.is_none_or(|h| h > 1800.0), "{f:?}");

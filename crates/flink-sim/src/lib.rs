@@ -1317,8 +1317,11 @@ async fn backpressure(State(sim): SharedSim, Path((jid, vid)): Path<(String, Str
     if v2 {
         body.insert("backpressureLevel".into(), json!(level));
     }
-    // The metric store's last refresh (now, without a store model).
-    let measured_ms = sim.now_ms() - ((sim.elapsed_s() - sim.measured_s()) * 1000.0).round() as i64;
+    // The metric store's last refresh (now, without a store model): one time per refresh.
+    let measured_ms = match sim.scenario.metric_store {
+        Some(_) => sim.started_ms + (sim.measured_s() * 1000.0).round() as i64,
+        None => sim.now_ms(),
+    };
     body.insert("end-timestamp".into(), json!(measured_ms));
     body.insert("subtasks".into(), Value::Array(subtasks));
     body.insert("backpressure-level".into(), json!(level));
