@@ -202,7 +202,8 @@ fn data_loss(
         return (None, Some(format!("not enough history: {} samples (needs {})", margin.len(), o.min_samples)));
     }
     let Some(f) = fit(&margin) else { return (None, Some("the samples share one timestamp".into())) };
-    if f.slope >= 0.0 || f.t_stat() > -o.min_t {
+    // A t-statistic at or below −gate implies a falling margin.
+    if f.t_stat() > -o.min_t {
         return (None, Some("the margin to the log start is not shrinking".into()));
     }
     if f.r2 < o.min_r2 {
@@ -669,5 +670,256 @@ mod tests {
         // and the exporter's figure (0 there) means nothing.
         let p = analysed(LagRow { lag_seconds: Some(12.0), log_start_offset: Some(5000.0), ..now }, &h);
         assert_eq!((p.lag_seconds, p.lag_seconds_estimated), (None, false));
+    }
+
+    /// A partition as `groups` sees it.
+    fn part(topic: &str, partition: i32, lag: Option<f64>, trend: LagTrend) -> LagPartition {
+        LagPartition {
+            source: "test".into(),
+            cluster: Some("prod".into()),
+            group: "orders-enrichment".into(),
+            topic: topic.into(),
+            partition,
+            lag,
+            lag_seconds: None,
+            lag_seconds_estimated: false,
+            log_end_offset: None,
+            committed_offset: None,
+            log_start_offset: None,
+            growth_per_s: None,
+            trend,
+            time_to_drain_s: None,
+            time_to_data_loss_s: None,
+            loss_reason: None,
+            status: None,
+            client_id: None,
+            hot: false,
+        }
+    }
+
+    fn job_with_source(id: &str, name: &str, source: &str) -> JobDiagnosis {
+        use crate::analysis::{diagnose, Thresholds};
+        let job = crate::model::Job {
+            id: id.into(),
+            name: name.into(),
+            state: "RUNNING".into(),
+            vertices: vec![
+                crate::model::test_support::vertex("s", source, &[], &[(0.1, 0.0, 0.9)]),
+                crate::model::test_support::vertex("k", "sink: Writer", &["s"], &[(0.1, 0.0, 0.9)]),
+            ],
+            graph_known: true,
+            started: None,
+        };
+        let mut h = History::new(10, 100);
+        h.push(Snapshot { at_ms: T0, jobs: vec![job], ..Default::default() });
+        diagnose(&h, &Thresholds::default()).jobs.remove(0)
+    }
+
+    #[test]
+    fn offsets_going_back_are_a_rewind() {
+        let p = polled(&[(0, 100.0, 5000.0, 5100.0), (10, 100.0, 5100.0, 5200.0), (20, 900.0, 4300.0, 5200.0)]);
+        assert_eq!(p.trend, LagTrend::Rewinding);
+    }
+
+    #[test]
+    fn two_offsets_behind_are_no_seconds_behind() {
+        // A transaction marker: whatever the exporter or the log-end history says, 0 s.
+        let p = partitions(
+            &[LagRow { lag_seconds: Some(5.0), ..row(2.0, 998.0, 1000.0, None) }],
+            &History::new(3, 10),
+            T0,
+            &ForecastOptions::default(),
+        )
+        .remove(0);
+        assert_eq!((p.lag_seconds, p.lag_seconds_estimated), (Some(0.0), false));
+        let mut h = History::new(10, 100);
+        for i in 0..5i64 {
+            h.push(Snapshot {
+                at_ms: T0 + i * 1000,
+                lag: vec![row(2.0, 100.0 * i as f64, 100.0 * i as f64 + 2.0, None)],
+                ..Default::default()
+            });
+        }
+        let p = partitions(&[row(2.0, 398.0, 400.0, None)], &h, T0 + 4000, &ForecastOptions::default()).remove(0);
+        assert_eq!((p.lag_seconds, p.lag_seconds_estimated), (Some(0.0), false));
+    }
+
+    #[test]
+    fn seconds_behind_follow_the_log_end_where_it_passed_the_offset() {
+        // The log end jumped: 0 → 1000 in the first second, flat, then 1000 → 5000.
+        let log_end = [(T0, 0.0), (T0 + 1000, 1000.0), (T0 + 2000, 1000.0), (T0 + 3000, 5000.0)];
+        // Offset 500 was written half way through the first second.
+        assert_eq!(seconds_behind(&log_end, 500.0, T0 + 3000), Some(2.5));
+        // Offset 1000 (the next to read) was written once the log end moved past 1000 again,
+        // just after T0 + 2 s: the plateau before says nothing about it.
+        assert_eq!(seconds_behind(&log_end, 1000.0, T0 + 3000), Some(1.0));
+    }
+
+    /// 60 polls 5 s apart: the group commits 100/s, the log end runs 200 000 ahead, and the log
+    /// start is `start(i)` at poll i.
+    fn with_log_start(start: impl Fn(i64) -> f64, committed0: f64) -> LagPartition {
+        let mut h = History::new(10, 1000);
+        let mut last = Vec::new();
+        for i in 0..60i64 {
+            let committed = committed0 + 100.0 * (i * 5) as f64;
+            last = vec![row(200_000.0, committed, committed + 200_000.0, Some(start(i)))];
+            h.push(Snapshot { at_ms: T0 + i * 5000, lag: last.clone(), ..Default::default() });
+        }
+        partitions(&last, &h, T0 + 59 * 5000, &ForecastOptions::default()).remove(0)
+    }
+
+    #[test]
+    fn data_loss_needs_three_segment_deletions_and_a_margin_that_closes_credibly() {
+        // Three distinct log starts (two deletions of 1.2 M offsets), commits 100/s: the margin
+        // closes at about 24 000 − 100 = 23 900 offsets per second... enough to forecast.
+        let p = with_log_start(|i| 1_000_000.0 + 1_200_000.0 * (i / 20) as f64, 3_500_000.0);
+        assert!(p.time_to_data_loss_s.is_some(), "{:?}", p.loss_reason);
+        let once = |r: LagRow| {
+            let mut h = History::new(3, 10);
+            h.push(Snapshot { at_ms: T0, lag: vec![r.clone()], ..Default::default() });
+            partitions(&[r], &h, T0, &ForecastOptions::default()).remove(0)
+        };
+        // Committed exactly at the log start: nothing lost yet.
+        let p = once(row(500.0, 1000.0, 1500.0, Some(1000.0)));
+        assert!(!p.loss_reason.as_deref().unwrap_or_default().starts_with("data already lost"), "{:?}", p.loss_reason);
+        assert_eq!(p.time_to_data_loss_s, None);
+        // One offset below it: lost, now.
+        let p = once(row(501.0, 999.0, 1500.0, Some(1000.0)));
+        assert_eq!(p.time_to_data_loss_s, Some(0.0));
+        assert!(p.loss_reason.as_deref().unwrap().starts_with("data already lost"));
+        assert_eq!(p.lag_seconds, None, "below the log start the lag is not measurable");
+    }
+
+    #[test]
+    fn a_margin_shrinking_within_its_noise_forecasts_no_loss() {
+        // The log start creeps up 1 offset/s (continuous retention) against a margin of a
+        // million that commits move by ±50 000: no credible closing.
+        let noise = |i: i64| if i % 2 == 0 { 50_000.0 } else { -50_000.0 };
+        let p = with_log_start(|i| 1_000_000.0 + 5.0 * i as f64, 2_000_000.0);
+        assert_eq!(p.time_to_data_loss_s, None, "{:?}", p.loss_reason);
+        let mut h = History::new(10, 1000);
+        let mut last = Vec::new();
+        for i in 0..60i64 {
+            let committed = 2_000_000.0 + noise(i);
+            last = vec![row(200_000.0, committed, committed + 200_000.0, Some(1_000_000.0 + 5.0 * i as f64))];
+            h.push(Snapshot { at_ms: T0 + i * 5000, lag: last.clone(), ..Default::default() });
+        }
+        let p = partitions(&last, &h, T0 + 59 * 5000, &ForecastOptions::default()).remove(0);
+        assert_eq!(p.time_to_data_loss_s, None);
+        assert_eq!(p.loss_reason.as_deref(), Some("the margin to the log start is not shrinking"));
+    }
+
+    #[test]
+    fn a_group_sums_what_is_known_names_what_is_not_and_takes_its_worst_trend() {
+        let mut ps = vec![
+            part("orders", 0, Some(4000.0), LagTrend::Ok),
+            part("orders", 1, None, LagTrend::Unknown),
+            part("orders", 2, Some(-3.0), LagTrend::Unknown),
+            part("orders", 3, Some(0.0), LagTrend::Growing),
+        ];
+        ps[0].lag_seconds = Some(12.0);
+        ps[3].growth_per_s = Some(40.0);
+        let g = &groups(&ps, &[], &Vec::new())[0];
+        assert_eq!((g.total_lag, g.unknown_partitions, g.trend), (Some(4000.0), 2, LagTrend::Growing));
+        assert_eq!(g.summary, "group orders-enrichment is 4000 records (12 s) behind (lag of 2 of 4 partitions unknown) and losing ground at 40/s");
+        // Worst first: stopped over rewinding over stalled over growing over unknown over ok.
+        let trend_of = |ts: &[LagTrend]| {
+            let ps: Vec<LagPartition> =
+                ts.iter().enumerate().map(|(i, t)| part("orders", i as i32, Some(10.0), *t)).collect();
+            groups(&ps, &[], &Vec::new())[0].trend
+        };
+        use LagTrend::*;
+        assert_eq!(trend_of(&[Ok, Unknown]), Unknown);
+        assert_eq!(trend_of(&[Unknown, Growing]), Growing);
+        assert_eq!(trend_of(&[Growing, Stalled]), Stalled);
+        assert_eq!(trend_of(&[Stalled, Rewinding]), Rewinding);
+        assert_eq!(trend_of(&[Rewinding, Stopped]), Stopped);
+    }
+
+    #[test]
+    fn the_summary_says_how_the_group_is_doing() {
+        let say = |trend: LagTrend, growth: Option<f64>, lag: Option<f64>, secs: Option<f64>| {
+            let mut p = part("orders", 0, lag, trend);
+            p.growth_per_s = growth;
+            p.lag_seconds = secs;
+            groups(&[p], &[], &Vec::new())[0].summary.clone()
+        };
+        assert_eq!(
+            say(LagTrend::Ok, Some(-25.0), Some(900.0), None),
+            "group orders-enrichment is 900 records behind and catching up at 25/s"
+        );
+        assert_eq!(say(LagTrend::Ok, Some(25.0), Some(900.0), None), "group orders-enrichment is 900 records behind");
+        assert_eq!(say(LagTrend::Ok, Some(0.0), Some(900.0), None), "group orders-enrichment is 900 records behind");
+        assert_eq!(
+            say(LagTrend::Stopped, None, Some(900.0), Some(75.0)),
+            "group orders-enrichment is 900 records (1 min 15 s) behind and not consuming at all (no commits while data arrives)"
+        );
+        assert_eq!(
+            say(LagTrend::Stalled, None, Some(900.0), None),
+            "group orders-enrichment is 900 records behind with commits stuck"
+        );
+        assert_eq!(
+            say(LagTrend::Rewinding, None, Some(900.0), None),
+            "group orders-enrichment is 900 records behind after its offsets went backwards"
+        );
+        assert_eq!(say(LagTrend::Unknown, None, None, None), "group orders-enrichment is lag unknown");
+    }
+
+    #[test]
+    fn a_group_is_tied_by_mapping_name_topic_or_client_id() {
+        let jobs = vec![
+            job_with_source("aaaa1111", "billing", "Source: payments-in"),
+            job_with_source("bbbb2222", "enrichment-job", "Source: enricher"),
+        ];
+        let tied = |ps: &[LagPartition], map: &GroupMap| {
+            let g = groups(ps, &jobs, map).remove(0);
+            (g.job_id, g.source_vertex)
+        };
+        let ps = [part("orders", 0, Some(10.0), LagTrend::Ok)];
+        // Explicitly, by the job's name, its id or an id prefix.
+        for job_ref in ["billing", "aaaa1111", "aaaa"] {
+            let map = vec![(job_ref.to_string(), "orders-enrichment".to_string())];
+            assert_eq!(tied(&ps, &map), (Some("aaaa1111".into()), Some("Source: payments-in".into())), "{job_ref}");
+        }
+        // By the consumers' client-id prefix ("enricher-3" → "enricher").
+        let mut by_client = part("orders", 0, Some(10.0), LagTrend::Ok);
+        by_client.client_id = Some("enricher-3".into());
+        assert_eq!(tied(&[by_client], &Vec::new()), (Some("bbbb2222".into()), Some("Source: enricher".into())));
+        // A client id that is all number leaves an empty prefix, which names nothing.
+        let mut bare = part("orders", 0, Some(10.0), LagTrend::Ok);
+        bare.client_id = Some("-3".into());
+        assert_eq!(tied(&[bare], &Vec::new()), (None, None));
+        // By a job named after the group.
+        let mut named = part("orders", 0, Some(10.0), LagTrend::Ok);
+        named.group = "enrichment".into();
+        assert_eq!(tied(&[named], &Vec::new()), (Some("bbbb2222".into()), Some("Source: enricher".into())));
+        // Nothing to tie it to.
+        assert_eq!(tied(&ps, &Vec::new()), (None, None));
+    }
+
+    #[test]
+    fn a_margin_closing_too_unevenly_gets_no_loss_forecast_and_only_the_r2_gate_says_so() {
+        // Ten minutes polled every 2 s: retention gains 100 offsets/s on the group (t far
+        // beyond 3), but the log start jumps around by ±30 000 as segments go.
+        let noise = |i: i64| ((i * 7919 + 13) % 201) as f64 / 100.0 - 1.0;
+        let mut h = History::new(10, 1000);
+        let mut last = Vec::new();
+        for i in 0..300i64 {
+            let t = (2 * i) as f64;
+            let committed = 3_000_000.0 + 100.0 * t;
+            let start = 1_000_000.0 + 200.0 * t + 30_000.0 * noise(i);
+            last = vec![row(100_000.0, committed, committed + 100_000.0, Some(start))];
+            h.push(Snapshot { at_ms: T0 + i * 2000, lag: last.clone(), ..Default::default() });
+        }
+        let o = ForecastOptions::default();
+        let p = partitions(&last, &h, T0 + 299 * 2000, &o).remove(0);
+        assert_eq!(p.time_to_data_loss_s, None);
+        assert!(
+            p.loss_reason.as_deref().unwrap().starts_with("the margin shrinks but too unevenly for a forecast (R² 0."),
+            "{:?}",
+            p.loss_reason
+        );
+        let p = partitions(&last, &h, T0 + 299 * 2000, &ForecastOptions { min_r2: 0.0, ..o }).remove(0);
+        assert!(p.time_to_data_loss_s.is_some(), "{:?}", p.loss_reason);
     }
 }
