@@ -115,6 +115,12 @@ pub fn hot_subtasks(v: &VertexView, t: &Thresholds) -> Vec<u32> {
 }
 
 pub fn classify(views: &[VertexView], graph_known: bool, t: &Thresholds) -> Classified {
+    classify_as(views, graph_known, t, false)
+}
+
+/// `classify`, with `interval` true for one interval of exact time shares (see
+/// `Walk::holds_back`) rather than the window's averages.
+pub fn classify_as(views: &[VertexView], graph_known: bool, t: &Thresholds, interval: bool) -> Classified {
     let graph = Graph::of(views);
     let order = graph.topological();
     let mut verdicts: Vec<VertexVerdict> = views
@@ -133,7 +139,7 @@ pub fn classify(views: &[VertexView], graph_known: bool, t: &Thresholds) -> Clas
     let own: Vec<Class> = verdicts.iter().map(|v| v.class).collect();
     let mut bottlenecks: Vec<BottleneckVerdict> = Vec::new();
     let mut findings = Vec::new();
-    let walk = Walk { views, graph: &graph, order: &order, own: &own, t };
+    let walk = Walk { views, graph: &graph, order: &order, own: &own, t, interval };
     let is_busy = |i: usize| walk.is_busy(i);
 
     if !graph_known {

@@ -10,7 +10,7 @@
 //! Flink's last 60 s and smooth a 4 s stall every 30 s into a steady 13 % of backpressure; they
 //! are the fallback, one interval per measurement.
 
-use super::classify::{classify, BottleneckVerdict, Classified};
+use super::classify::{classify_as, BottleneckVerdict, Classified};
 use super::window::{view, VertexView};
 use super::Thresholds;
 use crate::diagnosis::{Class, Pattern, Persistence};
@@ -162,26 +162,11 @@ pub fn step_views<'a>(job: &'a Job, step: &Step<'a>, t: &Thresholds) -> Vec<Vert
         .collect()
 }
 
-/// The job classified at each step, oldest first.
-///
-/// Within one interval of exact shares, a vertex that was busy for about as long as the vertices
-/// above it were backpressured is what held them back, even if that was only a quarter of the
-/// interval (a stall split over two refreshes). So an interval's busy threshold is three
-/// quarters of its worst backpressure (between `bp_low` and the window's `busy_bottleneck`): the
-/// window's 50 % is a capacity rule for averages, not for the moments of a stall.
+/// The job classified at each step, oldest first; an interval of exact shares as such (a
+/// vertex busy for about as long as its upstream was blocked is what blocked it, see
+/// `Walk::holds_back`), a gauge reading like the window.
 pub fn classify_steps(job: &Job, steps: &[Step], t: &Thresholds) -> Vec<Classified> {
-    steps
-        .iter()
-        .map(|s| {
-            let views = step_views(job, s, t);
-            let mut step_t = t.clone();
-            if s.interval.is_some() {
-                let worst = views.iter().filter_map(|v| v.backpressured).fold(0.0, f64::max);
-                step_t.busy_bottleneck = (0.75 * worst).clamp(t.bp_low, t.busy_bottleneck);
-            }
-            classify(&views, job.graph_known, &step_t)
-        })
-        .collect()
+    steps.iter().map(|s| classify_as(&step_views(job, s, t), job.graph_known, t, s.interval.is_some())).collect()
 }
 
 /// Each vertex's class at each step: `[vertex][step]`, vertices in `job.vertices` order.
@@ -464,8 +449,13 @@ mod tests {
             (sink.class, src.class, src.caused_by.as_slice()),
             (Class::Bottleneck, Class::Victim, &["k".to_string()][..])
         );
+        // The victim says what holds it back instead of "likely transient", its own evidence kept.
+        assert_eq!(src.evidence.last().map(String::as_str), Some("held back by http-sink: Writer during its stalls"));
+        assert!(!src.evidence.iter().any(|e| e.contains("likely transient")), "{:?}", src.evidence);
+        assert!(src.evidence[0].starts_with("backpressured "), "{:?}", src.evidence);
         use Class::{Bottleneck as B, Healthy as H};
         assert_eq!(sink.timeline, [H, H, B, H, H, B, H, H, B]);
+        assert_eq!(sink.held, 3, "in 3 of its 9 steps it had its class of the window, bottleneck");
         assert_eq!(j.severity, Severity::Warning);
         // Without the totals the gauges (60 s averages) cannot see it: no cause is invented.
         let d = diagnosed(&stalling_at(0.2, 9, false, |k| if k.rem_euclid(3) == 0 { 4000.0 } else { 0.0 }));
@@ -622,5 +612,87 @@ mod tests {
         let mut untimed = held(&[x, o, x, o, x], 10_000.0);
         untimed.starts_ms[2] = None;
         assert_eq!(period_s(&untimed), None, "a measurement without a time");
+    }
+
+    #[test]
+    fn an_intermittent_stall_is_judged_by_its_share_of_the_two_minutes_not_the_last_minute() {
+        // Stalls of 7 s in intervals 2 and 5 to 9: 47 % of the 90 s, but 52 % on Flink's 60 s
+        // averages in the window, which alone would make it critical.
+        let d = diagnosed(&stalling(9, true, |k| if [2, 5, 6, 7, 8, 9].contains(&k) { 7000.0 } else { 0.0 }));
+        let j = &d.jobs[0];
+        let p = &j.bottlenecks[0].persistence;
+        assert_eq!((p.pattern, p.held), (Pattern::Intermittent, 6));
+        assert!((p.share_of_time.unwrap() - 42.0 / 90.0).abs() < 1e-9, "{:?}", p.share_of_time);
+        let src = j.vertices.iter().find(|v| v.id == "s").unwrap();
+        assert!(src.backpressured.unwrap() > 0.5, "{:?}", src.backpressured);
+        assert_eq!(j.severity, Severity::Warning);
+    }
+
+    #[test]
+    fn start_up_measurements_are_left_out_up_to_and_including_the_cutoff() {
+        // The job's tasks started at T0; Flink refreshes every 10 s, so measurements up to and
+        // including T0 + 10 s may still describe the start-up.
+        let mut h = History::new(10, 100);
+        for m in 0..8i64 {
+            let mut s = vertex("s", "src", &[], &[(0.1, 0.9, 0.0)]);
+            let mut k = vertex("k", "sink", &["s"], &[(0.95, 0.0, 0.05)]);
+            s.measured_at_ms = Some(T0 + m * 10_000);
+            k.measured_at_ms = Some(T0 + m * 10_000);
+            let mut job = running_job("j", vec![s, k]);
+            job.started =
+                Some(crate::model::Started { at_ms: T0, jm_now_ms: T0 + m * 10_000 + 100, tasks_starting: false });
+            h.push(Snapshot { at_ms: T0 + m * 10_000 + 100, jobs: vec![job], ..Default::default() });
+        }
+        let d = diagnosed(&h);
+        let sink = d.jobs[0].vertices.iter().find(|v| v.id == "k").unwrap();
+        // Measurements at T0 + 20 s … T0 + 70 s: six.
+        assert_eq!(sink.timeline.len(), 6, "{:?}", sink.timeline);
+    }
+
+    #[test]
+    fn a_cause_found_in_the_intervals_takes_its_place_in_data_flow_order() {
+        // Two pipelines in one job: s1 → k1 stalls 2 s every 30 s (on average s1 is only 7 %
+        // backpressured: healthy); s2 → k2 is saturated all the time.
+        let mut h = History::new(10, 100);
+        let (mut s1, mut k1, mut s2, mut k2) = ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), (0.0, 0.0, 0.0));
+        let stall = |k: i64| if k.rem_euclid(3) == 0 { 2000.0 } else { 0.0 };
+        for k in 0..=9i64 {
+            if k > 0 {
+                let st = stall(k);
+                s1 = (s1.0 + 0.2 * (10_000.0 - st), s1.1 + st, s1.2 + 0.8 * (10_000.0 - st));
+                k1 = (k1.0 + st + 0.2 * (10_000.0 - st), k1.1, k1.2 + 0.8 * (10_000.0 - st));
+                s2 = (s2.0 + 100.0, s2.1 + 9900.0, s2.2);
+                k2 = (k2.0 + 10_000.0, k2.1, k2.2);
+            }
+            let bp = (k - 5..=k).map(stall).sum::<f64>() / 60_000.0;
+            for poll in 0..5 {
+                let measured = T0 + k * 10_000;
+                let mut vs = vec![
+                    vertex("s1", "Source: a", &[], &[(0.2 * (1.0 - bp), bp, 0.8 * (1.0 - bp))]),
+                    vertex("k1", "a-sink: Writer", &["s1"], &[(bp + 0.2 * (1.0 - bp), 0.0, 0.8 * (1.0 - bp))]),
+                    vertex("s2", "Source: b", &[], &[(0.01, 0.99, 0.0)]),
+                    vertex("k2", "b-sink: Writer", &["s2"], &[(1.0, 0.0, 0.0)]),
+                ];
+                for (v, t) in vs.iter_mut().zip([s1, k1, s2, k2]) {
+                    v.measured_at_ms = Some(measured);
+                    v.time_totals = Some(TimeTotals { busy_ms: Some(t.0), backpressured_ms: t.1, idle_ms: t.2 });
+                }
+                h.push(Snapshot {
+                    at_ms: measured + 500 + poll * 2000,
+                    jobs: vec![running_job("j", vs)],
+                    ..Default::default()
+                });
+            }
+        }
+        let d = diagnosed(&h);
+        let j = &d.jobs[0];
+        let names: Vec<(&str, Pattern)> =
+            j.bottlenecks.iter().map(|b| (b.vertex_id.as_str(), b.persistence.pattern)).collect();
+        assert_eq!(names, [("k1", Pattern::Intermittent), ("k2", Pattern::Sustained)], "{}", j.summary);
+        // s1 is healthy on average: it is named among the stall's victims, but keeps its class
+        // and is not said to be held back.
+        let s1 = j.vertices.iter().find(|v| v.id == "s1").unwrap();
+        assert_eq!(j.bottlenecks[0].victims, ["s1"]);
+        assert_eq!((s1.class, s1.caused_by.len()), (Class::Healthy, 0));
     }
 }

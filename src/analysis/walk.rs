@@ -18,6 +18,8 @@ pub(super) struct Walk<'a> {
     pub(super) order: &'a [usize],
     pub(super) own: &'a [Class],
     pub(super) t: &'a Thresholds,
+    /// Judging one interval of exact time shares rather than the window's averages.
+    pub(super) interval: bool,
 }
 
 impl Walk<'_> {
@@ -25,6 +27,21 @@ impl Walk<'_> {
     pub(super) fn is_busy(&self, i: usize) -> bool {
         matches!(self.own[i], Class::Healthy | Class::Idle)
             && self.views[i].busy.is_some_and(|b| b >= self.t.busy_bottleneck)
+    }
+
+    /// Busy enough to be what holds `victim` back. On the window's averages that is
+    /// `busy_bottleneck` (a capacity rule). Within one interval of exact shares it is three
+    /// quarters of the victim's backpressured time (from `bp_low` up to `busy_bottleneck`): a
+    /// vertex busy for about as long as the victim was blocked is what blocked it, even if that
+    /// was a quarter of the interval (a stall split over two refreshes).
+    pub(super) fn holds_back(&self, i: usize, victim: usize) -> bool {
+        if !self.interval {
+            return self.is_busy(i);
+        }
+        let need = self.views[victim].backpressured.map_or(self.t.busy_bottleneck, |bp| {
+            (0.75 * bp).clamp(self.t.bp_low, self.t.busy_bottleneck.max(self.t.bp_low))
+        });
+        matches!(self.own[i], Class::Healthy | Class::Idle) && self.views[i].busy.is_some_and(|b| b >= need)
     }
 }
 
@@ -36,9 +53,9 @@ pub(super) fn walk_from_victims(
     bottlenecks: &mut Vec<BottleneckVerdict>,
     findings: &mut Vec<String>,
 ) {
-    let Walk { views, graph, order, own, t } = *walk;
-    let is_busy = |i: usize| walk.is_busy(i);
+    let Walk { views, graph, order, own, t, .. } = *walk;
     for &victim in order.iter().filter(|&&i| own[i] == Class::Victim) {
+        let is_busy = |i: usize| walk.holds_back(i, victim);
         let frontier = frontier(victim, graph, own);
         let mut busy_ones: Vec<usize> = frontier.iter().copied().filter(|&f| is_busy(f)).collect();
         // Fan-out: when one branch is saturated, a moderately busy sibling is not the cause.
