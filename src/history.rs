@@ -398,6 +398,12 @@ mod tests {
         poll(&mut h, vec![job("a", Some(2.0), Some(20), 0.3), job("b", None, Some(20), 0.3)]);
         assert_eq!(busy(&h, "a"), [0.2, 0.3]);
         assert_eq!(busy(&h, "b"), [0.2, 0.3]);
+        // Totals in one poll and not in the next (a failed request): two measurements, even
+        // under one measurement time.
+        let mut g = History::new(2, 10);
+        g.push(Snapshot { at_ms: 1, jobs: vec![job("c", Some(1.0), Some(10), 0.1)], ..Default::default() });
+        g.push(Snapshot { at_ms: 2, jobs: vec![job("c", None, Some(10), 0.2)], ..Default::default() });
+        assert_eq!(busy(&g, "c"), [0.1, 0.2]);
         // Beyond the classification window (2 polls here), up to MEASUREMENTS_KEPT of them.
         for i in 0..20 {
             poll(&mut h, vec![job("a", Some(3.0 + i as f64), None, 0.5), job("b", None, None, 0.5)]);

@@ -250,4 +250,39 @@ mod tests {
             "{md}"
         );
     }
+
+    #[test]
+    fn every_report_says_how_long_each_class_held() {
+        use crate::model::test_support::{running_job, vertex};
+        let mut h = crate::history::History::new(10, 10);
+        for m in 0..3i64 {
+            let bp = if m == 1 { 0.0 } else { 0.9 };
+            let mut s = vertex("s", "src", &[], &[(0.1, bp, 0.9 - bp)]);
+            let mut k = vertex("k", "sink", &["s"], &[(0.95, 0.0, 0.05)]);
+            s.measured_at_ms = Some(10_000 * m);
+            k.measured_at_ms = Some(10_000 * m);
+            h.push(crate::model::Snapshot {
+                at_ms: 10_000 * m + 100,
+                jobs: vec![running_job("j", vec![s, k])],
+                ..Default::default()
+            });
+        }
+        let d = crate::analysis::diagnose(&h, &crate::analysis::Thresholds::default());
+        let src = &d.jobs[0].vertices[0];
+        assert_eq!(held(src), "2/3", "a victim in 2 of its 3 measurements");
+        let input = InputInfo { mode: "replay".into(), source: "x".into(), polls: 3, polls_failed: 0, backfilled: 0 };
+        let text = text::render(&d, &input);
+        assert!(text.contains(" held ") && text.contains("  2/3  "), "{text}");
+        assert!(
+            text.contains("    how long: sustained: held its victims back in 2 of 3 measurements over 20 s\n"),
+            "{text}"
+        );
+        let md = markdown::render(&d, &input);
+        assert!(md.contains("| held |") && md.contains("| 2/3 |"), "{md}");
+        assert!(md.contains("- how long: sustained: held its victims back in 2 of 3 measurements over 20 s\n"), "{md}");
+        // Nothing classified on its own (no measurement): no count.
+        let mut none = src.clone();
+        none.timeline.clear();
+        assert_eq!(held(&none), "");
+    }
 }
