@@ -265,8 +265,9 @@ pub fn forecast(points: &[(i64, f64)], metric: Metric, o: &ForecastOptions) -> F
     // far end open.
     let se = line.slope_se_corrected();
     let k = t95((line.effective_samples().floor() as usize).saturating_sub(2));
-    // A noiseless line has no spread, however few samples it is worth.
-    let spread = if se > 0.0 { k * se } else { 0.0 };
+    // A noiseless line has no spread, however few samples it is worth (its error is rounding,
+    // a billionth of its slope at most, which an infinite t would make everything).
+    let spread = if se > 1e-9 * line.slope.abs() { k * se } else { 0.0 };
     f.eta_low_seconds = Some(gap / (line.slope + spread));
     f.eta_high_seconds = (line.slope - spread > 0.0).then(|| gap / (line.slope - spread));
     f.reason = Some(basis);
@@ -385,6 +386,10 @@ mod tests {
         assert!((eta - 2.0).abs() < 1e-6, "{eta}");
         assert!((f.r2.unwrap() - 1.0).abs() < 1e-12);
         assert!((f.eta_low_seconds.unwrap() - eta).abs() < 1e-6, "a noiseless line has no spread");
+        // As busy time these samples are worth less than one window, yet no spread is no spread.
+        let f = forecast(&pts, Metric::Busy, &ForecastOptions::default());
+        assert!((f.eta_low_seconds.unwrap() - 2.0).abs() < 1e-6, "{f:?}");
+        assert!((f.eta_high_seconds.unwrap() - 2.0).abs() < 1e-6, "{f:?}");
     }
 
     #[test]
@@ -516,6 +521,9 @@ mod tests {
         // A minute or more apart: all independent.
         assert_eq!(independent_windows(&series(5, 60_000, |_| 0.0), GAUGE_WINDOW_S), 5.0);
         assert_eq!(independent_windows(&series(5, 90_000, |_| 0.0), GAUGE_WINDOW_S), 5.0);
+        // The median gap counts: gaps of 5, 10, 20 and 30 s make five values worth 5·20/60.
+        let uneven: Vec<(i64, f64)> = [0, 5, 15, 35, 65].iter().map(|s| (T0 + s * 1000, 0.0)).collect();
+        assert!((independent_windows(&uneven, GAUGE_WINDOW_S) - 5.0 * 20.0 / 60.0).abs() < 1e-12);
         // Sixty measurements 10 s apart (the 10 min forecast window): ten.
         assert!((independent_windows(&series(60, 10_000, |_| 0.0), GAUGE_WINDOW_S) - 10.0).abs() < 1e-12);
     }

@@ -695,4 +695,83 @@ mod tests {
         assert_eq!(j.bottlenecks[0].victims, ["s1"]);
         assert_eq!((s1.class, s1.caused_by.len()), (Class::Healthy, 0));
     }
+
+    #[test]
+    fn intervals_read_every_vertex_on_its_own_terms() {
+        // (busy, backpressured, idle) totals per vertex: a legacy source at parallelism 2 (busy
+        // NaN), a map whose busy total rounds down by 1 ms, a vertex whose backpressured total
+        // falls (its tasks restarted), and two vertices that did not move at all.
+        let job = |legacy: (f64, f64), map: (f64, f64, f64), restarted: (f64, f64), busy_gauge: f64| {
+            let t = |busy: Option<f64>, bp: f64, idle: f64| {
+                Some(TimeTotals { busy_ms: busy, backpressured_ms: bp, idle_ms: idle })
+            };
+            let mut vs = vec![
+                vertex("a", "Source: legacy", &[], &[(f64::NAN, 0.5, 0.5), (f64::NAN, 0.5, 0.5)]),
+                vertex("b", "map", &["a"], &[(busy_gauge, 0.0, 1.0 - busy_gauge)]),
+                vertex("c", "restarted", &["b"], &[(0.5, 0.0, 0.5)]),
+                vertex("d", "still", &["c"], &[(0.5, 0.0, 0.5)]),
+                vertex("e", "still too", &["d"], &[(0.5, 0.0, 0.5)]),
+            ];
+            let totals = [
+                t(None, legacy.0, legacy.1),
+                t(Some(map.0), map.1, map.2),
+                t(Some(1.0), restarted.0, restarted.1),
+                t(Some(7.0), 0.0, 0.0),
+                t(Some(7.0), 0.0, 0.0),
+            ];
+            for (v, tt) in vs.iter_mut().zip(totals) {
+                v.time_totals = tt;
+            }
+            running_job("j", vs)
+        };
+        let mut failed = job((0.0, 0.0), (0.0, 0.0, 0.0), (0.0, 0.0), 0.1);
+        for v in &mut failed.vertices {
+            v.time_totals = None;
+        }
+        let polls = [
+            job((0.0, 0.0), (459.0, 0.0, 0.0), (5000.0, 0.0), 0.1),
+            failed, // a failed request between two refreshes splits nothing
+            // 10 s later: the source backpressured 5 s of its 20 s of task time; the map busy
+            // total 1 ms lower (Flink's rounding), idle 10 s; "restarted" lost time.
+            job((5000.0, 5000.0), (458.0, 0.0, 10_000.0), (1000.0, 9000.0), 0.2),
+            // The same reading again, later: its gauges are the ones to use.
+            job((5000.0, 5000.0), (458.0, 0.0, 10_000.0), (1000.0, 9000.0), 0.3),
+        ];
+        let refs: Vec<&Job> = polls.iter().collect();
+        let iv = intervals(&polls[0], &refs);
+        assert_eq!(iv.len(), 1, "{iv:?}");
+        assert!(std::ptr::eq(iv[0].0, &polls[3]), "the later poll of the closing reading");
+        let iv = &iv[0].1;
+        // The length: the median task time per subtask of the vertices that moved (the map's
+        // 10 s; the still ones do not pull it down).
+        assert_eq!(iv.length_ms, 10_000.0);
+        assert_eq!(iv.backpressured[0], Some(0.25), "5 s of 2 subtasks × 10 s");
+        assert_eq!((iv.busy[1], iv.idle[1]), (Some(0.0), Some(1.0)), "rounding is no restart");
+        assert_eq!(iv.backpressured[2], None, "a total that fell is no interval");
+        assert_eq!((iv.backpressured[3], iv.busy[4]), (None, None), "no time passed: no share, not NaN");
+    }
+
+    #[test]
+    fn an_interval_reads_the_worst_subtask_from_the_gauges() {
+        // One vertex of two subtasks with these gauges, its totals moving 6 s busy and 14 s
+        // idle in 10 s: the interval's mean busy share is 0.3. Its view, as the interval sees it.
+        let view_of = |gauges: &[(f64, f64, f64)]| {
+            let mut v = vertex("v", "op", &[], gauges);
+            v.time_totals = Some(TimeTotals { busy_ms: Some(0.0), backpressured_ms: 0.0, idle_ms: 0.0 });
+            let first = running_job("j", vec![v.clone()]);
+            v.time_totals = Some(TimeTotals { busy_ms: Some(6000.0), backpressured_ms: 0.0, idle_ms: 14_000.0 });
+            let second = running_job("j", vec![v]);
+            let (found, over) = steps(&second, &[&first, &second]);
+            assert_eq!((found.len(), over), (1, "refreshes"));
+            let view = step_views(&second, &found[0], &Thresholds::default()).remove(0);
+            (view.busy, view.busy_avg, view.idle)
+        };
+        // The gauges say 0.8 and 0.2 busy (mean 0.5): the worst subtask is 0.3 × 0.8 / 0.5.
+        let (busy, busy_avg, idle) = view_of(&[(0.8, 0.0, 0.2), (0.2, 0.0, 0.8)]);
+        assert!((busy.unwrap() - 0.48).abs() < 1e-9, "{busy:?}");
+        assert_eq!(busy_avg, Some(0.3));
+        assert_eq!(idle, Some(0.7 * 0.2 / 0.5), "the least idle subtask, likewise");
+        // Gauges reading zero on average say nothing about the spread: the mean share as it is.
+        assert_eq!(view_of(&[(0.0, 0.0, 1.0), (0.0, 0.0, 1.0)]).0, Some(0.3));
+    }
 }
