@@ -198,8 +198,9 @@ fn held(b: &BottleneckVerdict, job: &Job, steps: &[Step], t: &Thresholds) -> Hel
         };
         let start = match &s.interval {
             Some(i) => {
+                let start = clock;
                 clock += i.length_ms;
-                Some(clock - i.length_ms)
+                Some(start)
             }
             None => s.job.measured_at_ms().map(|t| t as f64),
         };
@@ -503,6 +504,47 @@ mod tests {
         );
         let d = diagnosed(&stalling(1, true, |_| 9000.0));
         assert!(d.jobs[0].bottlenecks[0].persistence.text.starts_with("1 refresh so far"));
+        // Three are enough.
+        let d = diagnosed(&stalling(3, true, |_| 9000.0));
+        let p = &d.jobs[0].bottlenecks[0].persistence;
+        assert_eq!((p.pattern, p.of), (Pattern::Sustained, 3));
+        // Two free intervals of twelve are not yet a quarter: sustained; two of three would be.
+        let d = diagnosed(&stalling(12, true, |k| if k == 5 || k == 9 { 0.0 } else { 9000.0 }));
+        let p = &d.jobs[0].bottlenecks[0].persistence;
+        assert_eq!((p.pattern, p.held, p.of), (Pattern::Sustained, 10, 12), "{}", p.text);
+    }
+
+    #[test]
+    fn a_saturated_source_holds_as_long_as_it_stays_busy() {
+        // A source 90 % busy in every interval, nothing backpressured: a source bottleneck whose
+        // persistence counts the intervals it was at least 80 % busy.
+        let mut h = History::new(10, 100);
+        let mut busy_total = 0.0;
+        for k in 0..=6i64 {
+            busy_total += if k > 0 { 9000.0 } else { 0.0 };
+            let mut s = vertex("s", "Source: fast", &[], &[(0.9, 0.0, 0.1)]);
+            let mut m = vertex("m", "map", &["s"], &[(0.3, 0.0, 0.7)]);
+            s.measured_at_ms = Some(T0 + k * 10_000);
+            m.measured_at_ms = Some(T0 + k * 10_000);
+            s.time_totals =
+                Some(TimeTotals { busy_ms: Some(busy_total), backpressured_ms: 0.0, idle_ms: busy_total / 9.0 });
+            m.time_totals = Some(TimeTotals {
+                busy_ms: Some(busy_total / 3.0),
+                backpressured_ms: 0.0,
+                idle_ms: busy_total * 7.0 / 9.0,
+            });
+            h.push(Snapshot {
+                at_ms: T0 + k * 10_000 + 100,
+                jobs: vec![running_job("j", vec![s, m])],
+                ..Default::default()
+            });
+        }
+        let d = diagnosed(&h);
+        let b = &d.jobs[0].bottlenecks[0];
+        assert_eq!(b.kind, crate::diagnosis::BottleneckKind::Source);
+        let p = &b.persistence;
+        assert_eq!((p.pattern, p.held, p.of, p.share_of_time), (Pattern::Sustained, 6, 6, None));
+        assert!(p.text.starts_with("sustained: saturated in 6 of 6 refreshes over 1 min"), "{}", p.text);
     }
 
     #[test]
@@ -608,6 +650,10 @@ mod tests {
         );
         assert_eq!(period_s(&held(&[x, o, o, x, o, o], 10_000.0)), None, "two stalls are one gap");
         assert_eq!(period_s(&held(&[x, o, x, o, o, o, o, x], 10_000.0)), None, "20 s then 50 s: no rhythm");
+        // 20 s then 25 s: steady enough (within 1.5×), the median gap of the two.
+        let mut uneven = held(&[x, o, x, o, x], 10_000.0);
+        uneven.starts_ms = [0.0, 10_000.0, 20_000.0, 30_000.0, 45_000.0].iter().map(|t| Some(*t)).collect();
+        assert_eq!(period_s(&uneven), Some(25.0));
         assert_eq!(period_s(&held(&[o, x, o, x, o, x, o], 10_000.0)), Some(20.0));
         let mut untimed = held(&[x, o, x, o, x], 10_000.0);
         untimed.starts_ms[2] = None;
@@ -764,6 +810,7 @@ mod tests {
             let (found, over) = steps(&second, &[&first, &second]);
             assert_eq!((found.len(), over), (1, "refreshes"));
             let view = step_views(&second, &found[0], &Thresholds::default()).remove(0);
+            assert_eq!((view.samples, view.backpressured_samples), (1, 0), "one interval, not backpressured");
             (view.busy, view.busy_avg, view.idle)
         };
         // The gauges say 0.8 and 0.2 busy (mean 0.5): the worst subtask is 0.3 × 0.8 / 0.5.
