@@ -461,6 +461,11 @@ mod tests {
         // Without the totals the gauges (60 s averages) cannot see it: no cause is invented.
         let d = diagnosed(&stalling_at(0.2, 9, false, |k| if k.rem_euclid(3) == 0 { 4000.0 } else { 0.0 }));
         assert!(d.jobs[0].bottlenecks.is_empty(), "{}", d.jobs[0].summary);
+        // Two stalls in the window are a pattern already.
+        let d = diagnosed(&stalling_at(0.2, 9, true, |k| if k == 3 || k == 6 { 4000.0 } else { 0.0 }));
+        let b = &d.jobs[0].bottlenecks;
+        assert_eq!(b.len(), 1, "{}", d.jobs[0].summary);
+        assert_eq!((b[0].persistence.pattern, b[0].persistence.held), (Pattern::Intermittent, 2));
         // A single stall in the window is no pattern.
         let d = diagnosed(&stalling_at(0.2, 9, true, |k| if k == 3 { 4000.0 } else { 0.0 }));
         assert!(d.jobs[0].bottlenecks.is_empty(), "{}", d.jobs[0].summary);
@@ -820,5 +825,33 @@ mod tests {
         assert_eq!(idle, Some(0.7 * 0.2 / 0.5), "the least idle subtask, likewise");
         // Gauges reading zero on average say nothing about the spread: the mean share as it is.
         assert_eq!(view_of(&[(0.0, 0.0, 1.0), (0.0, 0.0, 1.0)]).0, Some(0.3));
+    }
+
+    #[test]
+    fn a_bottleneck_the_intervals_never_show_says_so() {
+        // The gauges (60 s averages) still show the source held back, but in none of the last
+        // four intervals was it: the averages remember a past the intervals no longer see.
+        let mut h = History::new(10, 100);
+        for k in 0..=4i64 {
+            let t = k as f64;
+            let mut s = vertex("s", "src", &[], &[(0.05, 0.9, 0.05)]);
+            let mut m = vertex("k", "sink", &["s"], &[(0.95, 0.0, 0.05)]);
+            s.measured_at_ms = Some(T0 + k * 10_000);
+            m.measured_at_ms = Some(T0 + k * 10_000);
+            s.time_totals = Some(TimeTotals { busy_ms: Some(1000.0 * t), backpressured_ms: 0.0, idle_ms: 9000.0 * t });
+            m.time_totals = Some(TimeTotals { busy_ms: Some(9500.0 * t), backpressured_ms: 0.0, idle_ms: 500.0 * t });
+            h.push(Snapshot {
+                at_ms: T0 + k * 10_000 + 100,
+                jobs: vec![running_job("j", vec![s, m])],
+                ..Default::default()
+            });
+        }
+        let d = diagnosed(&h);
+        let p = &d.jobs[0].bottlenecks[0].persistence;
+        assert_eq!((p.pattern, p.held, p.of), (Pattern::Undetermined, 0, 4));
+        assert_eq!(
+            p.text,
+            "held its victims back in none of 4 refreshes taken one by one, only on average: too weak to tell sustained from intermittent"
+        );
     }
 }
