@@ -307,12 +307,9 @@ pub fn intermittent_causes(
 ) -> Vec<BottleneckVerdict> {
     let mut out = Vec::new();
     for i in 0..job.vertices.len() {
-        if !matches!(window.vertices[i].class, Class::Healthy | Class::Idle)
-            || window
-                .bottlenecks
-                .iter()
-                .any(|b| b.vertex == i && b.kind != crate::diagnosis::BottleneckKind::Unresolved)
-        {
+        // A confirmed bottleneck of the window is classed so; an unresolved suspect keeps its
+        // own class and may be the cause the intervals show.
+        if !matches!(window.vertices[i].class, Class::Healthy | Class::Idle) {
             continue;
         }
         let named: Vec<&BottleneckVerdict> = per_step
