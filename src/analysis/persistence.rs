@@ -811,6 +811,8 @@ mod tests {
             let second = running_job("j", vec![v]);
             let (found, over) = steps(&second, &[&first, &second]);
             assert_eq!((found.len(), over), (1, "refreshes"));
+            // 20 s of task time over two subtasks: a 10 s interval.
+            assert_eq!(found[0].interval.as_ref().map(|i| i.length_ms), Some(10_000.0));
             let view = step_views(&second, &found[0], &Thresholds::default()).remove(0);
             assert_eq!((view.samples, view.backpressured_samples), (1, 0), "one interval, not backpressured");
             (view.busy, view.busy_avg, view.idle)
