@@ -267,7 +267,7 @@ pub fn forecast(points: &[(i64, f64)], metric: Metric, o: &ForecastOptions) -> F
     let k = t95((line.effective_samples().floor() as usize).saturating_sub(2));
     // A noiseless line has no spread, however few samples it is worth (its error is rounding,
     // a billionth of its slope at most, which an infinite t would make everything).
-    let spread = if se > 1e-9 * line.slope.abs() { k * se } else { 0.0 };
+    let spread = if se * 1e9 > line.slope.abs() { k * se } else { 0.0 };
     f.eta_low_seconds = Some(gap / (line.slope + spread));
     f.eta_high_seconds = (line.slope - spread > 0.0).then(|| gap / (line.slope - spread));
     f.reason = Some(basis);

@@ -25,8 +25,12 @@ pub(super) struct Walk<'a> {
 impl Walk<'_> {
     /// Busy enough to hold others back, and not itself held back.
     pub(super) fn is_busy(&self, i: usize) -> bool {
-        matches!(self.own[i], Class::Healthy | Class::Idle)
-            && self.views[i].busy.is_some_and(|b| b >= self.t.busy_bottleneck)
+        self.busy_at_least(i, self.t.busy_bottleneck)
+    }
+
+    /// Not itself held back, and busy at least `need`.
+    fn busy_at_least(&self, i: usize, need: f64) -> bool {
+        matches!(self.own[i], Class::Healthy | Class::Idle) && self.views[i].busy.is_some_and(|b| b >= need)
     }
 
     /// Busy enough to be what holds `victim` back. On the window's averages that is
@@ -41,7 +45,7 @@ impl Walk<'_> {
         let need = self.views[victim].backpressured.map_or(self.t.busy_bottleneck, |bp| {
             (0.75 * bp).clamp(self.t.bp_low, self.t.busy_bottleneck.max(self.t.bp_low))
         });
-        matches!(self.own[i], Class::Healthy | Class::Idle) && self.views[i].busy.is_some_and(|b| b >= need)
+        self.busy_at_least(i, need)
     }
 }
 
