@@ -441,6 +441,17 @@ mod tests {
         assert_eq!(b.victims, ["s"]);
         assert_eq!(b.suggested_parallelism, None);
         assert!(b.evidence[0].starts_with("the bottleneck in 3 of 9 refreshes taken one by one"), "{:?}", b.evidence);
+        // Its confidence: four fifths of what the intervals that named it said, on average.
+        let h = stalling_at(0.2, 9, true, |k| if k.rem_euclid(3) == 0 { 4000.0 } else { 0.0 });
+        let job = &h.latest().unwrap().jobs[0];
+        let (found, _) = steps(job, &h.measurements("j"));
+        let said: Vec<f64> = classify_steps(job, &found, &Thresholds::default())
+            .iter()
+            .filter_map(|c| c.bottlenecks.iter().find(|b| b.vertex == 1).map(|b| b.confidence))
+            .collect();
+        assert_eq!(said.len(), 3);
+        let expected = 0.8 * said.iter().sum::<f64>() / 3.0;
+        assert!((b.confidence - (expected * 100.0).round() / 100.0).abs() < 1e-9, "{} vs {expected}", b.confidence);
         let sink = j.vertices.iter().find(|v| v.id == "k").unwrap();
         let src = j.vertices.iter().find(|v| v.id == "s").unwrap();
         assert_eq!(
