@@ -779,6 +779,12 @@ mod tests {
             h.push(Snapshot { at_ms: T0, lag: vec![r.clone()], ..Default::default() });
             partitions(&[r], &h, T0, &ForecastOptions::default()).remove(0)
         };
+        // Three segment deletions, the group committed exactly at the new log start: nothing
+        // lost yet (the margin is 0, not below).
+        let p = with_log_start(|i| 1_000_000.0 + 1_000_000.0 * (i / 20) as f64, 3_000_000.0 - 100.0 * 295.0);
+        assert_eq!(p.committed_offset, Some(3_000_000.0));
+        assert_eq!(p.log_start_offset, Some(3_000_000.0));
+        assert!(p.loss_reason.as_deref().unwrap_or_default().starts_with("margin "), "{:?}", p.loss_reason);
         // Committed exactly at the log start: nothing lost yet.
         let p = once(row(500.0, 1000.0, 1500.0, Some(1000.0)));
         assert!(!p.loss_reason.as_deref().unwrap_or_default().starts_with("data already lost"), "{:?}", p.loss_reason);
@@ -816,12 +822,13 @@ mod tests {
             part("orders", 1, None, LagTrend::Unknown),
             part("orders", 2, Some(-3.0), LagTrend::Unknown),
             part("orders", 3, Some(0.0), LagTrend::Growing),
+            part("orders", 4, Some(0.0), LagTrend::Ok),
         ];
         ps[0].lag_seconds = Some(12.0);
         ps[3].growth_per_s = Some(40.0);
         let g = &groups(&ps, &[], &Vec::new())[0];
         assert_eq!((g.total_lag, g.unknown_partitions, g.trend), (Some(4000.0), 2, LagTrend::Growing));
-        assert_eq!(g.summary, "group orders-enrichment is 4000 records (12 s) behind (lag of 2 of 4 partitions unknown) and losing ground at 40/s");
+        assert_eq!(g.summary, "group orders-enrichment is 4000 records (12 s) behind (lag of 2 of 5 partitions unknown) and losing ground at 40/s");
         // Worst first: stopped over rewinding over stalled over growing over unknown over ok.
         let trend_of = |ts: &[LagTrend]| {
             let ps: Vec<LagPartition> =
@@ -829,11 +836,12 @@ mod tests {
             groups(&ps, &[], &Vec::new())[0].trend
         };
         use LagTrend::*;
-        assert_eq!(trend_of(&[Ok, Unknown]), Unknown);
-        assert_eq!(trend_of(&[Unknown, Growing]), Growing);
-        assert_eq!(trend_of(&[Growing, Stalled]), Stalled);
-        assert_eq!(trend_of(&[Stalled, Rewinding]), Rewinding);
-        assert_eq!(trend_of(&[Rewinding, Stopped]), Stopped);
+        for (better, worse) in
+            [(Ok, Unknown), (Unknown, Growing), (Growing, Stalled), (Stalled, Rewinding), (Rewinding, Stopped)]
+        {
+            assert_eq!(trend_of(&[better, worse]), worse);
+            assert_eq!(trend_of(&[worse, better]), worse, "in either order");
+        }
     }
 
     #[test]
