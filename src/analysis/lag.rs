@@ -889,6 +889,9 @@ mod tests {
             let map = vec![(job_ref.to_string(), "orders-enrichment".to_string())];
             assert_eq!(tied(&ps, &map), (Some("aaaa1111".into()), Some("Source: payments-in".into())), "{job_ref}");
         }
+        // The mapping names the second job: that one, not the first.
+        let map = vec![("enrichment-job".to_string(), "orders-enrichment".to_string())];
+        assert_eq!(tied(&ps, &map), (Some("bbbb2222".into()), Some("Source: enricher".into())));
         // By the consumers' client-id prefix ("enricher-3" → "enricher").
         let mut by_client = part("orders", 0, Some(10.0), LagTrend::Ok);
         by_client.client_id = Some("enricher-3".into());
