@@ -4,7 +4,9 @@
 # 127.0.0.1 only, one TaskManager, chaining disabled, Prometheus reporter on. Five jobs with a
 # bottleneck known by construction run at once (so "several jobs" is covered too); bptop must
 # name each bottleneck live, again from a recording of the cluster, and again from the
-# reporter's text alone (--scrape, no REST). Everything started here is stopped by PID.
+# reporter's text alone (--scrape, no REST). Then the cluster is hurt as production clusters
+# are: the JobManager frozen for 30 s under a live dashboard (SIGSTOP/SIGCONT), the TaskManager
+# killed under `bptop record` (a failover). Everything started here is stopped by PID.
 #
 # usage: scripts/e2e-flink.sh           (CI: .ci/run)
 #        KEEP_VENV=1 scripts/e2e-flink.sh   reuse .cache/e2e-venv between local runs
@@ -14,10 +16,10 @@ started=$(date +%s)
 
 venv=.cache/e2e-venv
 if [ -z "${KEEP_VENV:-}" ] || [ ! -x "$venv/bin/python" ]; then
-  echo "== python venv with the Flink 2.3.0 distribution (no dependencies)"
+  echo "== python venv with the Flink 2.3.0 distribution (no dependencies) and pyte (a terminal emulator)"
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --no-deps apache-flink-libraries==2.3.0 apache-flink==2.3.0
+  "$venv/bin/pip" install -q --no-deps apache-flink-libraries==2.3.0 apache-flink==2.3.0 pyte==0.8.2 wcwidth==0.9.4
 fi
 PYFLINK=$("$venv/bin/python" -c 'import os, pyflink; print(os.path.dirname(pyflink.__file__))')
 command -v javac >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq >/dev/null; apt-get install -y -qq openjdk-17-jdk-headless >/dev/null; }
@@ -63,6 +65,10 @@ rest.port: $rest_port
 pipeline.operator-chaining.enabled: false
 metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
 metrics.reporter.prom.port: 19249-19260
+# Without checkpointing Flink 2.x would not restart a failed job: the failover check needs it to.
+restart-strategy.type: fixed-delay
+restart-strategy.fixed-delay.attempts: 100
+restart-strategy.fixed-delay.delay: 2 s
 YAML
 echo localhost >"$work/conf/workers"
 echo "localhost:$rest_port" >"$work/conf/masters"
@@ -84,8 +90,8 @@ submit slow-sink
 "$bin" record --flink "$url" --job e2e-slow-sink --out "$work/startup" --duration 40s --interval 2s 2>"$work/startup.log" &
 startup_pid=$!
 pids+=("$startup_pid")
-for s in slow-middle healthy skew fan-out stall; do submit "$s"; done
-echo "== 6 jobs submitted; waiting for their metrics to be live"
+for s in slow-middle healthy skew fan-out stall steps; do submit "$s"; done
+echo "== 7 jobs submitted; waiting for their metrics to be live"
 
 # The REST metric cache fills lazily: ask until every vertex of every job has numbers.
 deadline=$(( $(date +%s) + 240 ))
@@ -98,7 +104,7 @@ try:
 except Exception:
     sys.exit(1)
 jobs = d.get("jobs", [])
-ok = len(jobs) == 6 and all(v["class"] != "unknown" for j in jobs for v in j["vertices"])
+ok = len(jobs) == 7 and all(v["class"] != "unknown" for j in jobs for v in j["vertices"])
 sys.exit(0 if ok else 1)
 PY
   then break; fi
@@ -116,6 +122,10 @@ check() { python3 scripts/e2e-flink/check.py "$@"; }
 "$bin" record --flink "$url" --job e2e-stall --out "$work/stall" --duration 130s --interval 2s 2>"$work/stall.log" &
 stall_pid=$!
 pids+=("$stall_pid")
+# The job whose pools step a buffer at a time, over three of its 60 s on/off cycles.
+"$bin" record --flink "$url" --job e2e-steps --out "$work/steps" --duration 130s --interval 2s 2>"$work/steps.log" &
+steps_pid=$!
+pids+=("$steps_pid")
 
 echo "== start-up of e2e-slow-sink, recorded from its submission: every poll's verdict"
 wait "$startup_pid" || { cat "$work/startup.log" >&2; exit 1; }
@@ -162,6 +172,36 @@ if [ -n "${SAVE_STALL:-}" ]; then
 fi
 "$bin" diagnose --replay "$work/stall" --format json --fail-on never >"$work/stall.json"
 python3 scripts/e2e-flink/stall.py "$work/stall.json"
+
+echo "== a healthy job whose pools step a buffer at a time (on 30 s, off 30 s), recorded over 130 s"
+wait "$steps_pid" || { cat "$work/steps.log" >&2; exit 1; }
+if [ -n "${SAVE_STEPS:-}" ]; then
+  rm -rf "$SAVE_STEPS"; cp -r "$work/steps" "$SAVE_STEPS"; echo "steps recording saved to $SAVE_STEPS"
+fi
+python3 scripts/e2e-flink/steps.py "$work/steps" "$bin"
+
+# The cluster's own PIDs, from the files Flink writes (one line per process started).
+jm_pid=$(tail -1 "$work"/pid/*standalonesession*.pid)
+tm_pid=$(tail -1 "$work"/pid/*taskexecutor*.pid)
+
+echo "== the JobManager frozen for 30 s (SIGSTOP, SIGCONT) under a live dashboard and diagnose"
+"$venv/bin/python" scripts/e2e-flink/freeze.py "$url" "$bin" "$jm_pid"
+
+echo "== the TaskManager killed (SIGKILL) under bptop record, a new one started: the failover"
+"$bin" record --flink "$url" --job e2e-slow-sink --out "$work/failover" --duration 140s --interval 2s 2>"$work/failover.log" &
+failover_pid=$!
+pids+=("$failover_pid")
+sleep 16
+kill -9 "$tm_pid"
+echo "killed TaskManager $tm_pid"
+sleep 4
+"$PYFLINK/bin/taskmanager.sh" start >"$work/tm2.log" 2>&1
+wait "$failover_pid" || { cat "$work/failover.log" >&2; exit 1; }
+if [ -n "${SAVE_FAILOVER:-}" ]; then
+  rm -rf "$SAVE_FAILOVER"; cp -r "$work/failover" "$SAVE_FAILOVER"; cp "$work/failover.log" "$SAVE_FAILOVER.log"
+  echo "failover recording saved to $SAVE_FAILOVER"
+fi
+python3 scripts/e2e-flink/failover.py "$work/failover" "$bin" "$work/failover.log"
 
 if [ -n "${SAVE_RECORDING:-}" ]; then
   rm -rf "$SAVE_RECORDING"; cp -r "$work/rec" "$SAVE_RECORDING"; echo "recording saved to $SAVE_RECORDING"

@@ -439,6 +439,16 @@ pub struct Diagnosis {
     pub reasons: Vec<Reason>,
 }
 
+impl Diagnosis {
+    /// Adds a cause of the run's severity: the reasons stay worst first (a new one goes after
+    /// those as bad or worse), and the severity is never below its worst reason.
+    pub fn add_reason(&mut self, reason: Reason) {
+        let at = self.reasons.iter().position(|r| r.severity < reason.severity).unwrap_or(self.reasons.len());
+        self.severity = self.severity.max(reason.severity);
+        self.reasons.insert(at, reason);
+    }
+}
+
 /// A source kind in the JSON: its name ("flink", "prometheus-text", …).
 fn kind_name<S: serde::Serializer>(kind: &SourceKind, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(kind.name())

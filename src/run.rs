@@ -233,6 +233,9 @@ async fn record(src: &Settings, args: &RecordArgs) -> Result<i32> {
     // so a press is never lost and what was recorded is kept.
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
+    // Each job's verdict whenever it changes, as a replay of the recording up to that poll will
+    // say it: a failover or a freeze can be followed as it happens and compared afterwards.
+    let mut said = report::VerdictChanges::default();
     for n in 0..polls {
         tokio::select! {
             _ = ticker.tick() => {}
@@ -250,6 +253,11 @@ async fn record(src: &Settings, args: &RecordArgs) -> Result<i32> {
             false => eprintln!("poll {}/{polls}: {requests} requests, failed: {}", n + 1, failed.join("; ")),
         }
         session.observe(snap);
+        if let Ok(d) = session.verdict() {
+            for line in said.changes(&d) {
+                eprintln!("  {line}");
+            }
+        }
     }
     let (responses, error) = recorder.finish();
     if let Some(e) = error {

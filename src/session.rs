@@ -261,13 +261,11 @@ impl Session {
         if self.counts.failed > 0 {
             // Report the sources as they are now, not as they were at the last good poll.
             diagnosis.sources = analysis::source_reports(&self.latest_sources);
-            diagnosis.severity = diagnosis.severity.max(Severity::Warning);
             let why = self.last_failure.as_deref().unwrap_or("no source answered");
-            diagnosis.reasons.push(crate::diagnosis::Reason {
+            diagnosis.add_reason(crate::diagnosis::Reason {
                 severity: Severity::Warning,
                 text: format!("{} of {} polls failed: {why}", self.counts.failed, self.counts.taken),
             });
-            diagnosis.reasons.sort_by_key(|r| std::cmp::Reverse(r.severity));
         }
         Ok(diagnosis)
     }

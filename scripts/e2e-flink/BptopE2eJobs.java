@@ -4,12 +4,16 @@
 //
 //   flink run -d -c BptopE2eJobs jobs.jar <scenario>
 //
-// scenarios: slow-sink, slow-middle, healthy, skew, fan-out, stall
+// scenarios: slow-sink, slow-middle, healthy, skew, fan-out, stall, steps
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiter;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
@@ -92,6 +96,32 @@ public class BptopE2eJobs {
         }
     }
 
+    /**
+     * 200 records/s for 30 s, then nothing for 30 s, by the wall clock: a healthy job whose
+     * source's output pool holds one buffer (0.1 of ten) while it emits and none while it
+     * waits, so the pool gauge steps between two levels a buffer apart. While it waits the
+     * reader has nothing available, so the source is idle, not busy.
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    static class OnOffRate implements RateLimiterStrategy {
+        @Override
+        public RateLimiter createRateLimiter(int parallelism) {
+            final RateLimiter on = RateLimiterStrategy.perSecond(200).createRateLimiter(parallelism);
+            return new RateLimiter() {
+                @Override
+                public CompletionStage<Void> acquire(int requests) {
+                    long now = System.currentTimeMillis();
+                    long phase = now / 30_000L;
+                    if (phase % 2 == 1) {
+                        long wait = (phase + 1) * 30_000L - now;
+                        return CompletableFuture.runAsync(() -> {}, CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS));
+                    }
+                    return on.acquire(requests);
+                }
+            };
+        }
+    }
+
     /** An unbounded sequence, as fast as downstream allows. */
     static DataStream<Long> numbers(StreamExecutionEnvironment env, String name, int parallelism) {
         return env.fromSequence(0, Long.MAX_VALUE).name(name).setParallelism(parallelism);
@@ -154,6 +184,17 @@ public class BptopE2eJobs {
                 env.fromSource(limited, WatermarkStrategy.noWatermarks(), "gen-source")
                         .map((MapFunction<String, String>) v -> v).name("parse")
                         .sinkTo(new StallingSink()).name("flushing-sink");
+                break;
+            }
+            case "steps": {
+                // Healthy, but the pool gauges move a buffer at a time as the source starts and
+                // stops (OnOffRate): a step between two levels is no trend towards saturation.
+                @SuppressWarnings("unchecked")
+                DataGeneratorSource<Long> onOff = new DataGeneratorSource<>(
+                        (GeneratorFunction<Long, Long>) i -> i, Long.MAX_VALUE, new OnOffRate(), Types.LONG);
+                env.fromSource(onOff, WatermarkStrategy.noWatermarks(), "gen-source")
+                        .map((MapFunction<Long, Long>) v -> v + 1).name("parse")
+                        .sinkTo(new FastSink()).name("fast-sink");
                 break;
             }
             default:

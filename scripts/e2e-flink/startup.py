@@ -8,28 +8,18 @@ refresh every task reads busy 1000 ms/s: bptop must say "warming up" there, neve
 bottleneck other than the real one (slow-sink: Writer) or warn from start-up readings, and end
 on the real bottleneck.
 """
-import json
-import subprocess
 import sys
 
+from verdicts import bottleneck_names, per_poll, polls
+
 rec, binary = sys.argv[1], sys.argv[2]
-polls = max(json.loads(l)["poll"] for l in open(f"{rec}/index.jsonl")) + 1
 problems, warming, sequence = [], 0, []
-for k in range(1, polls + 1):
-    out = subprocess.run(
-        [binary, "diagnose", "--replay", rec, "--samples", str(k), "--format", "json", "--fail-on", "never"],
-        capture_output=True, text=True)
-    if out.returncode not in (0, 1):
-        sequence.append("no answer")
-        print(f"poll {k:2}: no verdict: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}")
-        continue
-    d = json.loads(out.stdout)
-    job = next((j for j in d["jobs"] if j["name"] == "e2e-slow-sink"), None)
+for k, job, note, _ in per_poll(rec, binary, "e2e-slow-sink"):
     if job is None:
-        sequence.append("no job")
-        print(f"poll {k:2}: the job is not listed yet")
+        sequence.append(note)
+        print(f"poll {k:2}: {note}")
         continue
-    names = [b["name"] for b in job["bottlenecks"] if b["kind"] != "unresolved"]
+    names = bottleneck_names(job)
     if job.get("warming_up"):
         warming += 1
         state = "warming up"
@@ -50,4 +40,4 @@ if not sequence or not sequence[-1].startswith("bottleneck slow-sink: Writer"):
 if problems:
     print("startup: FAILED\n  " + "\n  ".join(problems))
     sys.exit(1)
-print(f"e2e-flink startup: {polls} polls, {warming} warming up, then the real bottleneck: 1 passed, 0 failed")
+print(f"e2e-flink startup: {polls(rec)} polls, {warming} warming up, then the real bottleneck: 1 passed, 0 failed")

@@ -195,13 +195,11 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
             });
         }
     }
-    // Worst first; the severity is the worst reason's (every job above healthy has its
-    // `severity_reason`, so the jobs are among them).
-    reasons.sort_by_key(|r| std::cmp::Reverse(r.severity));
-    let severity = reasons.first().map_or(Severity::Healthy, |r| r.severity);
-    Diagnosis {
+    // The severity is the worst reason's (every job above healthy has its `severity_reason`,
+    // so the jobs are among them).
+    let mut d = Diagnosis {
         schema_version: SCHEMA_VERSION,
-        severity,
+        severity: Severity::Healthy,
         at_ms: latest.at_ms,
         window_s,
         jobs,
@@ -212,8 +210,12 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
         lag_as_of_ms,
         jobs_as_of_ms,
         sources,
-        reasons,
+        reasons: Vec::new(),
+    };
+    for r in reasons {
+        d.add_reason(r);
     }
+    d
 }
 
 pub fn source_reports(sources: &[SourceHealth]) -> Vec<SourceReport> {

@@ -1404,3 +1404,18 @@ fn the_walk_names_a_moderately_busy_cause_and_says_why_when_it_finds_none() {
         victim(j, "src")
     );
 }
+
+#[test]
+fn a_reason_added_later_keeps_the_reasons_worst_first_and_raises_the_severity() {
+    let mut d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], IDLE)])]);
+    assert_eq!((d.severity, d.reasons.len()), (Severity::Healthy, 0));
+    let reason = |severity, text: &str| Reason { severity, text: text.into() };
+    d.add_reason(reason(Severity::Warning, "first warning"));
+    assert_eq!(d.severity, Severity::Warning);
+    d.add_reason(reason(Severity::Critical, "critical"));
+    d.add_reason(reason(Severity::Warning, "second warning"));
+    let texts: Vec<&str> = d.reasons.iter().map(|r| r.text.as_str()).collect();
+    // Worst first; among equals, in the order they came.
+    assert_eq!(texts, ["critical", "first warning", "second warning"]);
+    assert_eq!(d.severity, Severity::Critical);
+}

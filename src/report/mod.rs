@@ -1,9 +1,11 @@
 //! Renders a `Diagnosis` for people (text, markdown) and programs (JSON).
 
+mod changes;
 mod json;
 mod markdown;
 mod text;
 
+pub use changes::VerdictChanges;
 pub use json::render as json;
 pub use markdown::render as markdown;
 pub use text::render as text;
