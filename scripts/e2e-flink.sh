@@ -83,14 +83,15 @@ for _ in $(seq 120); do
 done
 curl -sf "$url/overview" -o "$work/overview.json" && grep -q '"slots-available":[1-9]' "$work/overview.json" || { echo "cluster did not come up" >&2; tail -30 "$work"/log/*.log >&2; exit 1; }
 
-submit() { "$PYFLINK/bin/flink" run -d -c BptopE2eJobs "$work/jobs.jar" "$1" >"$work/submit-$1.log" 2>&1 || { cat "$work/submit-$1.log" >&2; exit 1; }; }
+submit() { "$PYFLINK/bin/flink" run -d -c BptopE2eJobs "$work/jobs.jar" "$@" >"$work/submit-$1.log" 2>&1 || { cat "$work/submit-$1.log" >&2; exit 1; }; }
 # The slow-sink job first, recorded from the moment it is submitted: its start-up is checked
 # below (warming up, then the real bottleneck, nothing false in between).
 submit slow-sink
 "$bin" record --flink "$url" --job e2e-slow-sink --out "$work/startup" --duration 40s --interval 2s 2>"$work/startup.log" &
 startup_pid=$!
 pids+=("$startup_pid")
-for s in slow-middle healthy skew fan-out stall steps; do submit "$s"; done
+for s in slow-middle healthy skew fan-out stall; do submit "$s"; done
+submit steps "$work/gate"
 echo "== 7 jobs submitted; waiting for their metrics to be live"
 
 # The REST metric cache fills lazily: ask until every vertex of every job has numbers.
@@ -122,10 +123,12 @@ check() { python3 scripts/e2e-flink/check.py "$@"; }
 "$bin" record --flink "$url" --job e2e-stall --out "$work/stall" --duration 130s --interval 2s 2>"$work/stall.log" &
 stall_pid=$!
 pids+=("$stall_pid")
-# The job whose pools step a buffer at a time, over three of its 60 s on/off cycles.
+# The healthy job whose filter starts passing records 50 s into its recording (the gate file):
+# its output pool steps 0.0 -> 0.1, the rates below it rise over Flink's 60 s averages.
 "$bin" record --flink "$url" --job e2e-steps --out "$work/steps" --duration 130s --interval 2s 2>"$work/steps.log" &
 steps_pid=$!
 pids+=("$steps_pid")
+(sleep 50; touch "$work/gate") &
 
 echo "== start-up of e2e-slow-sink, recorded from its submission: every poll's verdict"
 wait "$startup_pid" || { cat "$work/startup.log" >&2; exit 1; }
@@ -173,7 +176,7 @@ fi
 "$bin" diagnose --replay "$work/stall" --format json --fail-on never >"$work/stall.json"
 python3 scripts/e2e-flink/stall.py "$work/stall.json"
 
-echo "== a healthy job whose pools step a buffer at a time (on 30 s, off 30 s), recorded over 130 s"
+echo "== a healthy job whose output pool steps a buffer (0.0 -> 0.1) 50 s into a 130 s recording"
 wait "$steps_pid" || { cat "$work/steps.log" >&2; exit 1; }
 if [ -n "${SAVE_STEPS:-}" ]; then
   rm -rf "$SAVE_STEPS"; cp -r "$work/steps" "$SAVE_STEPS"; echo "steps recording saved to $SAVE_STEPS"

@@ -239,6 +239,8 @@ recordings! {
     real_five_jobs => "real/five-jobs",
     real_start_up => "real/start-up",
     real_intermittent_stall => "real/intermittent-stall",
+    real_failover => "real/failover",
+    real_pool_step => "real/pool-step",
     chained => "synthetic/chained",
     fan_out => "synthetic/fan-out",
     healthy => "synthetic/healthy",
@@ -269,7 +271,7 @@ fn every_recording_has_a_test() {
             }
         }
     }
-    assert_eq!(found.len(), 17, "a new recording needs a line in recordings!{{}}");
+    assert_eq!(found.len(), 19, "a new recording needs a line in recordings!{{}}");
 }
 
 /// The first vertex's metric list serves the others' first requests; a vertex that lacks one of
@@ -321,20 +323,15 @@ fn a_vertex_that_registers_fewer_metrics_than_the_first_is_still_read() {
 /// real bottleneck. Every prefix of the recording is judged as `diagnose` would on that poll.
 #[test]
 fn a_real_start_up_warms_up_then_names_the_sink_and_nothing_else() {
-    let dir = fixture("real/start-up");
-    let rec = dir.to_str().unwrap();
+    let rec = fixture("real/start-up");
     let mut sequence = Vec::new();
     for k in 1..=20 {
-        let samples = k.to_string();
-        let run =
-            bptop(&["diagnose", "--replay", rec, "--samples", &samples, "--format", "json"], Duration::from_secs(30));
-        let out: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("poll {k}: {e}: {}", run.stderr));
+        let (out, code) = replay_prefix(&rec, k);
         let job = &out["jobs"][0];
-        let names: Vec<&str> =
-            job["bottlenecks"].as_array().unwrap().iter().filter_map(|b| b["name"].as_str()).collect();
+        let names = bottleneck_names(job);
         let state = if job["warming_up"].is_object() {
             assert!(names.is_empty(), "poll {k}: warming up with bottlenecks {names:?}");
-            assert_eq!((out["severity"].as_str(), run.code), (Some("healthy"), 0), "poll {k}: {}", run.stdout);
+            assert_eq!((out["severity"].as_str(), code), (Some("healthy"), 0), "poll {k}: {out}");
             "warming up".to_string()
         } else {
             assert_eq!(names, ["slow-sink: Writer"], "poll {k}: {}", job["summary"]);
@@ -346,4 +343,75 @@ fn a_real_start_up_warms_up_then_names_the_sink_and_nothing_else() {
     let first_verdict = sequence.iter().position(|s| s == "slow-sink").expect("the real bottleneck in the end");
     assert!(first_verdict >= 8, "the start-up refreshes end after poll 8: {sequence:?}");
     assert!(sequence[first_verdict..].iter().all(|s| s == "slow-sink"), "{sequence:?}");
+}
+
+/// `diagnose --replay DIR --samples k`: the verdict as it was when poll k had just been taken.
+fn replay_prefix(rec: &std::path::Path, k: usize) -> (Value, i32) {
+    let samples = k.to_string();
+    let rec = rec.to_str().unwrap();
+    let run = bptop(&["diagnose", "--replay", rec, "--samples", &samples, "--format", "json"], Duration::from_secs(30));
+    let out: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("poll {k}: {e}: {}", run.stderr));
+    (out, run.code)
+}
+
+fn bottleneck_names(job: &Value) -> Vec<&str> {
+    job["bottlenecks"].as_array().unwrap().iter().filter_map(|b| b["name"].as_str()).collect()
+}
+
+/// Real Flink 2.3 (fixtures/real/failover): e2e-slow-sink recorded while its only TaskManager
+/// was killed and a new one started. Poll by poll: the sink; the job RESTARTING (critical, that
+/// reason, no bottleneck); warming up (healthy) through the restart's start-up refresh and the
+/// first answer under the next refresh time, which still carries the start-up's busy
+/// 1000 ms/s (read as "Source: gen-source is the bottleneck" before); then the sink again.
+#[test]
+fn a_real_failover_is_restarting_then_warming_up_then_the_same_sink() {
+    let rec = fixture("real/failover");
+    let mut phases: Vec<&str> = Vec::new();
+    for k in 1..=40 {
+        let (out, code) = replay_prefix(&rec, k);
+        let job = &out["jobs"][0];
+        let names = bottleneck_names(job);
+        let phase = if job["state"] != "RUNNING" {
+            assert!(names.is_empty(), "poll {k}: {} with bottlenecks {names:?}", job["state"]);
+            assert_eq!(job["state"], "RESTARTING", "poll {k}");
+            assert_eq!((job["severity_reason"].as_str(), code), (Some("the job is RESTARTING"), 1), "poll {k}");
+            "restarting"
+        } else if job["warming_up"].is_object() {
+            assert!(names.is_empty(), "poll {k}: warming up with bottlenecks {names:?}");
+            assert_eq!((out["severity"].as_str(), code), (Some("healthy"), 0), "poll {k}: {out}");
+            "warming up"
+        } else {
+            assert_eq!(names, ["slow-sink: Writer"], "poll {k}: {}", job["summary"]);
+            "slow-sink"
+        };
+        if phases.last() != Some(&phase) {
+            phases.push(phase);
+        }
+    }
+    assert_eq!(phases, ["slow-sink", "restarting", "warming up", "slow-sink"]);
+}
+
+/// Real Flink 2.3 (fixtures/real/pool-step): a healthy job whose filter starts emitting partway
+/// through, so its output pool steps 0.0 -> 0.1 and the rates below it rise. At no poll is that
+/// a trend, a finding or an alarm.
+#[test]
+fn a_real_pool_step_is_never_a_trend_or_an_alarm() {
+    let rec = fixture("real/pool-step");
+    let mut pools = Vec::new();
+    for k in 1..=65 {
+        let (out, code) = replay_prefix(&rec, k);
+        let job = &out["jobs"][0];
+        assert_eq!((out["severity"].as_str(), code), (Some("healthy"), 0), "poll {k}: {}", job["summary"]);
+        assert!(job["bottlenecks"].as_array().unwrap().is_empty(), "poll {k}: {}", job["summary"]);
+        assert!(job["findings"].as_array().unwrap().is_empty(), "poll {k}: {}", job["findings"]);
+        for f in out["forecasts"].as_array().unwrap() {
+            assert!(f["eta_seconds"].is_null(), "poll {k}: {f}");
+        }
+        let filter = job["vertices"].as_array().unwrap().iter().find(|v| v["name"] == "rare-events").unwrap();
+        pools.push(filter["out_pool"].as_f64());
+    }
+    // The recording holds the step it is kept for (the window's mean moves from one level to
+    // the other).
+    let (first, last) = (pools[0].unwrap(), pools[pools.len() - 1].unwrap());
+    assert!(first == 0.0 && (last - 0.1).abs() < 1e-9, "{pools:?}");
 }

@@ -4,16 +4,12 @@
 //
 //   flink run -d -c BptopE2eJobs jobs.jar <scenario>
 //
-// scenarios: slow-sink, slow-middle, healthy, skew, fan-out, stall, steps
+// scenarios: slow-sink, slow-middle, healthy, skew, fan-out, stall, steps GATE_FILE
 
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.connector.source.util.ratelimit.RateLimiter;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
@@ -97,28 +93,28 @@ public class BptopE2eJobs {
     }
 
     /**
-     * 200 records/s for 30 s, then nothing for 30 s, by the wall clock: a healthy job whose
-     * source's output pool holds one buffer (0.1 of ten) while it emits and none while it
-     * waits, so the pool gauge steps between two levels a buffer apart. While it waits the
-     * reader has nothing available, so the source is idle, not busy.
+     * Passes nothing until a file exists, then everything: an operator that starts emitting
+     * (a filter for rare events meeting its first one). Its output pool then holds its first
+     * buffer for good, so the gauge steps once, 0.0 -> 0.1 of ten, and the rates downstream rise
+     * over Flink's 60 s averaging window. The file is looked for once a second at most.
      */
-    @SuppressWarnings({"rawtypes", "unchecked"})
-    static class OnOffRate implements RateLimiterStrategy {
+    static class Gate implements FilterFunction<Long> {
+        final String path;
+        transient long lookedAt;
+        transient boolean open;
+
+        Gate(String path) {
+            this.path = path;
+        }
+
         @Override
-        public RateLimiter createRateLimiter(int parallelism) {
-            final RateLimiter on = RateLimiterStrategy.perSecond(200).createRateLimiter(parallelism);
-            return new RateLimiter() {
-                @Override
-                public CompletionStage<Void> acquire(int requests) {
-                    long now = System.currentTimeMillis();
-                    long phase = now / 30_000L;
-                    if (phase % 2 == 1) {
-                        long wait = (phase + 1) * 30_000L - now;
-                        return CompletableFuture.runAsync(() -> {}, CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS));
-                    }
-                    return on.acquire(requests);
-                }
-            };
+        public boolean filter(Long v) {
+            long now = System.currentTimeMillis();
+            if (!open && now - lookedAt >= 1000) {
+                lookedAt = now;
+                open = new java.io.File(path).exists();
+            }
+            return open;
         }
     }
 
@@ -187,13 +183,13 @@ public class BptopE2eJobs {
                 break;
             }
             case "steps": {
-                // Healthy, but the pool gauges move a buffer at a time as the source starts and
-                // stops (OnOffRate): a step between two levels is no trend towards saturation.
-                @SuppressWarnings("unchecked")
-                DataGeneratorSource<Long> onOff = new DataGeneratorSource<>(
-                        (GeneratorFunction<Long, Long>) i -> i, Long.MAX_VALUE, new OnOffRate(), Types.LONG);
-                env.fromSource(onOff, WatermarkStrategy.noWatermarks(), "gen-source")
-                        .map((MapFunction<Long, Long>) v -> v + 1).name("parse")
+                // Healthy at 200 records/s; "rare-events" passes nothing until the gate file
+                // (args[1]) exists: its output pool then steps 0.0 -> 0.1 and the rates below it
+                // rise. A step is no trend towards saturation.
+                DataGeneratorSource<Long> limited = new DataGeneratorSource<>(
+                        (GeneratorFunction<Long, Long>) i -> i, Long.MAX_VALUE, RateLimiterStrategy.perSecond(200), Types.LONG);
+                env.fromSource(limited, WatermarkStrategy.noWatermarks(), "gen-source")
+                        .filter(new Gate(args[1])).name("rare-events")
                         .sinkTo(new FastSink()).name("fast-sink");
                 break;
             }

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Checks bptop's verdicts on e2e-steps, a healthy job whose source emits 200 records/s for 30 s
-and then nothing for 30 s (BptopE2eJobs "steps"), so its pool gauges step a buffer at a time
-(0.0 <-> 0.1 of a pool of ten): first that the recording really holds such a step, then that
-at no poll bptop reads it as a trend: healthy, no bottleneck, no ETA, no finding.
+"""Checks bptop's verdicts on e2e-steps, a healthy job (200 records/s) whose filter passes
+nothing until a file appears partway through the recording (BptopE2eJobs "steps"): its output
+pool then steps a buffer (0.0 -> 0.1 of ten) and the rates below it rise over Flink's 60 s
+averages. First that the recording really holds such a step, then that at no poll bptop reads
+it as a trend: healthy, no bottleneck, no ETA, no finding.
 
 usage: steps.py RECORDING BPTOP_BINARY
 """

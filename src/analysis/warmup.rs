@@ -56,12 +56,35 @@ pub fn settled<'a>(job: &Job, history: &[&'a Job]) -> Result<Settled<'a>, WarmUp
     // The first refresh after the start may still average start-up time; the one after it
     // cannot, and it comes at most two periods after the start.
     let settled_after = started.at_ms + refresh;
-    let kept: Vec<&Job> =
-        history.iter().copied().filter(|j| measured_at(j).is_some_and(|t| t > settled_after)).collect();
+    // Flink fetches metrics asynchronously: the first answer under a new measurement time may
+    // still carry the previous refresh's values (real Flink 2.3, fixtures/real/failover: the
+    // start-up's busy 1000 ms/s under the first settled time, fresh values 2 s later). So when
+    // the refresh before a measurement was start-up, its first poll does not count; a later
+    // poll of it does, as does the next measurement.
+    let mut times: Vec<i64> = history.iter().filter_map(|j| measured_at(j)).collect();
+    times.sort_unstable();
+    times.dedup();
+    let refresh_before = |t: i64| times.iter().copied().filter(|&x| x < t).max().unwrap_or(t - refresh);
+    let mut polled: Vec<i64> = Vec::new();
+    let mut stale_first = false;
+    let kept: Vec<&Job> = history
+        .iter()
+        .copied()
+        .filter(|j| {
+            let Some(t) = measured_at(j).filter(|&t| t > settled_after) else { return false };
+            let first = !polled.contains(&t);
+            polled.push(t);
+            let maybe_start_up = first && refresh_before(t) <= settled_after;
+            stale_first |= maybe_start_up;
+            !maybe_start_up
+        })
+        .collect();
     // Settled data, or a start long enough ago that missing data is just missing (no verdict
     // yet, as for any job), not start-up.
     let settles_at = started.at_ms + 2 * refresh;
-    if kept.iter().any(|j| j.vertices.iter().any(|v| v.has_time_data())) || started.jm_now_ms >= settles_at {
+    if kept.iter().any(|j| j.vertices.iter().any(|v| v.has_time_data()))
+        || (started.jm_now_ms >= settles_at && !stale_first)
+    {
         return Ok(Settled { polls: kept, after_ms: Some(settled_after) });
     }
     let settles_in_s = ((settles_at - started.jm_now_ms) as f64 / 1000.0).max(1.0);
@@ -123,12 +146,20 @@ mod tests {
         assert_eq!(w.settles_in_s, Some(17.0));
         assert_eq!(j.summary, "warming up: job started 3 s ago; metrics settle in ~17 s");
         assert!(d.forecasts.is_empty(), "no forecast from start-up readings");
-        // Polls go on: the start-up refresh, then one a period later that counts.
-        let polls = [
+        // Polls go on: the start-up refresh, then one a period later. Its first answer still
+        // carries the start-up's values (Flink fetches asynchronously): still warming up, with
+        // nothing named from it.
+        let mut polls = vec![
             poll(START + 3000, START + 2500, true, started),
             poll(START + 9000, START + 2500, true, started),
-            poll(START + 13_000, START + 12_500, false, started),
+            poll(START + 13_000, START + 12_500, true, started),
         ];
+        let d = diagnose_polls(&polls);
+        let j = &d.jobs[0];
+        assert!(j.bottlenecks.is_empty(), "{}", j.summary);
+        assert_eq!(j.warming_up.map(|w| w.settles_in_s), Some(Some(7.0)), "{}", j.summary);
+        // Its next answer, with the fresh values, counts.
+        polls.push(poll(START + 15_000, START + 12_500, false, started));
         let d = diagnose_polls(&polls);
         let j = &d.jobs[0];
         assert_eq!(j.warming_up, None);
@@ -139,6 +170,35 @@ mod tests {
         assert_eq!(j.vertices[1].busy, Some(0.2));
         // The forecasts leave the start-up out too.
         assert!(d.forecasts.iter().all(|f| f.samples == 1), "{:?}", d.forecasts);
+    }
+
+    #[test]
+    fn the_first_answer_of_the_first_settled_refresh_is_not_trusted_once_the_start_is_past() {
+        // Real Flink 2.3 after a failover (fixtures/real/failover): refreshes 8 s and 20 s after
+        // the restart; the first answer under the second still reads busy 1000 ms/s everywhere,
+        // 24.5 s after the start (past two refreshes). Not a source bottleneck: still warming up.
+        let started = Started { at_ms: START, jm_now_ms: 0, tasks_starting: false };
+        let mut polls = vec![
+            poll(START + 10_000, START + 8000, true, started),
+            poll(START + 20_000, START + 8000, true, started),
+            poll(START + 24_500, START + 20_100, true, started),
+        ];
+        let d = diagnose_polls(&polls);
+        let j = &d.jobs[0];
+        assert!(j.bottlenecks.is_empty(), "{}", j.summary);
+        assert!(j.warming_up.is_some(), "{}", j.summary);
+        assert_eq!(j.severity, Severity::Healthy);
+        polls.push(poll(START + 26_500, START + 20_100, false, started));
+        let d = diagnose_polls(&polls);
+        let j = &d.jobs[0];
+        assert_eq!(j.warming_up, None, "{}", j.summary);
+        assert_eq!(j.vertices[1].busy, Some(0.2));
+        // Once a settled refresh came before it, a new measurement's first answer counts (it
+        // carries settled values at worst).
+        polls.push(poll(START + 31_000, START + 30_100, false, started));
+        let d = diagnose_polls(&polls);
+        assert_eq!(d.jobs[0].warming_up, None);
+        assert_eq!(d.jobs[0].vertices[1].busy, Some(0.2));
     }
 
     #[test]
@@ -216,8 +276,13 @@ mod tests {
     #[test]
     fn the_refresh_period_is_read_from_the_measurements() {
         let started = Started { at_ms: START, jm_now_ms: 0, tasks_starting: false };
-        // Refreshes every 3 s: the start-up refresh at +2 s, a settled one at +5 s.
-        let polls = [poll(START + 2500, START + 2000, true, started), poll(START + 5500, START + 5000, false, started)];
+        // Refreshes every 3 s: the start-up refresh at +2 s, a settled one at +5 s (its first
+        // answer may be the start-up's, so it counts from its second).
+        let polls = [
+            poll(START + 2500, START + 2000, true, started),
+            poll(START + 5500, START + 5000, true, started),
+            poll(START + 6500, START + 5000, false, started),
+        ];
         let d = diagnose_polls(&polls);
         assert_eq!(d.jobs[0].warming_up, None);
         assert_eq!(d.jobs[0].vertices[1].busy, Some(0.2));
