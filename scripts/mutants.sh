@@ -6,7 +6,8 @@
 # is equivalent or harmless. Which tests judge a mutant: .cargo/mutants.toml.
 #
 # usage: scripts/mutants.sh [AREA...] [--in-diff REV] [--max N] [--out DIR] [-- cargo-mutants args]
-#   AREA: analysis, history (history + session), sources, report, core (all four; default)
+#   AREA: analysis, history (history + session), sources, report, core (all four; default),
+#         or a file or glob under src/ (src/analysis/persistence.rs, "src/sources/exposition/**")
 #   --in-diff REV  only the lines changed since REV (CI: the commits of the last 4 hours)
 #   --max N        with --in-diff: above N mutants, test an even sample of about N of them
 #                  (round-robin shard, chosen by the commit), so CI stays within its budget
@@ -44,7 +45,9 @@ for a in "${areas[@]}"; do
     sources) files+=("src/sources/**"); http_judges=1 ;;
     report) files+=("src/report/**" src/diagnosis.rs) ;;
     core) files+=("src/analysis/**" src/history.rs src/session.rs "src/session/**" "src/sources/**" "src/report/**" src/diagnosis.rs); http_judges=1 ;;
-    *) echo "unknown area '$a' (analysis, history, sources, report, core)" >&2; exit 2 ;;
+    src/sources/*) files+=("$a"); http_judges=1 ;;
+    src/*) files+=("$a") ;;
+    *) echo "unknown area '$a' (analysis, history, sources, report, core, or a path under src/)" >&2; exit 2 ;;
   esac
 done
 

@@ -188,6 +188,11 @@ mod tests {
         assert!(j.bottlenecks.is_empty(), "{}", j.summary);
         assert!(j.warming_up.is_some(), "{}", j.summary);
         assert_eq!(j.severity, Severity::Healthy);
+        // Polled once, with no earlier refresh in view (`--samples 1`), a measurement whose
+        // refresh before it (a default period earlier) was start-up is not trusted either.
+        let d = diagnose_polls(&[poll(START + 20_500, START + 15_000, true, started)]);
+        assert!(d.jobs[0].warming_up.is_some(), "{}", d.jobs[0].summary);
+        assert!(d.jobs[0].bottlenecks.is_empty());
         polls.push(poll(START + 26_500, START + 20_100, false, started));
         let d = diagnose_polls(&polls);
         let j = &d.jobs[0];
@@ -268,7 +273,12 @@ mod tests {
         // Refreshes every 10 s from the start itself: the one at +10 s is the first full
         // refresh after the start, and may still average start-up time.
         let started = Started { at_ms: START, jm_now_ms: 0, tasks_starting: false };
-        let polls = [poll(START + 500, START, true, started), poll(START + 10_500, START + 10_000, false, started)];
+        let mut polls =
+            vec![poll(START + 500, START, true, started), poll(START + 10_500, START + 10_000, true, started)];
+        let d = diagnose_polls(&polls);
+        assert!(d.jobs[0].warming_up.is_some(), "{}", d.jobs[0].summary);
+        // However often it is polled.
+        polls.push(poll(START + 12_500, START + 10_000, true, started));
         let d = diagnose_polls(&polls);
         assert!(d.jobs[0].warming_up.is_some(), "{}", d.jobs[0].summary);
     }
