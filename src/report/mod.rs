@@ -217,6 +217,9 @@ pub fn more_reasons(d: &crate::diagnosis::Diagnosis) -> Option<String> {
 }
 
 #[cfg(test)]
+mod lines_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::diagnosis::{Reason, Severity};

@@ -1,0 +1,183 @@
+//! The lines text, markdown and the dashboard share: forecasts, consumer lag, the age of the
+//! jobs, a partial verdict, and the words for classes and trends.
+
+use super::*;
+use crate::diagnosis::{Class, Diagnosis, Forecast, ForecastStatus, LagGroup, LagPartition, LagTrend, SourceReport};
+use crate::model::SourceKind;
+
+fn empty() -> Diagnosis {
+    crate::analysis::diagnose(&crate::history::History::new(10, 10), &crate::analysis::Thresholds::default())
+}
+
+fn forecast(subject: &str, status: ForecastStatus, eta: Option<f64>, range: (Option<f64>, Option<f64>)) -> Forecast {
+    Forecast {
+        job_id: "j".into(),
+        vertex_id: subject.into(),
+        subject: subject.into(),
+        metric: "busy".into(),
+        current: Some(0.5),
+        threshold: 1.0,
+        status,
+        slope_per_s: None,
+        fitted_last: None,
+        last_ms: None,
+        r2: None,
+        samples: 6,
+        window_s: 60.0,
+        eta_seconds: eta,
+        eta_low_seconds: range.0,
+        eta_high_seconds: range.1,
+        saturated_since_ms: None,
+        reason: Some(format!("why {subject}")),
+    }
+}
+
+#[test]
+fn forecast_lines_put_the_nearest_eta_first_with_its_range_then_the_saturated_then_the_rest_counted() {
+    let mut d = empty();
+    d.forecasts = vec![
+        forecast("far", ForecastStatus::Eta, Some(600.0), (Some(300.0), None)),
+        forecast("near", ForecastStatus::Eta, Some(120.0), (Some(60.0), Some(240.0))),
+        forecast("bare", ForecastStatus::Eta, Some(900.0), (None, None)),
+        forecast("full", ForecastStatus::Saturated, None, (None, None)),
+        forecast("flat", ForecastStatus::NoTrend, None, (None, None)),
+        forecast("noisy", ForecastStatus::PoorFit, None, (None, None)),
+        forecast("flat2", ForecastStatus::NoTrend, None, (None, None)),
+        Forecast { job_id: "other".into(), ..forecast("elsewhere", ForecastStatus::Eta, Some(1.0), (None, None)) },
+    ];
+    assert_eq!(
+        forecast_lines(&d, "j"),
+        [
+            "busy of near reaches 100% in ~2 min (1 min – 4 min; why near)",
+            "busy of far reaches 100% in ~10 min (at the earliest 5 min; why far)",
+            "busy of bare reaches 100% in ~15 min (; why bare)",
+            "already saturated: busy of full",
+            "no ETA for 3 series: no upward trend (2), poor fit (1); e.g. why flat",
+        ]
+    );
+    assert!(forecast_lines(&d, "nobody").is_empty());
+}
+
+#[test]
+fn names_are_cut_to_their_width_with_an_ellipsis() {
+    assert_eq!(fit("abcde", 5), "abcde");
+    assert_eq!(fit("abcdef", 5), "abcd…");
+    assert_eq!(fit("äöü", 3), "äöü", "characters, not bytes");
+}
+
+#[test]
+fn jobs_older_than_the_last_poll_say_how_old() {
+    let mut d = empty();
+    d.at_ms = 100_000;
+    assert_eq!(jobs_age_line(&d), None);
+    d.jobs_as_of_ms = Some(100_000);
+    assert_eq!(jobs_age_line(&d), None, "as old as the last poll: nothing to say");
+    d.jobs_as_of_ms = Some(70_000);
+    assert_eq!(
+        jobs_age_line(&d).as_deref(),
+        Some("(jobs as of 30 s before the last poll: their source did not answer since)")
+    );
+}
+
+fn partition(n: i32, lag: f64) -> LagPartition {
+    LagPartition {
+        source: "exporter".into(),
+        cluster: Some("prod".into()),
+        group: "orders".into(),
+        topic: "events".into(),
+        partition: n,
+        lag: Some(lag),
+        lag_seconds: None,
+        lag_seconds_estimated: false,
+        log_end_offset: None,
+        committed_offset: None,
+        log_start_offset: None,
+        growth_per_s: None,
+        trend: LagTrend::Ok,
+        time_to_drain_s: None,
+        time_to_data_loss_s: None,
+        loss_reason: None,
+        status: None,
+        client_id: None,
+        hot: false,
+    }
+}
+
+#[test]
+fn lag_lines_give_each_group_then_only_its_partitions_worth_a_look() {
+    let mut d = empty();
+    d.at_ms = 100_000;
+    d.lag_groups = vec![LagGroup {
+        cluster: Some("prod".into()),
+        group: "orders".into(),
+        topics: vec!["events".into()],
+        partitions: 5,
+        total_lag: Some(1200.0),
+        unknown_partitions: 0,
+        growth_per_s: None,
+        max_lag_seconds: None,
+        max_lag_seconds_estimated: false,
+        trend: LagTrend::Growing,
+        time_to_data_loss_s: None,
+        hot_partitions: vec![],
+        job_id: None,
+        source_vertex: None,
+        summary: "behind and growing".into(),
+    }];
+    let quiet = partition(0, 10.0);
+    let hot = LagPartition { hot: true, lag_seconds: Some(90.0), lag_seconds_estimated: true, ..partition(1, 900.0) };
+    let losing = LagPartition { time_to_data_loss_s: Some(600.0), lag_seconds: Some(30.0), ..partition(2, 200.0) };
+    let negative = partition(3, -5.0);
+    let other_cluster = LagPartition { cluster: None, hot: true, ..partition(4, 1.0) };
+    let other_group = LagPartition { group: "billing".into(), hot: true, ..partition(5, 1.0) };
+    d.lag = vec![quiet, hot, losing, negative, other_cluster, other_group];
+    assert_eq!(
+        lag_lines(&d),
+        [
+            "prod/orders [growing]: behind and growing",
+            "  events-1: lag 900, ~1 min 30 s behind, hot partition",
+            "  events-2: lag 200, 30 s behind, data loss in ~10 min",
+            "  events-3: lag -5, negative lag: the exporter's offsets are out of step, not a healthy 0",
+        ]
+    );
+    // Rows older than the last poll say so first; rows as old as it do not.
+    d.lag_as_of_ms = Some(100_000);
+    assert_eq!(lag_lines(&d).len(), 4);
+    d.lag_as_of_ms = Some(40_000);
+    assert_eq!(lag_lines(&d)[0], "(as of 1 min before the last poll: the lag source did not answer since)");
+}
+
+#[test]
+fn a_partial_verdict_names_each_failed_source_and_what_it_lacks() {
+    let mut d = empty();
+    let source = |name: &str, ok: bool, late: bool| SourceReport {
+        name: name.into(),
+        kind: SourceKind::Flink,
+        endpoint: "http://x".into(),
+        ok,
+        error: None,
+        partial_errors: vec![],
+        requests: 1,
+        late,
+    };
+    d.sources = vec![source("flink", true, false)];
+    assert_eq!(missing(&d), None);
+    d.sources = vec![source("flink", false, false), source("late-one", false, true), source("fine", true, false)];
+    let gives = SourceKind::Flink.gives();
+    assert_eq!(
+        missing(&d).as_deref(),
+        Some(format!("partial verdict: flink failed ({gives}); late-one did not answer in time ({gives})").as_str())
+    );
+}
+
+#[test]
+fn classes_and_trends_are_spelled_as_in_the_json() {
+    for c in [Class::Bottleneck, Class::Victim, Class::Healthy, Class::Idle, Class::Unknown] {
+        assert_eq!(serde_json::to_value(c).unwrap(), c.label(), "{c:?}");
+    }
+    for t in
+        [LagTrend::Ok, LagTrend::Growing, LagTrend::Stalled, LagTrend::Stopped, LagTrend::Rewinding, LagTrend::Unknown]
+    {
+        assert_eq!(serde_json::to_value(t).unwrap(), t.label(), "{t:?}");
+    }
+}
