@@ -128,9 +128,11 @@ fn lag_lines_give_each_group_then_only_its_partitions_worth_a_look() {
     let hot = LagPartition { hot: true, lag_seconds: Some(90.0), lag_seconds_estimated: true, ..partition(1, 900.0) };
     let losing = LagPartition { time_to_data_loss_s: Some(600.0), lag_seconds: Some(30.0), ..partition(2, 200.0) };
     let negative = partition(3, -5.0);
+    // Read to its end: a lag of exactly 0 is no news.
+    let caught_up = partition(6, 0.0);
     let other_cluster = LagPartition { cluster: None, hot: true, ..partition(4, 1.0) };
     let other_group = LagPartition { group: "billing".into(), hot: true, ..partition(5, 1.0) };
-    d.lag = vec![quiet, hot, losing, negative, other_cluster, other_group];
+    d.lag = vec![quiet, hot, losing, negative, other_cluster, other_group, caught_up];
     assert_eq!(
         lag_lines(&d),
         [
@@ -147,10 +149,8 @@ fn lag_lines_give_each_group_then_only_its_partitions_worth_a_look() {
     assert_eq!(lag_lines(&d)[0], "(as of 1 min before the last poll: the lag source did not answer since)");
 }
 
-#[test]
-fn a_partial_verdict_names_each_failed_source_and_what_it_lacks() {
-    let mut d = empty();
-    let source = |name: &str, ok: bool, late: bool| SourceReport {
+fn source(name: &str, ok: bool, late: bool) -> SourceReport {
+    SourceReport {
         name: name.into(),
         kind: SourceKind::Flink,
         endpoint: "http://x".into(),
@@ -159,7 +159,25 @@ fn a_partial_verdict_names_each_failed_source_and_what_it_lacks() {
         partial_errors: vec![],
         requests: 1,
         late,
-    };
+    }
+}
+
+#[test]
+fn markdown_quotes_each_source_that_failed_or_answered_in_part() {
+    let mut d = empty();
+    let down = SourceReport { error: Some("HTTP 503".into()), ..source("down", false, false) };
+    let partly = SourceReport { partial_errors: vec!["GET /x: HTTP 500".into()], ..source("partly", true, false) };
+    d.sources = vec![source("fine", true, false), down, partly];
+    let input = InputInfo { mode: "live".into(), source: "x".into(), polls: 1, polls_failed: 0, backfilled: 0 };
+    let md = markdown::render(&d, &input);
+    assert!(md.contains("> source `down`: HTTP 503\n"), "{md}");
+    assert!(md.contains("> source `partly`: partial data\n"), "{md}");
+    assert!(!md.contains("`fine`"), "{md}");
+}
+
+#[test]
+fn a_partial_verdict_names_each_failed_source_and_what_it_lacks() {
+    let mut d = empty();
     d.sources = vec![source("flink", true, false)];
     assert_eq!(missing(&d), None);
     d.sources = vec![source("flink", false, false), source("late-one", false, true), source("fine", true, false)];
@@ -180,4 +198,101 @@ fn classes_and_trends_are_spelled_as_in_the_json() {
     {
         assert_eq!(serde_json::to_value(t).unwrap(), t.label(), "{t:?}");
     }
+}
+
+#[test]
+fn the_text_header_says_how_many_polls_failed_and_what_was_backfilled() {
+    let d = empty();
+    let input = |polls, polls_failed, backfilled| InputInfo {
+        mode: "live".into(),
+        source: "http://x".into(),
+        polls,
+        polls_failed,
+        backfilled,
+    };
+    let first = |i| text::render(&d, &i).lines().next().unwrap().to_string();
+    assert_eq!(first(input(1, 0, 0)), "bptop · live http://x · 1 poll, verdict on the last 0 s");
+    assert_eq!(first(input(3, 2, 0)), "bptop · live http://x · 3 polls (2 failed), verdict on the last 0 s");
+    assert_eq!(
+        first(input(3, 0, 40)),
+        "bptop · live http://x · 3 polls after 40 points backfilled from Prometheus, verdict on the last 0 s"
+    );
+}
+
+/// One diagnosis with a bit of everything a report prints: a bottleneck with a skewed subtask
+/// and its victims, an unknown vertex (a finding), a healthy second job, forecasts, lag, a
+/// failed source and one that answered in part, more reasons than are spelled out.
+fn everything() -> Diagnosis {
+    use crate::model::test_support::{running_job, vertex};
+    let mut h = crate::history::History::new(10, 10);
+    for m in 0..3i64 {
+        let mut vs = vec![
+            vertex("s", "Source: orders", &[], &[(0.05, 0.9, 0.05)]),
+            vertex("e", "enrich", &["s"], &[(0.98, 0.0, 0.02), (0.3, 0.0, 0.7)]),
+            vertex("k", "sink", &["e"], &[(0.1, 0.0, 0.9)]),
+            vertex("x", "side-output", &["e"], &[(f64::NAN, f64::NAN, f64::NAN)]),
+        ];
+        let mut calm = vec![vertex("a", "Source: clicks", &[], &[(0.1, 0.0, 0.9)])];
+        for v in vs.iter_mut().chain(calm.iter_mut()) {
+            v.measured_at_ms = Some(10_000 * m);
+        }
+        let mut other = running_job("calm", calm);
+        other.name = "clicks".into();
+        let mut job = running_job("orders", vs);
+        job.name = "orders".into();
+        h.push(crate::model::Snapshot { at_ms: 10_000 * m + 100, jobs: vec![job, other], ..Default::default() });
+    }
+    let mut d = crate::analysis::diagnose(&h, &crate::analysis::Thresholds::default());
+    d.forecasts.push(Forecast {
+        job_id: "orders".into(),
+        ..forecast("enrich", ForecastStatus::Eta, Some(600.0), (Some(300.0), Some(1200.0)))
+    });
+    lag_of_one_group(&mut d);
+    let down = SourceReport { error: Some("HTTP 503 from http://x/jobs".into()), ..source("down", false, false) };
+    let partly = SourceReport {
+        partial_errors: (1..=7).map(|i| format!("GET /jobs/{i}: HTTP 500")).collect(),
+        ..source("partly", true, false)
+    };
+    d.sources = vec![source("fine", true, false), down, partly];
+    for i in 1..=5 {
+        d.add_reason(crate::diagnosis::Reason {
+            severity: crate::diagnosis::Severity::Warning,
+            text: format!("more {i}"),
+        });
+    }
+    d
+}
+
+fn lag_of_one_group(d: &mut Diagnosis) {
+    d.lag_groups = vec![LagGroup {
+        cluster: None,
+        group: "orders-app".into(),
+        topics: vec!["events".into()],
+        partitions: 2,
+        total_lag: Some(1000.0),
+        unknown_partitions: 0,
+        growth_per_s: None,
+        max_lag_seconds: None,
+        max_lag_seconds_estimated: false,
+        trend: LagTrend::Growing,
+        time_to_data_loss_s: None,
+        hot_partitions: vec![],
+        job_id: None,
+        source_vertex: None,
+        summary: "behind and growing".into(),
+    }];
+    let hot = LagPartition { cluster: None, group: "orders-app".into(), hot: true, ..partition(1, 900.0) };
+    d.lag = vec![hot];
+}
+
+#[test]
+fn the_text_report_of_everything() {
+    let input = InputInfo { mode: "replay".into(), source: "rec".into(), polls: 3, polls_failed: 1, backfilled: 0 };
+    insta::assert_snapshot!(text::render(&everything(), &input));
+}
+
+#[test]
+fn the_markdown_report_of_everything() {
+    let input = InputInfo { mode: "replay".into(), source: "rec".into(), polls: 3, polls_failed: 1, backfilled: 0 };
+    insta::assert_snapshot!(markdown::render(&everything(), &input));
 }

@@ -20,7 +20,7 @@ fn cell(s: &str) -> String {
 pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## {} bptop: {}\n", icon(d.severity), d.severity.label());
-    let _ = writeln!(out, "_{} `{}` · {} polls_\n", input.mode, cell(&input.source), input.polls);
+    let _ = writeln!(out, "_{} `{}` · {}_\n", input.mode, cell(&input.source), super::polls_taken(input));
     if let Some(age) = super::jobs_age_line(d) {
         let _ = writeln!(out, "_{}_\n", cell(&age));
     }

@@ -61,6 +61,18 @@ pub fn numbers(v: &crate::diagnosis::VertexDiagnosis) -> VertexNumbers {
     }
 }
 
+/// "3 polls (1 failed) after 40 points backfilled from Prometheus": what the verdict rests on.
+pub fn polls_taken(input: &InputInfo) -> String {
+    let mut said = format!("{} poll{}", input.polls, if input.polls == 1 { "" } else { "s" });
+    if input.polls_failed > 0 {
+        said.push_str(&format!(" ({} failed)", input.polls_failed));
+    }
+    if input.backfilled > 0 {
+        said.push_str(&format!(" after {} points backfilled from Prometheus", input.backfilled));
+    }
+    said
+}
+
 /// Cuts a name to `max` characters with an ellipsis.
 fn fit(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

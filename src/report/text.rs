@@ -7,16 +7,11 @@ use crate::units::{duration_s, rate};
 pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
     let mut out = String::new();
     let what = if input.mode == "replay" { "replay of" } else { "live" };
-    let mut failed = if input.polls_failed > 0 { format!(" ({} failed)", input.polls_failed) } else { String::new() };
-    if input.backfilled > 0 {
-        failed.push_str(&format!(" after {} points backfilled from Prometheus", input.backfilled));
-    }
     let _ = writeln!(
         out,
-        "bptop · {what} {} · {} poll{}{failed}, verdict on the last {}",
+        "bptop · {what} {} · {}, verdict on the last {}",
         input.source,
-        input.polls,
-        if input.polls == 1 { "" } else { "s" },
+        super::polls_taken(input),
         duration_s(d.window_s)
     );
     if d.jobs.is_empty() {
