@@ -103,13 +103,11 @@ fn partition(n: i32, lag: f64) -> LagPartition {
     }
 }
 
-#[test]
-fn lag_lines_give_each_group_then_only_its_partitions_worth_a_look() {
-    let mut d = empty();
-    d.at_ms = 100_000;
-    d.lag_groups = vec![LagGroup {
-        cluster: Some("prod".into()),
-        group: "orders".into(),
+/// A group behind and growing.
+fn group(cluster: Option<&str>, name: &str) -> LagGroup {
+    LagGroup {
+        cluster: cluster.map(String::from),
+        group: name.into(),
         topics: vec!["events".into()],
         partitions: 5,
         total_lag: Some(1200.0),
@@ -123,7 +121,14 @@ fn lag_lines_give_each_group_then_only_its_partitions_worth_a_look() {
         job_id: None,
         source_vertex: None,
         summary: "behind and growing".into(),
-    }];
+    }
+}
+
+#[test]
+fn lag_lines_give_each_group_then_only_its_partitions_worth_a_look() {
+    let mut d = empty();
+    d.at_ms = 100_000;
+    d.lag_groups = vec![group(Some("prod"), "orders")];
     let quiet = partition(0, 10.0);
     let hot = LagPartition { hot: true, lag_seconds: Some(90.0), lag_seconds_estimated: true, ..partition(1, 900.0) };
     let losing = LagPartition { time_to_data_loss_s: Some(600.0), lag_seconds: Some(30.0), ..partition(2, 200.0) };
@@ -264,23 +269,7 @@ fn everything() -> Diagnosis {
 }
 
 fn lag_of_one_group(d: &mut Diagnosis) {
-    d.lag_groups = vec![LagGroup {
-        cluster: None,
-        group: "orders-app".into(),
-        topics: vec!["events".into()],
-        partitions: 2,
-        total_lag: Some(1000.0),
-        unknown_partitions: 0,
-        growth_per_s: None,
-        max_lag_seconds: None,
-        max_lag_seconds_estimated: false,
-        trend: LagTrend::Growing,
-        time_to_data_loss_s: None,
-        hot_partitions: vec![],
-        job_id: None,
-        source_vertex: None,
-        summary: "behind and growing".into(),
-    }];
+    d.lag_groups = vec![group(None, "orders-app")];
     let hot = LagPartition { cluster: None, group: "orders-app".into(), hot: true, ..partition(1, 900.0) };
     d.lag = vec![hot];
 }
