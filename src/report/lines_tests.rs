@@ -285,3 +285,31 @@ fn the_markdown_report_of_everything() {
     let input = InputInfo { mode: "replay".into(), source: "rec".into(), polls: 3, polls_failed: 1, backfilled: 0 };
     insta::assert_snapshot!(markdown::render(&everything(), &input));
 }
+
+#[test]
+fn the_text_report_lists_victims_only_beside_a_bottleneck_and_counts_only_errors_left_out() {
+    use crate::model::test_support::{running_job, vertex};
+    let mut h = crate::history::History::new(10, 10);
+    for m in 0..3i64 {
+        // A source at capacity: a bottleneck with nothing held back.
+        let mut s = vertex("s", "Source: gen", &[], &[(0.99, 0.0, 0.01)]);
+        s.measured_at_ms = Some(10_000 * m);
+        h.push(crate::model::Snapshot {
+            at_ms: 10_000 * m + 100,
+            jobs: vec![running_job("j", vec![s])],
+            ..Default::default()
+        });
+    }
+    let mut d = crate::analysis::diagnose(&h, &crate::analysis::Thresholds::default());
+    assert_eq!(d.jobs[0].bottlenecks.len(), 1, "{}", d.jobs[0].summary);
+    let five =
+        SourceReport { partial_errors: (1..=5).map(|i| format!("e{i}")).collect(), ..source("partly", true, false) };
+    d.sources = vec![five];
+    let input = InputInfo { mode: "live".into(), source: "x".into(), polls: 3, polls_failed: 0, backfilled: 0 };
+    let text = text::render(&d, &input);
+    assert!(!text.contains("Victims"), "{text}");
+    assert!(
+        text.contains("  partial: e5\n") && !text.contains("more\n"),
+        "all five errors shown, none counted: {text}"
+    );
+}
