@@ -841,27 +841,40 @@ mod tests {
     fn a_bottleneck_the_intervals_never_show_says_so() {
         // The gauges (60 s averages) still show the source held back, but in none of the last
         // four intervals was it: the averages remember a past the intervals no longer see.
-        let mut h = History::new(10, 100);
-        for k in 0..=4i64 {
-            let t = k as f64;
-            let mut s = vertex("s", "src", &[], &[(0.05, 0.9, 0.05)]);
-            let mut m = vertex("k", "sink", &["s"], &[(0.95, 0.0, 0.05)]);
-            s.measured_at_ms = Some(T0 + k * 10_000);
-            m.measured_at_ms = Some(T0 + k * 10_000);
-            s.time_totals = Some(TimeTotals { busy_ms: Some(1000.0 * t), backpressured_ms: 0.0, idle_ms: 9000.0 * t });
-            m.time_totals = Some(TimeTotals { busy_ms: Some(9500.0 * t), backpressured_ms: 0.0, idle_ms: 500.0 * t });
-            h.push(Snapshot {
-                at_ms: T0 + k * 10_000 + 100,
-                jobs: vec![running_job("j", vec![s, m])],
-                ..Default::default()
-            });
-        }
-        let d = diagnosed(&h);
+        let intervals = |n: i64| {
+            let mut h = History::new(10, 100);
+            for k in 0..=n {
+                let t = k as f64;
+                let mut s = vertex("s", "src", &[], &[(0.05, 0.9, 0.05)]);
+                let mut m = vertex("k", "sink", &["s"], &[(0.95, 0.0, 0.05)]);
+                s.measured_at_ms = Some(T0 + k * 10_000);
+                m.measured_at_ms = Some(T0 + k * 10_000);
+                s.time_totals =
+                    Some(TimeTotals { busy_ms: Some(1000.0 * t), backpressured_ms: 0.0, idle_ms: 9000.0 * t });
+                m.time_totals =
+                    Some(TimeTotals { busy_ms: Some(9500.0 * t), backpressured_ms: 0.0, idle_ms: 500.0 * t });
+                h.push(Snapshot {
+                    at_ms: T0 + k * 10_000 + 100,
+                    jobs: vec![running_job("j", vec![s, m])],
+                    ..Default::default()
+                });
+            }
+            diagnosed(&h)
+        };
+        let d = intervals(4);
         let p = &d.jobs[0].bottlenecks[0].persistence;
         assert_eq!((p.pattern, p.held, p.of), (Pattern::Undetermined, 0, 4));
         assert_eq!(
             p.text,
             "held its victims back in none of 4 refreshes taken one by one, only on average: too weak to tell sustained from intermittent"
+        );
+        // With fewer intervals than it takes to tell, that is what it says, held or not.
+        let d = intervals(2);
+        let p = &d.jobs[0].bottlenecks[0].persistence;
+        assert_eq!((p.pattern, p.held, p.of), (Pattern::Undetermined, 0, 2));
+        assert_eq!(
+            p.text,
+            "2 refreshes so far: 3 are needed to tell a sustained bottleneck from an intermittent stall"
         );
     }
 }
