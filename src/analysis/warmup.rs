@@ -20,10 +20,16 @@ fn measured_at(job: &Job) -> Option<i64> {
 /// The refresh period the measurements show (the smallest gap between distinct measurement
 /// times), or Flink's default.
 fn refresh_ms(history: &[&Job]) -> i64 {
-    let mut times: Vec<i64> = history.iter().filter_map(|j| j.measured_at_ms()).collect();
+    let times = distinct_times(history, Job::measured_at_ms);
+    times.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0).min().unwrap_or(DEFAULT_REFRESH_MS)
+}
+
+/// The distinct times `at` gives the polls of `history`, in order.
+fn distinct_times(history: &[&Job], at: impl Fn(&Job) -> Option<i64>) -> Vec<i64> {
+    let mut times: Vec<i64> = history.iter().filter_map(|j| at(j)).collect();
     times.sort_unstable();
     times.dedup();
-    times.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0).min().unwrap_or(DEFAULT_REFRESH_MS)
+    times
 }
 
 /// What of the window describes the running job.
@@ -61,9 +67,7 @@ pub fn settled<'a>(job: &Job, history: &[&'a Job]) -> Result<Settled<'a>, WarmUp
     // start-up's busy 1000 ms/s under the first settled time, fresh values 2 s later). So when
     // the refresh before a measurement was start-up, its first poll does not count; a later
     // poll of it does, as does the next measurement.
-    let mut times: Vec<i64> = history.iter().filter_map(|j| measured_at(j)).collect();
-    times.sort_unstable();
-    times.dedup();
+    let times = distinct_times(history, measured_at);
     let refresh_before = |t: i64| times.iter().copied().filter(|&x| x < t).max().unwrap_or(t - refresh);
     let mut polled: Vec<i64> = Vec::new();
     let mut stale_first = false;
