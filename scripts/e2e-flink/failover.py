@@ -32,7 +32,7 @@ for line in open(record_log):
 if poll:
     live[poll] = current
 
-phases, seen_down, seen_warming, mismatches = [], False, False, 0
+phases, seen_down, seen_warming = [], False, False
 for k, job, note, _ in per_poll(rec, binary, JOB):
     if job is None:
         print(f"poll {k:2}: {note}")
@@ -40,7 +40,6 @@ for k, job, note, _ in per_poll(rec, binary, JOB):
     names = bottleneck_names(job)
     said = (job["state"], job["severity"], job["summary"])
     if live.get(k) != said:
-        mismatches += 1
         problems.append(f"poll {k}: live {live.get(k)}, replayed {said}")
     if job["state"] != "RUNNING":
         phase = "down"
