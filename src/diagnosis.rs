@@ -91,13 +91,93 @@ pub struct Advice {
     pub true_rate_per_subtask: Option<f64>,
     /// Records per second the vertex receives now (sources: emits).
     pub observed_input_rate: Option<f64>,
-    /// Input rate if the held-back sources read at full speed (their rate ÷ busy, DS2), when
-    /// measurable: an upper bound of the demand, as a backlog drains at that speed.
+    /// Records per second the vertex would have to take to keep up: `demand.rate` when measured
+    /// from the producers (`demand.basis` = `production`), else null.
     pub estimated_demand_rate: Option<f64>,
+    /// The demand at this vertex and what it rests on.
+    pub demand: Demand,
     pub current_parallelism: u32,
     /// How `suggested_parallelism` was reached, or why there is none.
     pub parallelism_basis: String,
+    /// What the change buys: today's backlog drained, the data loss forecast averted.
+    pub drain: Option<Drain>,
+    /// Other vertices that could not carry the demand once this one does ("cascade"), each with
+    /// its own target.
+    pub also_raise: Vec<Raise>,
+    /// The Flink setting that applies the targets, when there are any.
+    pub apply: Option<ApplyChange>,
     pub hints: Vec<Hint>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DemandBasis {
+    /// The producers' rate, measured by the lag source tied to every source upstream
+    /// (consumption + lag growth), carried down the graph by each vertex's measured out/in ratio.
+    Production,
+    /// Measured for some sources upstream only: a lower bound.
+    PartlyProduction,
+    /// What the vertex receives now: a lower bound when upstream is held back.
+    Observed,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Demand {
+    /// Records per second at the vertex's input (sources: output); null when not measured.
+    pub rate: Option<f64>,
+    pub basis: DemandBasis,
+    /// True when the real demand may be higher than `rate`.
+    pub lower_bound: bool,
+    /// The consumer groups whose production it comes from.
+    pub groups: Vec<String>,
+    /// One sentence: where the figure comes from.
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Drain {
+    /// Records behind now, summed over the groups the bottleneck's sources read.
+    pub backlog: Option<f64>,
+    /// Records per second the groups would gain on the producers at the target parallelism
+    /// (the slowest vertex on the way decides); negative: still losing ground.
+    pub catch_up_per_s: Option<f64>,
+    /// Seconds to read today's backlog at that pace; null when it would not shrink or is unknown.
+    pub seconds: Option<f64>,
+    /// The data loss forecast of those groups, s, and whether the change stops it (the lag
+    /// shrinks); null without a forecast.
+    pub data_loss_in_s: Option<f64>,
+    pub averts_data_loss: Option<bool>,
+    pub text: String,
+}
+
+/// A vertex to raise alongside the bottleneck: it could not carry the demand once the
+/// bottleneck does.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Raise {
+    pub vertex_id: String,
+    pub name: String,
+    pub current_parallelism: u32,
+    pub parallelism: u32,
+    /// Records per second it would have to take, and the most it takes at its parallelism now.
+    pub demand_rate: Option<f64>,
+    pub capacity_rate: Option<f64>,
+    pub text: String,
+}
+
+/// The ready-to-use change for the targets of one bottleneck.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ApplyChange {
+    /// `pipeline.jobvertex-parallelism-overrides` (Flink 1.17+, FLINK-29501): job vertex id →
+    /// parallelism, applied when the job is submitted.
+    pub setting: String,
+    /// Its value: `<vertex id>:<parallelism>,…`.
+    pub value: String,
+    /// With the adaptive scheduler (Flink 1.18+, FLIP-291) the same change without resubmitting:
+    /// `PUT /jobs/<job id>/resource-requirements` with this body.
+    pub rest_path: String,
+    pub rest_body: String,
+    /// Which versions and what it takes.
+    pub caveat: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -115,10 +195,11 @@ pub struct Bottleneck {
     pub evidence: Vec<String>,
     /// Ids of the backpressured vertices this one holds back.
     pub victims: Vec<String>,
-    /// Parallelism that absorbs the observed input rate at the target utilization.
+    /// The one target: the parallelism that absorbs the demand at the target utilization
+    /// (capped at the max parallelism); null when more subtasks would not help or none are needed.
     pub suggested_parallelism: Option<u32>,
-    /// Parallelism that would absorb what the held-back sources could read at full speed: an
-    /// upper bound, when their busy time is large enough to measure that.
+    /// Without a measured demand only: past this parallelism the sources (at theirs) are the
+    /// limit, from their rate ÷ busy when they are busy enough for that to be credible.
     pub suggested_parallelism_max: Option<u32>,
     pub advice: Advice,
     /// How long it holds: all the time (a capacity problem) or now and then (a stall).
@@ -347,6 +428,11 @@ pub struct LagPartition {
     pub log_start_offset: Option<f64>,
     /// Least-squares change of the lag per second over the forecast window.
     pub growth_per_s: Option<f64>,
+    /// Records per second written to the partition (least-squares slope of the log-end offset).
+    pub produce_per_s: Option<f64>,
+    /// Records per second the group reads from it (slope of the committed offset; Flink
+    /// commits on checkpoints, so over the window, not per poll).
+    pub consume_per_s: Option<f64>,
     pub trend: LagTrend,
     /// Seconds until the lag is gone at the current rate, when it shrinks.
     pub time_to_drain_s: Option<f64>,
@@ -374,6 +460,11 @@ pub struct LagGroup {
     /// Partitions whose lag is unknown (no commit yet, NaN, negative).
     pub unknown_partitions: usize,
     pub growth_per_s: Option<f64>,
+    /// Records per second the producers write to the group's topics (sum of the partitions'
+    /// log-end slopes; null unless every partition has one).
+    pub production_per_s: Option<f64>,
+    /// Records per second the group reads (sum of the committed offsets' slopes, all or null).
+    pub consumption_per_s: Option<f64>,
     pub max_lag_seconds: Option<f64>,
     /// True when `max_lag_seconds` is bptop's estimate from its own log-end history.
     pub max_lag_seconds_estimated: bool,
@@ -383,7 +474,9 @@ pub struct LagGroup {
     pub hot_partitions: Vec<String>,
     /// The Flink job and source vertex that consume this group, when matched.
     pub job_id: Option<String>,
+    /// The source vertex's name, and its id.
     pub source_vertex: Option<String>,
+    pub source_vertex_id: Option<String>,
     /// One sentence for a person.
     pub summary: String,
 }

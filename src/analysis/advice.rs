@@ -1,15 +1,21 @@
 //! What to change: the bottleneck's true processing rate (records in ÷ busy ratio, the DS2 /
-//! Flink autoscaler idea), the parallelism that would absorb the input at the target
-//! utilization, and hints chosen by the pattern of the evidence.
+//! Flink autoscaler idea), the one parallelism that absorbs the demand at the target
+//! utilization, what it buys (today's backlog drained, the data loss averted), the vertices that
+//! would be the next limit, the setting that applies it, and hints chosen by the pattern of the
+//! evidence.
 
 use super::classify::{BottleneckVerdict, Graph};
+use super::demand::{connected, Scale, SourceRates};
 use super::window::VertexView;
 use super::Thresholds;
-use crate::diagnosis::{Advice, BottleneckKind, Hint};
-use crate::units::{pct, rate};
+use crate::diagnosis::{Advice, ApplyChange, BottleneckKind, Demand, DemandBasis, Drain, Hint, Raise};
+use crate::units::{duration_s, pct, rate};
 
 /// Below this busy ratio a rate ÷ busy estimate is mostly noise (1–2 ms per second).
 const MIN_MEASURABLE_BUSY: f64 = 0.05;
+/// A held-back source's rate ÷ busy is a ceiling worth printing only from this busy share on:
+/// below it a millisecond of jitter moves the figure by more than a tenth.
+const CREDIBLE_SOURCE_BUSY: f64 = 0.10;
 /// Busy with fewer records than this per second: stalled, not slow.
 const STALLED_RATE: f64 = 1.0;
 
@@ -40,19 +46,40 @@ fn keyed(v: &VertexView) -> bool {
     v.vertex.inputs.iter().any(|i| i.ship_strategy.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("HASH")))
 }
 
-/// The advice, the parallelism for the observed input, and the one for the sources' full
-/// read rate (an upper bound) when measurable.
-pub fn advise(
-    b: &BottleneckVerdict,
-    views: &[VertexView],
-    graph: &Graph,
-    skewed: &[u32],
-    t: &Thresholds,
-) -> (Advice, Option<u32>, Option<u32>) {
+/// What the advice is computed from, besides the bottleneck.
+pub struct Context<'a, 'v> {
+    pub views: &'a [VertexView<'v>],
+    pub graph: &'a Graph,
+    pub t: &'a Thresholds,
+    /// Per vertex: how much more it would receive once nothing holds it back.
+    pub scales: &'a [Scale],
+    /// Per vertex: the lag source's rates of a source vertex.
+    pub sources: &'a [Option<SourceRates>],
+    pub job_id: &'a str,
+}
+
+/// The busy ratio a capacity is read from (mean over subtasks), when large enough to mean it.
+fn measurable_busy(v: &VertexView) -> Option<f64> {
+    v.busy_avg.or(v.busy).filter(|b| *b >= MIN_MEASURABLE_BUSY)
+}
+
+/// What a vertex receives (a source: emits).
+fn load(v: &VertexView) -> Option<f64> {
+    if v.vertex.inputs.is_empty() {
+        v.records_out
+    } else {
+        v.records_in
+    }
+}
+
+/// The advice, the one target parallelism, and (without a measured demand) the parallelism past
+/// which the sources would be the limit.
+pub fn advise(b: &BottleneckVerdict, skewed: &[u32], ctx: &Context) -> (Advice, Option<u32>, Option<u32>) {
+    let (views, t) = (ctx.views, ctx.t);
     let v = &views[b.vertex];
     let p = v.vertex.parallelism.max(1);
     let input = if b.kind == BottleneckKind::Source { v.records_out } else { v.records_in };
-    let busy = v.busy_avg.or(v.busy).filter(|b| *b >= MIN_MEASURABLE_BUSY);
+    let busy = measurable_busy(v);
     let stalled = input.is_some_and(|r| r < STALLED_RATE) && v.busy.is_some_and(|b| b >= t.busy_bottleneck);
     let true_rate = if stalled {
         None
@@ -69,12 +96,19 @@ pub fn advise(
             .filter_map(|s| Some(s.records_in? / s.busy.filter(|b| *b >= MIN_MEASURABLE_BUSY)?))
             .reduce(f64::min)
     };
+    let sources = upstream_sources(b.vertex, ctx.graph);
+    let held_back = sources.iter().any(|&s| views[s].backpressured.is_some_and(|bp| bp >= t.bp_low));
+    let demand = demand_at(b, input, held_back, ctx);
     let mut advice = Advice {
         true_rate_per_subtask: true_rate,
         observed_input_rate: input,
-        estimated_demand_rate: None,
+        estimated_demand_rate: demand.rate.filter(|_| demand.basis != DemandBasis::Observed),
+        demand,
         current_parallelism: p,
         parallelism_basis: String::new(),
+        drain: None,
+        also_raise: Vec::new(),
+        apply: None,
         hints: hints(b, v, views, skewed, stalled),
     };
     if stalled {
@@ -97,62 +131,286 @@ pub fn advise(
         advice.parallelism_basis = "none: the cause is not confirmed".into();
         return (advice, None, None);
     }
-    let (Some(input), Some(true_rate)) = (input, true_rate) else {
+    let (Some(demand), Some(true_rate)) = (advice.demand.rate, true_rate) else {
         advice.parallelism_basis = "none: records-per-second or busy time is not measured".into();
         return (advice, None, None);
     };
     let target = t.target_utilization;
-    let cap = |n: u32| v.vertex.max_parallelism.map_or(n, |m| n.min(m)).max(1);
-    let needed = |r: f64| (r / (true_rate * target)).ceil().max(1.0) as u32;
-    // DS2: the held-back sources could emit rate ÷ busy; scaled by the selectivity between them
-    // and this vertex that bounds the demand from above (a backlog drains at that speed).
-    let sources = upstream_sources(b.vertex, graph);
-    let held_back = sources.iter().any(|&s| views[s].backpressured.is_some_and(|bp| bp >= t.bp_low));
-    let capacity_demand = if b.kind == BottleneckKind::Source || !held_back {
-        None
-    } else {
-        let mut observed = 0.0;
-        let mut capacity = 0.0;
-        let mut measurable = true;
-        for &s in &sources {
-            match (views[s].records_out, views[s].busy_avg.or(views[s].busy)) {
-                (Some(r), Some(b)) if b >= MIN_MEASURABLE_BUSY => {
-                    observed += r;
-                    capacity += r / b;
-                }
-                _ => measurable = false,
-            }
-        }
-        (measurable && observed > 0.0).then(|| input * capacity / observed)
-    };
-    let suggested = needed(input);
-    let capped = cap(suggested);
+    let measured = advice.demand.basis != DemandBasis::Observed;
+    let partitions = partitions_of(b.vertex, &sources, ctx);
+    let (suggested, limits) = parallelism_for(v, demand / (true_rate * target), partitions);
     let mut basis = format!(
-        "absorbs the observed {} rec/s at {} utilization ({} rec/s per subtask)",
-        rate(Some(input)),
+        "absorbs {} {} rec/s at {} utilization ({} rec/s per subtask)",
+        if measured { "the demand of" } else { "the observed" },
+        rate(Some(demand)),
         pct(Some(target)),
         rate(Some(true_rate))
     );
-    if held_back {
-        basis.push_str("; a lower bound: the sources are held back, so the real demand is higher");
+    if measured && suggested <= p && limits.is_empty() {
+        // The demand fits: what holds the job back is a backlog it drains at full speed.
+        advice.parallelism_basis = format!(
+            "none needed: the demand of {} rec/s is {} of what it takes at parallelism {p} ({} rec/s)",
+            rate(Some(demand)),
+            pct(Some(demand / (true_rate * f64::from(p)))),
+            rate(Some(true_rate * f64::from(p)))
+        );
+        advice.drain = drain(b.vertex, &[(b.vertex, p)], &sources, ctx);
+        return (advice, None, None);
     }
-    let max = capacity_demand.map(|d| {
-        advice.estimated_demand_rate = Some(d);
-        basis.push_str(&format!(
-            "; up to {} for the {} rec/s the sources could read at full speed (their rate ÷ busy)",
-            cap(needed(d)),
-            rate(Some(d))
-        ));
-        cap(needed(d))
-    });
-    if held_back && capacity_demand.is_none() {
-        basis.push_str(" (their true rate cannot be measured: they are almost never busy)");
+    for l in &limits {
+        basis.push_str(&format!("; {l}"));
     }
-    if let Some(m) = v.vertex.max_parallelism.filter(|m| suggested > *m) {
-        basis.push_str(&format!("; capped at the max parallelism {m}"));
+    if advice.demand.lower_bound {
+        basis.push_str(if measured {
+            "; a lower bound: the demand of some sources upstream is not measured"
+        } else {
+            "; a lower bound: the real demand is higher than what reaches it now"
+        });
+    }
+    let mut ceiling = None;
+    if !measured && held_back {
+        ceiling = source_ceiling(b, &sources, input, ctx).map(|d| {
+            let n = parallelism_for(v, d / (true_rate * target), partitions).0;
+            basis.push_str(&format!(
+                "; more than {n} would wait on the sources: at their parallelism they can deliver at most {} rec/s here (their rate ÷ busy)",
+                rate(Some(d))
+            ));
+            n
+        });
+        if held_back && ceiling.is_none() {
+            basis.push_str(" (the sources' own limit cannot be measured: they are almost never busy)");
+        }
     }
     advice.parallelism_basis = basis;
-    (advice, Some(capped), max)
+    let mut targets = vec![(b.vertex, suggested)];
+    if measured {
+        advice.also_raise = cascade(b.vertex, &sources, ctx);
+        targets.extend(
+            advice
+                .also_raise
+                .iter()
+                .filter_map(|r| views.iter().position(|w| w.vertex.id == r.vertex_id).map(|i| (i, r.parallelism))),
+        );
+        advice.drain = drain(b.vertex, &targets, &sources, ctx);
+    }
+    advice.apply = Some(apply(&targets, ctx));
+    (advice, Some(suggested), ceiling)
+}
+
+/// `needed` subtasks, rounded up, capped by the max parallelism and (for a source) by the
+/// partitions it reads; with the caps that applied, in words.
+fn parallelism_for(v: &VertexView, needed: f64, partitions: Option<usize>) -> (u32, Vec<String>) {
+    let mut n = needed.ceil().clamp(1.0, f64::from(u32::MAX)) as u32;
+    let mut limits = Vec::new();
+    if let Some(m) = v.vertex.max_parallelism.filter(|m| n > *m) {
+        limits.push(format!(
+            "capped at the max parallelism {m}: it takes {} of the demand",
+            pct(Some(f64::from(m) / needed))
+        ));
+        n = m;
+    }
+    if let Some(parts) = partitions.filter(|&k| (n as usize) > k && k > 0) {
+        limits.push(format!(
+            "capped at the {parts} partitions it reads (more subtasks would have none): it takes {} of the demand; add partitions or make each record cheaper",
+            pct(Some(parts as f64 / needed))
+        ));
+        n = parts as u32;
+    }
+    (n, limits)
+}
+
+/// For a source vertex: the partitions of the groups its lag source ties to it.
+fn partitions_of(i: usize, upstream: &[usize], ctx: &Context) -> Option<usize> {
+    (upstream.is_empty()).then(|| ctx.sources[i].as_ref().map(|s| s.partitions)).flatten()
+}
+
+/// The demand at the bottleneck: the producers' rate carried down when measured, else what it
+/// receives now.
+fn demand_at(b: &BottleneckVerdict, input: Option<f64>, held_back: bool, ctx: &Context) -> Demand {
+    let scale = &ctx.scales[b.vertex];
+    match (input, scale.ratio) {
+        (Some(r), Some(ratio)) => {
+            let basis = if scale.complete { DemandBasis::Production } else { DemandBasis::PartlyProduction };
+            let upstream = upstream_sources(b.vertex, ctx.graph);
+            let rates: Vec<&SourceRates> = upstream
+                .iter()
+                .chain(upstream.is_empty().then_some(&b.vertex))
+                .filter_map(|&s| ctx.sources[s].as_ref())
+                .collect();
+            let (production, consumption): (f64, f64) =
+                rates.iter().fold((0.0, 0.0), |(p, c), s| (p + s.production, c + s.consumption));
+            let from = rates.first().map_or("", |s| s.consumption_from);
+            let mut text = format!(
+                "{} rec/s: the producers write {} rec/s to group {} and it reads {} rec/s (from {from}), {:.2}× what reaches {} now ({} rec/s), carried down by each vertex's out/in ratio",
+                rate(Some(r * ratio)),
+                rate(Some(production)),
+                scale.groups.join(", "),
+                rate(Some(consumption)),
+                ratio,
+                ctx.views[b.vertex].vertex.name,
+                rate(Some(r))
+            );
+            if !scale.complete {
+                text.push_str("; a lower bound: not every source upstream has a lag source tied to it");
+            }
+            Demand { rate: Some(r * ratio), basis, lower_bound: !scale.complete, groups: scale.groups.clone(), text }
+        }
+        (Some(r), None) => {
+            let lower = held_back || b.kind == BottleneckKind::Source;
+            let text = if lower {
+                format!(
+                    "at least {} rec/s: what reaches it now, held back; a lag source tied to the job's sources (--scrape of a lag exporter, --burrow, --lag-group JOB=GROUP) measures the real demand",
+                    rate(Some(r))
+                )
+            } else {
+                format!("{} rec/s: what reaches it now; nothing upstream is held back", rate(Some(r)))
+            };
+            Demand { rate: Some(r), basis: DemandBasis::Observed, lower_bound: lower, groups: Vec::new(), text }
+        }
+        (None, _) => Demand {
+            rate: None,
+            basis: DemandBasis::Observed,
+            lower_bound: true,
+            groups: Vec::new(),
+            text: "unknown: its records per second are not measured".into(),
+        },
+    }
+}
+
+/// Without a lag source: what the held-back sources could read at full speed (their rate ÷ busy,
+/// DS2), scaled to the bottleneck, when every one is busy enough for that to be credible. It is
+/// no demand (a caught-up source reads what is produced), only the most it could be given.
+fn source_ceiling(b: &BottleneckVerdict, sources: &[usize], input: Option<f64>, ctx: &Context) -> Option<f64> {
+    let input = input?;
+    if b.kind == BottleneckKind::Source || sources.is_empty() {
+        return None;
+    }
+    let (mut observed, mut capacity) = (0.0, 0.0);
+    for &s in sources {
+        let v = &ctx.views[s];
+        let busy = v.busy_avg.or(v.busy).filter(|b| *b >= CREDIBLE_SOURCE_BUSY)?;
+        let r = v.records_out?;
+        observed += r;
+        capacity += r / busy;
+    }
+    (observed > 0.0).then(|| input * capacity / observed)
+}
+
+/// The vertices around the bottleneck that could not carry the demand once it does: each with
+/// the parallelism that puts it at the target utilization.
+fn cascade(bottleneck: usize, upstream: &[usize], ctx: &Context) -> Vec<Raise> {
+    let mut out = Vec::new();
+    for w in connected(bottleneck, ctx.graph) {
+        let v = &ctx.views[w];
+        let (Some(ratio), Some(busy), Some(now)) = (ctx.scales[w].ratio, measurable_busy(v), load(v)) else {
+            continue;
+        };
+        // Its share of the time busy at the demand, at today's parallelism.
+        if busy * ratio <= 1.0 {
+            continue;
+        }
+        let p = v.vertex.parallelism.max(1);
+        let parts = upstream.contains(&w).then(|| ctx.sources[w].as_ref().map(|s| s.partitions)).flatten();
+        let (n, limits) = parallelism_for(v, f64::from(p) * busy * ratio / ctx.t.target_utilization, parts);
+        let capacity = now / busy;
+        let mut text = format!(
+            "then {} becomes the limit at {} rec/s (it would have to take {}): raise it to {n} too",
+            v.vertex.name,
+            rate(Some(capacity)),
+            rate(Some(now * ratio))
+        );
+        for l in limits {
+            text.push_str(&format!("; {l}"));
+        }
+        out.push(Raise {
+            vertex_id: v.vertex.id.clone(),
+            name: v.vertex.name.clone(),
+            current_parallelism: p,
+            parallelism: n,
+            demand_rate: Some(now * ratio),
+            capacity_rate: Some(capacity),
+            text,
+        });
+    }
+    out
+}
+
+/// What the targets buy the groups the bottleneck's sources read: how fast they would gain on
+/// the producers (the slowest vertex the flow passes decides) and when today's backlog is read.
+fn drain(bottleneck: usize, targets: &[(usize, u32)], upstream: &[usize], ctx: &Context) -> Option<Drain> {
+    let own = [bottleneck];
+    let sources: &[usize] = if upstream.is_empty() { &own } else { upstream };
+    let rates: Vec<&SourceRates> = sources.iter().filter_map(|&s| ctx.sources[s].as_ref()).collect();
+    if rates.len() != sources.len() {
+        return None;
+    }
+    let production: f64 = rates.iter().map(|s| s.production).sum();
+    let consumption: f64 = rates.iter().map(|s| s.consumption).sum();
+    let backlog: Option<f64> = rates.iter().map(|s| s.backlog).sum();
+    let data_loss_in_s = rates.iter().filter_map(|s| s.data_loss_in_s).reduce(f64::min);
+    // How many times today's flow each vertex could carry at its (new) parallelism: a busy
+    // share too small to read counts as the smallest readable one (a capacity underestimated,
+    // never overestimated).
+    let mut headroom: Option<(f64, usize)> = None;
+    for w in std::iter::once(bottleneck).chain(connected(bottleneck, ctx.graph)) {
+        let v = &ctx.views[w];
+        let Some(busy) = v.busy_avg.or(v.busy) else { continue };
+        if ctx.scales[w].ratio.is_none() {
+            continue;
+        }
+        let p = v.vertex.parallelism.max(1);
+        let n = targets.iter().find(|(i, _)| *i == w).map_or(p, |t| t.1);
+        let h = f64::from(n) / (f64::from(p) * busy.max(MIN_MEASURABLE_BUSY));
+        if headroom.is_none_or(|(best, _)| h < best) {
+            headroom = Some((h, w));
+        }
+    }
+    let (headroom, slowest) = headroom?;
+    let catch_up = consumption * headroom - production;
+    let seconds = backlog.filter(|_| catch_up > 0.0).map(|b| b / catch_up);
+    let averts = data_loss_in_s.map(|_| catch_up > 0.0);
+    let mut text = if catch_up > 0.0 {
+        format!("the consumers would gain {} rec/s on the producers", rate(Some(catch_up)))
+    } else {
+        format!(
+            "still {} rec/s short of the producers: {} stays the limit",
+            rate(Some(-catch_up)),
+            ctx.views[slowest].vertex.name
+        )
+    };
+    match (backlog, seconds) {
+        (Some(b), Some(s)) => {
+            text.push_str(&format!(": today's backlog of {} records drains in ~{}", rate(Some(b)), duration_s(s)))
+        }
+        (Some(b), None) if catch_up > 0.0 => text.push_str(&format!(" (backlog {} records)", rate(Some(b)))),
+        _ => {}
+    }
+    if let (Some(l), Some(a)) = (data_loss_in_s, averts) {
+        text.push_str(&if a {
+            format!("; the data loss forecast in ~{} goes away once it runs", duration_s(l))
+        } else {
+            format!("; the data loss forecast in ~{} stays", duration_s(l))
+        });
+    }
+    Some(Drain { backlog, catch_up_per_s: Some(catch_up), seconds, data_loss_in_s, averts_data_loss: averts, text })
+}
+
+/// The setting that applies `targets`, and the REST call that does it without a resubmission.
+fn apply(targets: &[(usize, u32)], ctx: &Context) -> ApplyChange {
+    let value: Vec<String> = targets.iter().map(|(i, n)| format!("{}:{n}", ctx.views[*i].vertex.id)).collect();
+    let body: Vec<String> = targets
+        .iter()
+        .map(|(i, n)| {
+            format!("\"{}\":{{\"parallelism\":{{\"lowerBound\":1,\"upperBound\":{n}}}}}", ctx.views[*i].vertex.id)
+        })
+        .collect();
+    ApplyChange {
+        setting: "pipeline.jobvertex-parallelism-overrides".into(),
+        value: value.join(","),
+        rest_path: format!("/jobs/{}/resource-requirements", ctx.job_id),
+        rest_body: format!("{{{}}}", body.join(",")),
+        caveat: "Flink 1.17+ (FLINK-29501): applied when the job is submitted, so stop it with a savepoint and resubmit from it with this setting (Kubernetes operator: spec.flinkConfiguration); keys are job vertex ids, which change when the job graph changes. With the adaptive scheduler (Flink 1.18+) a PUT of the body to the REST path rescales the running job instead; before 1.17, setParallelism() in the job".into(),
+    }
 }
 
 fn hints(b: &BottleneckVerdict, v: &VertexView, views: &[VertexView], skewed: &[u32], stalled: bool) -> Vec<Hint> {

@@ -63,6 +63,11 @@ fn partition(row: &LagRow, history: &History, since: i64, now_ms: i64, o: &Forec
     let log_end = points(history, row, LagField::LogEnd, since);
     let log_start = points(history, row, LagField::LogStart, since);
     let growth = if enough(&lag_pts, o) { fit(&lag_pts) } else { None };
+    // What the producers write and the group reads per second: the slopes of the log end and
+    // of the committed offset, under the same gates as the lag's growth.
+    let slope = |pts: &[(i64, f64)]| if enough(pts, o) { fit(pts).map(|f| f.slope) } else { None };
+    let produce_per_s = slope(&log_end);
+    let consume_per_s = slope(&committed);
     let lag = row.lag;
     // Offsets only move forward unless the group was reset: a commit below the one before.
     let rewound = committed.windows(2).any(|w| w[1].1 < w[0].1);
@@ -121,6 +126,8 @@ fn partition(row: &LagRow, history: &History, since: i64, now_ms: i64, o: &Forec
         committed_offset: row.committed_offset,
         log_start_offset: row.log_start_offset,
         growth_per_s: growth.map(|g| g.slope),
+        produce_per_s,
+        consume_per_s,
         trend,
         time_to_drain_s,
         time_to_data_loss_s,
@@ -223,8 +230,52 @@ fn data_loss(
     )
 }
 
-/// Groups, tied to a Flink source vertex when the mapping or the names allow.
+/// Groups, tied to a Flink source vertex when the mapping or the names allow, and described.
 pub fn groups(parts: &[LagPartition], jobs: &[JobDiagnosis], explicit: &GroupMap) -> Vec<LagGroup> {
+    let candidates: Vec<Candidate> = jobs
+        .iter()
+        .map(|j| Candidate {
+            id: &j.id,
+            name: &j.name,
+            sources: j
+                .vertices
+                .iter()
+                .filter(|v| v.inputs.is_empty())
+                .map(|v| (v.id.as_str(), v.name.as_str()))
+                .collect(),
+        })
+        .collect();
+    let mut out = tie(parts, &candidates, explicit);
+    describe(&mut out, jobs);
+    out
+}
+
+/// A job as the matching sees it: its id, name and source vertices (id, name).
+pub struct Candidate<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub sources: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Candidate<'a> {
+    pub fn of(job: &'a crate::model::Job) -> Candidate<'a> {
+        Candidate {
+            id: &job.id,
+            name: &job.name,
+            sources: job
+                .vertices
+                .iter()
+                .filter(|v| v.inputs.is_empty())
+                .map(|v| (v.id.as_str(), v.name.as_str()))
+                .collect(),
+        }
+    }
+}
+
+/// Groups over their partitions, tied to the job and source vertex that read them; the
+/// summary is left to `describe`, which needs the jobs' verdicts (the demand measured here goes
+/// into those verdicts first).
+pub fn tie(parts: &[LagPartition], jobs: &[Candidate], explicit: &GroupMap) -> Vec<LagGroup> {
     let mut by: BTreeMap<(Option<String>, String), Vec<&LagPartition>> = BTreeMap::new();
     for p in parts {
         by.entry((p.cluster.clone(), p.group.clone())).or_default().push(p);
@@ -237,6 +288,10 @@ pub fn groups(parts: &[LagPartition], jobs: &[JobDiagnosis], explicit: &GroupMap
             let sum = |f: fn(&LagPartition) -> Option<f64>| {
                 let vals: Vec<f64> = ps.iter().filter_map(|p| f(p)).collect();
                 (!vals.is_empty()).then(|| vals.iter().sum::<f64>())
+            };
+            // A rate summed over some partitions only would understate the group: all or none.
+            let sum_all = |f: fn(&LagPartition) -> Option<f64>| {
+                ps.iter().map(|p| f(p)).collect::<Option<Vec<f64>>>().map(|v| v.iter().sum::<f64>())
             };
             let trend = ps.iter().map(|p| p.trend).max_by_key(|t| trend_rank(*t)).unwrap_or(LagTrend::Unknown);
             let hot: Vec<String> =
@@ -262,7 +317,7 @@ pub fn groups(parts: &[LagPartition], jobs: &[JobDiagnosis], explicit: &GroupMap
             prefixes.sort();
             prefixes.dedup();
             let (job, vertex) = match_source(&group, &topics, &prefixes, jobs, explicit);
-            let mut g = LagGroup {
+            LagGroup {
                 cluster,
                 group,
                 topics,
@@ -270,19 +325,28 @@ pub fn groups(parts: &[LagPartition], jobs: &[JobDiagnosis], explicit: &GroupMap
                 total_lag: sum(|p| p.lag.filter(|l| *l >= 0.0)),
                 unknown_partitions: unknown,
                 growth_per_s: sum(|p| p.growth_per_s),
+                production_per_s: sum_all(|p| p.produce_per_s),
+                consumption_per_s: sum_all(|p| p.consume_per_s),
                 max_lag_seconds: max_secs,
                 max_lag_seconds_estimated: worst.is_some_and(|p| p.lag_seconds_estimated),
                 trend,
                 time_to_data_loss_s: loss,
                 hot_partitions: hot,
-                job_id: job.map(|j| j.id.clone()),
-                source_vertex: vertex.map(|v| v.to_string()),
+                job_id: job.map(|j| j.id.to_string()),
+                source_vertex: vertex.map(|v| v.1.to_string()),
+                source_vertex_id: vertex.map(|v| v.0.to_string()),
                 summary: String::new(),
-            };
-            g.summary = sentence(&g, job);
-            g
+            }
         })
         .collect()
+}
+
+/// Each group's sentence, naming the bottleneck of the job that reads it.
+pub fn describe(groups: &mut [LagGroup], jobs: &[JobDiagnosis]) {
+    for g in groups {
+        let job = g.job_id.as_deref().and_then(|id| jobs.iter().find(|j| j.id == id));
+        g.summary = sentence(g, job);
+    }
 }
 
 fn trend_rank(t: LagTrend) -> u8 {
@@ -296,25 +360,20 @@ fn trend_rank(t: LagTrend) -> u8 {
     }
 }
 
-/// The job and source vertex reading `group`: an explicit `--lag-group`, else a source vertex
-/// whose name mentions the group, one of its topics or its consumers' client-id prefix, else a
-/// job named after the group.
-fn match_source<'a>(
+/// The job and source vertex (id, name) reading `group`: an explicit `--lag-group`, else a
+/// source vertex whose name mentions the group, one of its topics or its consumers' client-id
+/// prefix, else a job named after the group.
+fn match_source<'a, 'j>(
     group: &str,
     topics: &[String],
     client_prefixes: &[String],
-    jobs: &'a [JobDiagnosis],
+    jobs: &'a [Candidate<'j>],
     explicit: &GroupMap,
-) -> (Option<&'a JobDiagnosis>, Option<&'a str>) {
-    let sources = |j: &'a JobDiagnosis| j.vertices.iter().filter(|v| v.inputs.is_empty());
+) -> (Option<&'a Candidate<'j>>, Option<(&'j str, &'j str)>) {
     if let Some((job_ref, _)) = explicit.iter().find(|(_, g)| g == group) {
-        let job = jobs.iter().find(|j| &j.id == job_ref || &j.name == job_ref || j.id.starts_with(job_ref.as_str()));
+        let job = jobs.iter().find(|j| j.id == job_ref || j.name == job_ref || j.id.starts_with(job_ref.as_str()));
         let vertex = job.and_then(|j| {
-            let all: Vec<_> = sources(j).collect();
-            all.iter()
-                .find(|v| topics.iter().any(|t| v.name.contains(t.as_str())))
-                .or(all.first())
-                .map(|v| v.name.as_str())
+            j.sources.iter().find(|v| topics.iter().any(|t| v.1.contains(t.as_str()))).or(j.sources.first()).copied()
         });
         return (job, vertex);
     }
@@ -324,12 +383,12 @@ fn match_source<'a>(
             || client_prefixes.iter().any(|p| !p.is_empty() && name.contains(p.as_str()))
     };
     for j in jobs {
-        if let Some(v) = sources(j).find(|v| names_it(&v.name)) {
-            return (Some(j), Some(v.name.as_str()));
+        if let Some(v) = j.sources.iter().find(|v| names_it(v.1)) {
+            return (Some(j), Some(*v));
         }
     }
     if let Some(j) = jobs.iter().find(|j| j.name == group || j.name.contains(group)) {
-        return (Some(j), sources(j).next().map(|v| v.name.as_str()));
+        return (Some(j), j.sources.first().copied());
     }
     (None, None)
 }
@@ -687,6 +746,8 @@ mod tests {
             committed_offset: None,
             log_start_offset: None,
             growth_per_s: None,
+            produce_per_s: None,
+            consume_per_s: None,
             trend,
             time_to_drain_s: None,
             time_to_data_loss_s: None,

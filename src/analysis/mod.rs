@@ -2,6 +2,7 @@
 
 pub mod advice;
 pub mod classify;
+pub mod demand;
 pub mod forecast;
 mod graph;
 pub mod invariants;
@@ -14,8 +15,8 @@ pub mod warmup;
 pub mod window;
 
 use crate::diagnosis::{
-    Bottleneck, BottleneckKind, Class, Diagnosis, Forecast, InputEdge, JobDiagnosis, Pattern, Reason, Severity,
-    SourceReport, SubtaskRow, VertexDiagnosis, WarmUp, SCHEMA_VERSION,
+    Bottleneck, BottleneckKind, Class, Diagnosis, Forecast, InputEdge, JobDiagnosis, LagGroup, Pattern, Reason,
+    Severity, SourceReport, SubtaskRow, VertexDiagnosis, WarmUp, SCHEMA_VERSION,
 };
 use crate::history::History;
 use crate::model::{Job, Snapshot, SourceHealth};
@@ -105,6 +106,16 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
     // brings lag, not an empty cluster: the jobs are those of the newest poll that knew them.
     let jobs_snap = history.jobs_snapshot().unwrap_or(latest);
     let jobs_as_of_ms = (jobs_snap.at_ms != latest.at_ms).then_some(jobs_snap.at_ms);
+    // A lag source that fails keeps its last rows on the report, dated, instead of its verdict
+    // silently disappearing.
+    let lag_snap = window.iter().rev().find(|s| !s.lag.is_empty());
+    let lag_rows: &[crate::model::LagRow] = lag_snap.map(|s| s.lag.as_slice()).unwrap_or(&[]);
+    let lag_as_of_ms = lag_snap.map(|s| s.at_ms);
+    let lag = lag::partitions(lag_rows, history, lag_as_of_ms.unwrap_or(latest.at_ms), &t.forecast);
+    // Groups are tied to their jobs first: the producers' rate they measure is the demand the
+    // jobs' advice is sized for.
+    let candidates: Vec<lag::Candidate> = jobs_snap.jobs.iter().map(lag::Candidate::of).collect();
+    let mut lag_groups = lag::tie(&lag, &candidates, &t.lag_groups);
     let mut jobs = Vec::new();
     let mut forecasts = Vec::new();
     for job in &jobs_snap.jobs {
@@ -113,18 +124,13 @@ pub fn diagnose(history: &History, t: &Thresholds) -> Diagnosis {
         if measured.is_empty() {
             measured.push(job);
         }
-        let (d, f) = diagnose_job(job, &measured, history, t);
+        let tied: Vec<&LagGroup> = lag_groups.iter().filter(|g| g.job_id.as_deref() == Some(job.id.as_str())).collect();
+        let (d, f) = diagnose_job(job, &measured, history, t, &tied);
         jobs.push(d);
         forecasts.extend(f);
     }
+    lag::describe(&mut lag_groups, &jobs);
     let sources = source_reports(&latest.sources);
-    // A lag source that fails keeps its last rows on the report, dated, instead of its verdict
-    // silently disappearing.
-    let lag_snap = window.iter().rev().find(|s| !s.lag.is_empty());
-    let lag_rows: &[crate::model::LagRow] = lag_snap.map(|s| s.lag.as_slice()).unwrap_or(&[]);
-    let lag_as_of_ms = lag_snap.map(|s| s.at_ms);
-    let lag = lag::partitions(lag_rows, history, lag_as_of_ms.unwrap_or(latest.at_ms), &t.forecast);
-    let lag_groups = lag::groups(&lag, &jobs, &t.lag_groups);
     let mut reasons: Vec<Reason> = jobs
         .iter()
         .filter_map(|j| {
@@ -236,7 +242,14 @@ pub fn source_reports(sources: &[SourceHealth]) -> Vec<SourceReport> {
 
 /// The verdict on one job, and its forecasts. `history`: the job in each poll of the window;
 /// `series`: the long history the forecasts are fitted on.
-pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Thresholds) -> (JobDiagnosis, Vec<Forecast>) {
+/// `lag_groups`: the consumer groups tied to this job's sources.
+pub fn diagnose_job(
+    job: &Job,
+    history: &[&Job],
+    series: &History,
+    t: &Thresholds,
+    lag_groups: &[&LagGroup],
+) -> (JobDiagnosis, Vec<Forecast>) {
     let settled = warmup::settled(job, history);
     let (polls, settled_after_ms, warming_up) = match settled {
         Ok(s) => (s.polls, s.after_ms, None),
@@ -267,17 +280,23 @@ pub fn diagnose_job(job: &Job, history: &[&Job], series: &History, t: &Threshold
         promote(&mut classified, b, job);
     }
     let timeline = persistence::timeline(job, &per_step);
+    let source_rates: Vec<Option<demand::SourceRates>> =
+        (0..views.len()).map(|i| demand::source_rates(i, &views, lag_groups)).collect();
+    let scales = demand::scales(&views, &graph, &source_rates);
+    let ctx =
+        advice::Context { views: &views, graph: &graph, t, scales: &scales, sources: &source_rates, job_id: &job.id };
     let bottlenecks: Vec<Bottleneck> = classified
         .bottlenecks
         .iter()
         .map(|b| {
             let v = &views[b.vertex];
             let skewed = &classified.vertices[b.vertex].skewed_subtasks;
-            let (mut advice, mut suggested, mut suggested_max) = advice::advise(b, &views, &graph, skewed, t);
+            let (mut advice, mut suggested, mut suggested_max) = advice::advise(b, skewed, &ctx);
             let persistence = persistence::persistence(b, job, &steps, counted_over, t);
             if persistence.pattern == Pattern::Intermittent {
                 // A stall is not a capacity problem: more subtasks would sit idle between stalls.
                 (suggested, suggested_max) = (None, None);
+                (advice.drain, advice.also_raise, advice.apply) = (None, Vec::new(), None);
                 advice.parallelism_basis =
                     "none: the bottleneck is intermittent, and more subtasks would sit idle between its stalls".into();
                 advice.hints.splice(0..0, advice::stall_hints(b.kind));

@@ -373,12 +373,22 @@ fn true_rate_and_parallelism_follow_ds2() {
     let d = run(vec![job("a", "RUNNING", vec![src.clone(), sink.clone()])]);
     let b = &d.jobs[0].bottlenecks[0];
     assert_eq!(b.advice.true_rate_per_subtask, Some(1000.0));
-    assert_eq!(b.advice.estimated_demand_rate, Some(8000.0));
+    // Without a lag source no demand is measured: what arrives is a lower bound.
+    assert_eq!(b.advice.estimated_demand_rate, None);
+    assert_eq!(b.advice.demand.basis, crate::diagnosis::DemandBasis::Observed);
+    assert!(b.advice.demand.lower_bound);
+    assert_eq!(b.advice.demand.rate, Some(2000.0));
     // Observed: 2000 / (1000 × 0.7) = 2.9 → 3, a lower bound since the source is held back;
-    // the source's full read rate: 8000 / (1000 × 0.7) = 11.4 → 12, the upper bound.
+    // the source's full read rate: 8000 / (1000 × 0.7) = 11.4 → 12, past which the sources
+    // are the limit (a ceiling, not a demand).
     assert_eq!(b.suggested_parallelism, Some(3));
     assert_eq!(b.suggested_parallelism_max, Some(12));
-    assert!(b.advice.parallelism_basis.contains("lower bound"), "{}", b.advice.parallelism_basis);
+    let basis = &b.advice.parallelism_basis;
+    assert!(basis.contains("lower bound") && basis.contains("more than 12 would wait on the sources"), "{basis}");
+    assert!(basis.contains("at most 8000 rec/s"), "{basis}");
+    // Without a measured demand nothing is drained or cascaded, but the change is ready to use.
+    assert_eq!((b.advice.drain.as_ref(), b.advice.also_raise.len()), (None, 0));
+    assert_eq!(b.advice.apply.as_ref().map(|a| a.value.as_str()), Some("k:3"));
     // Capped by max parallelism.
     sink.max_parallelism = Some(2);
     let d = run(vec![job("a", "RUNNING", vec![src, sink])]);
@@ -823,9 +833,10 @@ fn the_demand_bound_sums_every_source_upstream_and_only_sources() {
         run(vec![job("x", "RUNNING", vec![join, held_source("a", 0.25, 1000.0), held_source("b", 0.5, 1000.0), sink])]);
     let b = &d.jobs[0].bottlenecks[0];
     assert_eq!(b.name, "sink");
-    assert_eq!(b.advice.estimated_demand_rate, Some(6000.0));
+    assert_eq!(b.advice.estimated_demand_rate, None);
     // 6000 / (1000 × 0.7) = 8.6 → 9.
     assert_eq!(b.suggested_parallelism_max, Some(9));
+    assert!(b.advice.parallelism_basis.contains("at most 6000 rec/s"), "{}", b.advice.parallelism_basis);
 }
 
 #[test]

@@ -93,6 +93,8 @@ fn partition(n: i32, lag: f64) -> LagPartition {
         committed_offset: None,
         log_start_offset: None,
         growth_per_s: None,
+        produce_per_s: None,
+        consume_per_s: None,
         trend: LagTrend::Ok,
         time_to_drain_s: None,
         time_to_data_loss_s: None,
@@ -113,6 +115,8 @@ fn group(cluster: Option<&str>, name: &str) -> LagGroup {
         total_lag: Some(1200.0),
         unknown_partitions: 0,
         growth_per_s: None,
+        production_per_s: None,
+        consumption_per_s: None,
         max_lag_seconds: None,
         max_lag_seconds_estimated: false,
         trend: LagTrend::Growing,
@@ -120,6 +124,7 @@ fn group(cluster: Option<&str>, name: &str) -> LagGroup {
         hot_partitions: vec![],
         job_id: None,
         source_vertex: None,
+        source_vertex_id: None,
         summary: "behind and growing".into(),
     }
 }
