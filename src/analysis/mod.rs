@@ -367,10 +367,6 @@ pub fn diagnose_job(
         })
         .collect();
     let mut severity = job_severity(job, &classified, &bottlenecks, &views, t);
-    let summary = match &warming_up {
-        Some(w) => warm_up_summary(w),
-        None => summary(job, &bottlenecks, &vertices),
-    };
     let (forecasts, outlook) = if running && warming_up.is_none() {
         let skewed =
             |id: &str| vertices.iter().find(|v| v.id == id).map(|v| v.skewed_subtasks.clone()).unwrap_or_default();
@@ -385,6 +381,10 @@ pub fn diagnose_job(
         (f, o)
     } else {
         (Vec::new(), None)
+    };
+    let summary = match &warming_up {
+        Some(w) => warm_up_summary(w),
+        None => summary(job, &bottlenecks, &vertices, outlook.as_deref(), lag_groups, t),
     };
     let mut findings = classified.findings;
     // A forecast alarms only when its whole 95 % range is within the horizon: a line whose
@@ -541,7 +541,16 @@ fn job_severity(
     severity
 }
 
-fn summary(job: &Job, bottlenecks: &[Bottleneck], vertices: &[VertexDiagnosis]) -> String {
+/// The headline, in the order a person acts on it: the impact (data loss, lag), the cause, then
+/// what to change or the qualifier that decides the fix.
+fn summary(
+    job: &Job,
+    bottlenecks: &[Bottleneck],
+    vertices: &[VertexDiagnosis],
+    outlook: Option<&str>,
+    lag_groups: &[&LagGroup],
+    t: &Thresholds,
+) -> String {
     if job.state != "RUNNING" {
         return format!("no verdict: the job is {}", job.state);
     }
@@ -566,6 +575,8 @@ fn summary(job: &Job, bottlenecks: &[Bottleneck], vertices: &[VertexDiagnosis]) 
                 "mild backpressure on {victims} vert{} with no clear bottleneck{busiest}{tail}",
                 if victims == 1 { "ex" } else { "ices" }
             )
+        } else if let Some(o) = outlook {
+            format!("no bottleneck yet: {o}{tail}")
         } else {
             format!("no bottleneck: nothing is backpressured{busiest}{tail}")
         };
@@ -590,12 +601,85 @@ fn summary(job: &Job, bottlenecks: &[Bottleneck], vertices: &[VertexDiagnosis]) 
                     b.persistence.text.trim_start_matches("intermittent: ")
                 )
             } else {
-                format!("{} is the bottleneck ({}, confidence {}){held}", b.name, b.kind.label(), b.confidence_label)
+                format!(
+                    "{} is the bottleneck ({}, confidence {}){held}{}",
+                    b.name,
+                    b.kind.label(),
+                    b.confidence_label,
+                    qualifier(b, vertices)
+                )
             }
         })
         .collect();
-    format!("{}{tail}", parts.join("; "))
+    format!("{}{}{tail}", impact(lag_groups, t), parts.join("; "))
 }
 
+/// What the lag of the job's groups does, as the headline's opening words: data loss first.
+fn impact(groups: &[&LagGroup], t: &Thresholds) -> String {
+    let behind = |g: &LagGroup| {
+        g.total_lag
+            .map(|l| format!("group {} is {} records behind", g.group, crate::units::rate(Some(l))))
+            .unwrap_or_else(|| format!("group {} is behind", g.group))
+    };
+    let loss = groups
+        .iter()
+        .filter(|g| g.time_to_data_loss_s.is_some_and(|s| s <= t.loss_horizon_s))
+        .min_by(|a, b| a.time_to_data_loss_s.unwrap_or(f64::MAX).total_cmp(&b.time_to_data_loss_s.unwrap_or(f64::MAX)));
+    if let Some(g) = loss {
+        return format!(
+            "DATA LOSS in ~{}: {} because ",
+            crate::units::duration_s(g.time_to_data_loss_s.unwrap_or(0.0)),
+            behind(g)
+        );
+    }
+    let growing = groups.iter().find(|g| g.trend == crate::diagnosis::LagTrend::Growing);
+    match growing {
+        Some(g) => format!(
+            "{} and growing{} because ",
+            behind(g),
+            g.growth_per_s.map(|r| format!(" by {}/s", crate::units::rate(Some(r)))).unwrap_or_default()
+        ),
+        None => String::new(),
+    }
+}
+
+/// The words after "X is the bottleneck": the change to make, or why none would help.
+fn qualifier(b: &Bottleneck, vertices: &[VertexDiagnosis]) -> String {
+    let v = vertices.iter().find(|v| v.id == b.vertex_id);
+    let skewed = v.map(|v| v.skewed_subtasks.clone()).unwrap_or_default();
+    if !skewed.is_empty() {
+        let list: Vec<String> = skewed.iter().map(|i| format!("#{i}")).collect();
+        let keyed = v.is_some_and(|v| {
+            v.inputs.iter().any(|i| i.ship_strategy.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("HASH")))
+        });
+        let what = if keyed { "key skew" } else { "uneven load" };
+        return format!("; {what} on subtask {}: rescaling will not help", list.join(", "));
+    }
+    if b.advice.hints.iter().any(|h| h.kind == "stalled") {
+        return "; stalled, not slow: more subtasks will not help".into();
+    }
+    match (b.suggested_parallelism, &b.advice.drain) {
+        (Some(n), _) => {
+            let mut s = format!(": raise its parallelism {} → {n}", b.advice.current_parallelism);
+            if b.advice.demand.lower_bound {
+                s.push_str(" or more");
+            }
+            for r in &b.advice.also_raise {
+                s.push_str(&format!(", and {} {} → {}", r.name, r.current_parallelism, r.parallelism));
+            }
+            s
+        }
+        (None, Some(d)) if b.advice.parallelism_basis.starts_with("none needed") => match d.seconds {
+            Some(secs) => {
+                format!(": it keeps up with the producers; the backlog drains in ~{}", crate::units::duration_s(secs))
+            }
+            None => ": it keeps up with the producers".into(),
+        },
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod advice_tests;
 #[cfg(test)]
 mod tests;

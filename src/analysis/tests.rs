@@ -894,16 +894,25 @@ fn summaries_read_as_sentences() {
     let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], IDLE), one("m", "map", &["s"], (0.3, 0.0, 0.7))])]);
     assert_eq!(d.jobs[0].summary, "no bottleneck: nothing is backpressured; busiest: map at 30%");
     let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], BP), one("k", "sink", &["s"], SATURATED)])]);
-    assert_eq!(d.jobs[0].summary, "sink is the bottleneck (sink, confidence high), holding back 1 upstream vertex");
+    assert_eq!(
+        d.jobs[0].summary,
+        "sink is the bottleneck (sink, confidence high), holding back 1 upstream vertex: raise its parallelism 1 → 2 or more"
+    );
     let d = run(vec![job(
         "a",
         "RUNNING",
         vec![one("s", "src", &[], BP), one("m", "map", &["s"], BP), one("k", "sink", &["m"], SATURATED)],
     )]);
-    assert_eq!(d.jobs[0].summary, "sink is the bottleneck (sink, confidence high), holding back 2 upstream vertices");
+    assert_eq!(
+        d.jobs[0].summary,
+        "sink is the bottleneck (sink, confidence high), holding back 2 upstream vertices: raise its parallelism 1 → 2 or more"
+    );
     let d =
         run(vec![job("a", "RUNNING", vec![one("s", "src", &[], (0.97, 0.0, 0.03)), one("m", "map", &["s"], IDLE)])]);
-    assert_eq!(d.jobs[0].summary, "src is the bottleneck (source, confidence medium)");
+    assert_eq!(
+        d.jobs[0].summary,
+        "src is the bottleneck (source, confidence medium): raise its parallelism 1 → 2 or more"
+    );
     let d = run(vec![job(
         "a",
         "RUNNING",
@@ -1316,7 +1325,7 @@ fn every_severity_names_its_reasons_worst_first() {
         [
             (
                 Severity::Critical,
-                "job-b: sink is the bottleneck (sink, confidence high), holding back 1 upstream vertex"
+                "job-b: sink is the bottleneck (sink, confidence high), holding back 1 upstream vertex: raise its parallelism 1 → 2 or more"
             ),
             (
                 Severity::Warning,
@@ -1362,7 +1371,7 @@ fn a_bottleneck_is_the_reason_before_any_finding() {
     assert!(!d.jobs[0].findings.is_empty());
     assert_eq!(
         d.jobs[0].severity_reason.as_deref(),
-        Some("sink is the bottleneck (sink, confidence high), holding back 1 upstream vertex (1 vertex unknown)")
+        Some("sink is the bottleneck (sink, confidence high), holding back 1 upstream vertex: raise its parallelism 1 → 2 or more (1 vertex unknown)")
     );
 }
 

@@ -16,6 +16,11 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// Text inside an HTML element (a `<summary>` renders no markdown).
+fn html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\n', " ")
+}
+
 /// A comment for a pull request or an incident channel.
 pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
     let mut out = String::new();
@@ -34,9 +39,40 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
         }
         out.push('\n');
     }
-    for job in &d.jobs {
-        let _ = writeln!(out, "### {} {} (`{}`, {})\n", icon(job.severity), cell(&job.name), job.id, job.state);
-        let _ = writeln!(out, "{}\n", cell(&job.summary));
+    // Several jobs: one line each first, the details folded.
+    let folded = d.jobs.len() > 1;
+    if folded {
+        let _ = writeln!(out, "| job | severity | bottleneck | action |");
+        let _ = writeln!(out, "|---|---|---|---|");
+        for job in super::by_urgency(d) {
+            let names: Vec<&str> = job.bottlenecks.iter().map(|b| b.name.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} {} | {} | {} |",
+                cell(&job.name),
+                icon(job.severity),
+                job.severity.label(),
+                if names.is_empty() { "–".to_string() } else { cell(&names.join(", ")) },
+                cell(&super::action(job))
+            );
+        }
+        out.push('\n');
+    }
+    for job in super::by_urgency(d) {
+        if folded {
+            let _ = writeln!(
+                out,
+                "<details><summary>{} <b>{}</b> ({}, {}): {}</summary>\n",
+                icon(job.severity),
+                html(&job.name),
+                html(&job.id),
+                html(&job.state),
+                html(&job.summary)
+            );
+        } else {
+            let _ = writeln!(out, "### {} {} (`{}`, {})\n", icon(job.severity), cell(&job.name), job.id, job.state);
+            let _ = writeln!(out, "{}\n", cell(&job.summary));
+        }
         let _ =
             writeln!(out, "| vertex | p | class | held | busy | backpressured | idle | in/out pool | in/s | out/s |");
         let _ = writeln!(out, "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|");
@@ -69,23 +105,44 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
                 b.confidence_label,
                 b.confidence
             );
-            for e in &b.evidence {
-                let _ = writeln!(out, "- {}", cell(e));
-            }
-            let _ = writeln!(out, "- how long: {}", cell(&b.persistence.text));
+            // What to change first, then the evidence.
+            let a = &b.advice;
             match b.suggested_parallelism {
                 Some(p) => {
                     let _ = writeln!(
                         out,
                         "- parallelism {} → **{p}**: {}",
-                        b.advice.current_parallelism,
-                        cell(&b.advice.parallelism_basis)
+                        a.current_parallelism,
+                        cell(&a.parallelism_basis)
                     );
                 }
                 None => {
-                    let _ = writeln!(out, "- parallelism: {}", cell(&b.advice.parallelism_basis));
+                    let _ = writeln!(out, "- parallelism: {}", cell(&a.parallelism_basis));
                 }
             }
+            if a.demand.rate.is_some()
+                && (b.suggested_parallelism.is_some() || a.demand.basis != crate::diagnosis::DemandBasis::Observed)
+            {
+                let _ = writeln!(out, "- demand: {}", cell(&a.demand.text));
+            }
+            for r in &a.also_raise {
+                let _ = writeln!(out, "- {}", cell(&r.text));
+            }
+            if let Some(d) = &a.drain {
+                let _ = writeln!(out, "- what it buys: {}", cell(&d.text));
+            }
+            if let Some(c) = &a.apply {
+                let _ = writeln!(out, "- apply (Flink 1.17+, on resubmission): `{}: {}`", c.setting, c.value);
+                let _ = writeln!(
+                    out,
+                    "- or live (adaptive scheduler, Flink 1.18+): `PUT {}` with `{}`",
+                    c.rest_path, c.rest_body
+                );
+            }
+            for e in &b.evidence {
+                let _ = writeln!(out, "- {}", cell(e));
+            }
+            let _ = writeln!(out, "- how long: {}", cell(&b.persistence.text));
             for h in &b.advice.hints {
                 let _ = writeln!(out, "- _{}_: {}", h.kind, cell(&h.text));
             }
@@ -108,6 +165,9 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
             }
         }
         out.push('\n');
+        if folded {
+            let _ = writeln!(out, "</details>\n");
+        }
     }
     let lag = super::lag_lines(d);
     if !lag.is_empty() {

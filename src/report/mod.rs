@@ -218,6 +218,37 @@ pub fn missing(d: &crate::diagnosis::Diagnosis) -> Option<String> {
 /// The reasons a report spells out: the first five (worst first).
 const REASONS_SHOWN: usize = 5;
 
+/// The action for a summary table: the targets, or why there is none.
+pub fn action(job: &crate::diagnosis::JobDiagnosis) -> String {
+    let acts: Vec<String> = job
+        .bottlenecks
+        .iter()
+        .map(|b| match b.suggested_parallelism {
+            Some(n) => {
+                let more = if b.advice.demand.lower_bound { " or more" } else { "" };
+                let mut s = format!("{}: parallelism {} → {n}{more}", b.name, b.advice.current_parallelism);
+                for r in &b.advice.also_raise {
+                    s.push_str(&format!(", {} {} → {}", r.name, r.current_parallelism, r.parallelism));
+                }
+                s
+            }
+            None => format!("{}: {}", b.name, b.advice.parallelism_basis),
+        })
+        .collect();
+    if acts.is_empty() {
+        "–".into()
+    } else {
+        acts.join("; ")
+    }
+}
+
+/// The jobs most urgent first (critical, warning, healthy), otherwise in the source's order.
+pub fn by_urgency(d: &crate::diagnosis::Diagnosis) -> Vec<&crate::diagnosis::JobDiagnosis> {
+    let mut jobs: Vec<&crate::diagnosis::JobDiagnosis> = d.jobs.iter().collect();
+    jobs.sort_by_key(|j| std::cmp::Reverse(j.severity));
+    jobs
+}
+
 pub fn shown_reasons(d: &crate::diagnosis::Diagnosis) -> &[crate::diagnosis::Reason] {
     &d.reasons[..d.reasons.len().min(REASONS_SHOWN)]
 }

@@ -20,7 +20,7 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
     if let Some(age) = super::jobs_age_line(d) {
         let _ = writeln!(out, "\n{age}");
     }
-    for job in &d.jobs {
+    for job in super::by_urgency(d) {
         out.push('\n');
         job_block(&mut out, job, d);
     }
@@ -126,6 +126,10 @@ fn job_block(out: &mut String, job: &JobDiagnosis, d: &Diagnosis) {
             b.confidence_label,
             b.confidence
         );
+        // What to change before why: the evidence backs the advice up.
+        for l in b.advice_lines("→") {
+            let _ = writeln!(out, "    {l}");
+        }
         for e in &b.evidence {
             let _ = writeln!(out, "    · {e}");
         }
@@ -133,14 +137,6 @@ fn job_block(out: &mut String, job: &JobDiagnosis, d: &Diagnosis) {
         let a = &b.advice;
         if let Some(tr) = a.true_rate_per_subtask {
             let _ = writeln!(out, "    true rate ≈ {} rec/s per subtask (records in ÷ busy)", rate(Some(tr)));
-        }
-        match b.suggested_parallelism {
-            Some(p) => {
-                let _ = writeln!(out, "    parallelism {} → {p}: {}", a.current_parallelism, a.parallelism_basis);
-            }
-            None => {
-                let _ = writeln!(out, "    parallelism: {}", a.parallelism_basis);
-            }
         }
         for h in &a.hints {
             let _ = writeln!(out, "    hint ({}): {}", h.kind, h.text);

@@ -1610,5 +1610,7 @@ pub fn serve_on_thread(router: Router) -> Result<std::net::SocketAddr, String> {
     }
 }
 
+pub mod flow;
+
 #[cfg(test)]
 mod tests;

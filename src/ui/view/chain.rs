@@ -300,23 +300,17 @@ fn bottleneck_card(frame: &mut Frame, area: Rect, job: &JobDiagnosis, theme: &Th
                 theme.dim(),
             ),
         ]));
+        // What to change first: at 3 a.m. the advice matters before the evidence behind it.
+        for (i, l) in b.advice_lines(theme.arrow()).into_iter().enumerate() {
+            lines.push(bullet(l, if i == 0 { theme.title() } else { Style::default() }, theme));
+        }
         for e in &b.evidence {
             lines.push(bullet(e.clone(), Style::default(), theme));
         }
         let a = &b.advice;
         if let Some(tr) = a.true_rate_per_subtask {
-            lines.push(bullet(format!("true rate ≈ {} rec/s per subtask", rate(Some(tr))), theme.title(), theme));
+            lines.push(bullet(format!("true rate ≈ {} rec/s per subtask", rate(Some(tr))), theme.dim(), theme));
         }
-        lines.push(bullet(
-            match b.suggested_parallelism {
-                Some(p) => {
-                    format!("parallelism {} {} {p}: {}", a.current_parallelism, theme.arrow(), a.parallelism_basis)
-                }
-                None => format!("parallelism: {}", a.parallelism_basis),
-            },
-            theme.title(),
-            theme,
-        ));
         for h in &a.hints {
             lines.push(bullet(format!("{}: {}", h.kind, h.text), theme.dim(), theme));
         }

@@ -141,22 +141,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 theme,
             ));
         }
-        if let Some(d) = b.advice.estimated_demand_rate {
-            lines.push(bullet(format!("estimated demand ≈ {} rec/s", rate(Some(d))), Style::default(), theme));
+        for (i, l) in b.advice_lines(theme.arrow()).into_iter().enumerate() {
+            lines.push(bullet(l, if i == 0 { theme.title() } else { Style::default() }, theme));
         }
-        lines.push(bullet(
-            match b.suggested_parallelism {
-                Some(p) => format!(
-                    "parallelism {} {} {p}: {}",
-                    b.advice.current_parallelism,
-                    theme.arrow(),
-                    b.advice.parallelism_basis
-                ),
-                None => format!("parallelism: {}", b.advice.parallelism_basis),
-            },
-            theme.title(),
-            theme,
-        ));
         for h in &b.advice.hints {
             lines.push(bullet(format!("{}: {}", h.kind, h.text), theme.dim(), theme));
         }
