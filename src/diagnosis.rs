@@ -209,22 +209,22 @@ pub struct Bottleneck {
 impl Bottleneck {
     /// What to change, first line first: the target (or why none), the demand it is sized for,
     /// the next limits, what it buys and the setting that applies it. `arrow`: "→" or an ASCII
-    /// stand-in.
-    pub fn advice_lines(&self, arrow: &str) -> Vec<String> {
+    /// stand-in; `brief` (a dashboard card): no setting and no demand that was not measured.
+    pub fn advice_lines(&self, arrow: &str, brief: bool) -> Vec<String> {
         let a = &self.advice;
         let mut out = vec![match self.suggested_parallelism {
             Some(p) => format!("parallelism {} {arrow} {p}: {}", a.current_parallelism, a.parallelism_basis),
             None => format!("parallelism: {}", a.parallelism_basis),
         }];
-        if a.demand.rate.is_some() && (self.suggested_parallelism.is_some() || a.demand.basis != DemandBasis::Observed)
-        {
+        let measured = a.demand.basis != DemandBasis::Observed;
+        if a.demand.rate.is_some() && (measured || (self.suggested_parallelism.is_some() && !brief)) {
             out.push(format!("demand: {}", a.demand.text));
         }
         out.extend(a.also_raise.iter().map(|r| r.text.clone()));
         if let Some(d) = &a.drain {
             out.push(format!("what it buys: {}", d.text));
         }
-        if let Some(c) = &a.apply {
+        if let Some(c) = a.apply.as_ref().filter(|_| !brief) {
             out.push(format!("apply (Flink 1.17+, on resubmission): {}: {}", c.setting, c.value));
             out.push(format!("or live (adaptive scheduler, Flink 1.18+): PUT {} {}", c.rest_path, c.rest_body));
         }

@@ -245,15 +245,19 @@ fn with_a_lag_source_the_target_absorbs_the_demand_the_simulator_knows() {
     }
     // Observed as the issue describes: the rate that reaches a held-back bottleneck covers far
     // less. The same jobs without a lag source get a suggestion labelled a lower bound.
+    let mut lower_ratios = Vec::new();
     for (name, flow, bottleneck) in cases() {
         let d = observe(&flow, false, None);
         let b = only_bottleneck(&d.jobs[0]);
         assert_eq!(b.advice.demand.basis, DemandBasis::Observed, "{name}");
         assert!(b.advice.demand.lower_bound, "{name}");
         let lower = f64::from(b.suggested_parallelism.expect("a lower bound"));
-        assert!(lower < flow.needed_parallelism(bottleneck, TARGET).ceil(), "{name}: {lower}");
+        let needed = flow.needed_parallelism(bottleneck, TARGET).ceil();
+        assert!(lower < needed, "{name}: {lower}");
+        lower_ratios.push((name, lower / needed));
     }
-    eprintln!("suggested ÷ needed: {ratios:?}");
+    eprintln!("with a lag source, suggested ÷ needed: {ratios:.2?}");
+    eprintln!("without one (the observed rate, a lower bound): {lower_ratios:.2?}");
 }
 
 #[test]

@@ -382,16 +382,18 @@ pub fn diagnose_job(
     } else {
         (Vec::new(), None)
     };
-    let summary = match &warming_up {
-        Some(w) => warm_up_summary(w),
-        None => summary(job, &bottlenecks, &vertices, outlook.as_deref(), lag_groups, t),
-    };
     let mut findings = classified.findings;
     // A forecast alarms only when its whole 95 % range is within the horizon: a line whose
     // slope could be half as steep (or zero) is shown, not alarmed.
     let horizon = t.forecast.horizon_s;
     let within = |f: &&crate::diagnosis::Forecast| f.eta_seconds.is_some_and(|e| e <= horizon);
     let alarmed = forecasts.iter().filter(within).any(|f| f.eta_high_seconds.is_some_and(|h| h <= horizon));
+    // Only an alarmed forecast makes the headline: one whose range reaches past the horizon is
+    // shown beside the chart, not announced.
+    let summary = match &warming_up {
+        Some(w) => warm_up_summary(w),
+        None => summary(job, &bottlenecks, &vertices, outlook.as_deref().filter(|_| alarmed), lag_groups, t),
+    };
     if alarmed {
         severity = severity.max(Severity::Warning);
         findings.push(format!("a saturation is forecast within the horizon of {}", crate::units::duration_s(horizon)));

@@ -1349,6 +1349,8 @@ fn every_severity_names_its_reasons_worst_first() {
         "{:?}",
         d.jobs[0].severity_reason
     );
+    // And the headline's qualifier: no bottleneck yet, but when.
+    assert!(d.jobs[0].summary.starts_with("no bottleneck yet: busy of map reaches 100% in ~"), "{}", d.jobs[0].summary);
 }
 
 #[test]

@@ -127,7 +127,7 @@ fn job_block(out: &mut String, job: &JobDiagnosis, d: &Diagnosis) {
             b.confidence
         );
         // What to change before why: the evidence backs the advice up.
-        for l in b.advice_lines("→") {
+        for l in b.advice_lines("→", false) {
             let _ = writeln!(out, "    {l}");
         }
         for e in &b.evidence {

@@ -301,7 +301,7 @@ fn bottleneck_card(frame: &mut Frame, area: Rect, job: &JobDiagnosis, theme: &Th
             ),
         ]));
         // What to change first: at 3 a.m. the advice matters before the evidence behind it.
-        for (i, l) in b.advice_lines(theme.arrow()).into_iter().enumerate() {
+        for (i, l) in b.advice_lines(theme.arrow(), true).into_iter().enumerate() {
             lines.push(bullet(l, if i == 0 { theme.title() } else { Style::default() }, theme));
         }
         for e in &b.evidence {

@@ -141,7 +141,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 theme,
             ));
         }
-        for (i, l) in b.advice_lines(theme.arrow()).into_iter().enumerate() {
+        for (i, l) in b.advice_lines(theme.arrow(), false).into_iter().enumerate() {
             lines.push(bullet(l, if i == 0 { theme.title() } else { Style::default() }, theme));
         }
         for h in &b.advice.hints {
