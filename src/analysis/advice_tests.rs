@@ -116,14 +116,24 @@ fn lag_at(flow: &Flow, steady: &Steady, t_ms: i64, retention_s: Option<f64>) -> 
 
 /// Five minutes of polls of the job, with or without its lag exporter.
 fn observe(flow: &Flow, with_lag: bool, retention_s: Option<f64>) -> Diagnosis {
-    let steady = flow.steady();
+    observe_jobs(&[("job", flow)], with_lag, retention_s)
+}
+
+/// Five minutes of polls of several jobs (named; their groups, topics and source names must
+/// tell them apart), with or without their lag exporters.
+pub(crate) fn observe_jobs(jobs: &[(&str, &Flow)], with_lag: bool, retention_s: Option<f64>) -> Diagnosis {
+    let steady: Vec<Steady> = jobs.iter().map(|(_, f)| f.steady()).collect();
     let mut h = History::new(30, 1000);
     for i in 0..POLLS {
         let t = T0 + i * POLL_MS;
         h.push(Snapshot {
             at_ms: t,
-            jobs: vec![job_at("job", flow, &steady, t)],
-            lag: if with_lag { lag_at(flow, &steady, t, retention_s) } else { Vec::new() },
+            jobs: jobs.iter().zip(&steady).map(|((name, f), s)| job_at(name, f, s, t)).collect(),
+            lag: if with_lag {
+                jobs.iter().zip(&steady).flat_map(|((_, f), s)| lag_at(f, s, t, retention_s)).collect()
+            } else {
+                Vec::new()
+            },
             sources: Vec::new(),
         });
     }
@@ -165,7 +175,7 @@ fn check_target(flow: &Flow, id: &str, suggested: Option<u32>, what: &str) -> f6
 }
 
 /// The jobs of the acceptance: name, flow, bottleneck.
-fn cases() -> Vec<(&'static str, Flow, &'static str)> {
+pub(crate) fn cases() -> Vec<(&'static str, Flow, &'static str)> {
     let sink_bound = Flow {
         stages: vec![
             Stage::new("src", "Source: orders", 2, &[], 5000.0, 1.0),

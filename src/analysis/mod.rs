@@ -682,6 +682,6 @@ fn qualifier(b: &Bottleneck, vertices: &[VertexDiagnosis]) -> String {
 }
 
 #[cfg(test)]
-mod advice_tests;
+pub(crate) mod advice_tests;
 #[cfg(test)]
 mod tests;

@@ -315,3 +315,119 @@ fn the_text_report_lists_victims_only_beside_a_bottleneck_and_counts_only_errors
     assert!(!text.contains("Victims"), "{text}");
     assert!(text.contains("  partial: e5\n") && !text.contains("… and"), "all five errors shown, none counted: {text}");
 }
+
+/// Four simulated jobs whose demand the simulator knows, polled with their lag exporter for
+/// 5 minutes (retention 10 min): one losing data behind a slow sink, one whose fix cascades to
+/// the operator before it, one with a hot key, one healthy.
+fn four_jobs() -> Diagnosis {
+    use flink_sim::flow::{Feed, Flow, Stage};
+    let feed = |source: &str, name: &str, production: f64, backlog: f64| Feed {
+        source: source.into(),
+        group: format!("{name}-app"),
+        topic: name.into(),
+        partitions: 12,
+        production,
+        backlog,
+    };
+    let losing = Flow {
+        stages: vec![
+            Stage::new("src", "Source: orders", 2, &[], 5000.0, 1.0),
+            Stage::new("enrich", "enrich", 4, &["src"], 2000.0, 1.0),
+            Stage::new("sink", "jdbc-sink: Writer", 2, &["enrich"], 500.0, 0.0),
+        ],
+        feeds: vec![feed("src", "orders", 4000.0, 2e6)],
+    };
+    let cascading = Flow {
+        stages: vec![
+            Stage::new("src", "Source: clicks", 2, &[], 20_000.0, 1.0),
+            Stage::new("geo", "geo-lookup", 4, &["src"], 1200.0, 1.0),
+            Stage::new("sink", "es-sink: Writer", 2, &["geo"], 400.0, 0.0),
+        ],
+        feeds: vec![feed("src", "clicks", 6000.0, 3e6)],
+    };
+    let mut skewed = Flow {
+        stages: vec![
+            Stage::new("src", "Source: sessions", 2, &[], 5000.0, 1.0),
+            Stage::new("win", "session-window", 4, &["src"], 1500.0, 1.0),
+            Stage::new("sink", "sink: Writer", 2, &["win"], 50_000.0, 0.0),
+        ],
+        feeds: vec![feed("src", "sessions", 4000.0, 1e6)],
+    };
+    skewed.stages[1].shares = Some(vec![0.85, 0.05, 0.05, 0.05]);
+    let healthy = Flow {
+        stages: vec![
+            Stage::new("src", "Source: audit", 2, &[], 5000.0, 1.0),
+            Stage::new("sink", "audit-sink: Writer", 2, &["src"], 2000.0, 0.0),
+        ],
+        feeds: vec![feed("src", "audit", 1000.0, 0.0)],
+    };
+    crate::analysis::advice_tests::observe_jobs(
+        &[("audit", &healthy), ("sessions", &skewed), ("orders", &losing), ("clicks", &cascading)],
+        true,
+        Some(600.0),
+    )
+}
+
+fn five_minutes() -> InputInfo {
+    InputInfo { mode: "live".into(), source: "http://flink:8081".into(), polls: 61, polls_failed: 0, backfilled: 0 }
+}
+
+#[test]
+fn the_text_report_of_four_jobs_with_measured_demand() {
+    let d = four_jobs();
+    let text = text::render(&d, &five_minutes());
+    insta::assert_snapshot!(text);
+    // Most urgent first: the soonest data loss among the critical ones.
+    let order: Vec<usize> = ["● CRITICAL clicks", "● CRITICAL orders", "● CRITICAL sessions", "● HEALTHY  audit"]
+        .iter()
+        .map(|h| text.find(h).unwrap_or(usize::MAX))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}\n{text}");
+}
+
+#[test]
+fn the_markdown_report_of_four_jobs_opens_with_a_summary_table_and_folds_the_details() {
+    let d = four_jobs();
+    let md = markdown::render(&d, &five_minutes());
+    insta::assert_snapshot!(md);
+    assert_eq!(md.matches("<details>").count(), 4, "{md}");
+    assert_eq!(md.matches("</details>").count(), 4, "{md}");
+    let table = md.find("| job | severity | bottleneck | action |").expect("the summary table");
+    assert!(table < md.find("<details>").unwrap());
+}
+
+#[test]
+fn every_json_field_is_documented() {
+    // The documented schema names each key the JSON of a rich verdict carries.
+    let doc = include_str!("../../docs/json-schema.md");
+    let mut d = four_jobs();
+    d.jobs.extend(everything().jobs);
+    let json = serde_json::to_value(&d).expect("JSON");
+    let mut keys = std::collections::BTreeSet::new();
+    fn walk(v: &serde_json::Value, keys: &mut std::collections::BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    keys.insert(k.clone());
+                    walk(x, keys);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, keys)),
+            _ => {}
+        }
+    }
+    walk(&json, &mut keys);
+    for k in [
+        "demand",
+        "also_raise",
+        "catch_up_per_s",
+        "averts_data_loss",
+        "rest_body",
+        "production_per_s",
+        "skewed_subtasks",
+    ] {
+        assert!(keys.contains(k), "the verdict carries no {k}");
+    }
+    let missing: Vec<&String> = keys.iter().filter(|k| !doc.contains(&format!("\"{k}\""))).collect();
+    assert!(missing.is_empty(), "keys not in docs/json-schema.md: {missing:?}");
+}

@@ -242,10 +242,19 @@ pub fn action(job: &crate::diagnosis::JobDiagnosis) -> String {
     }
 }
 
-/// The jobs most urgent first (critical, warning, healthy), otherwise in the source's order.
+/// The jobs most urgent first: by severity, then the soonest data loss of the groups they read,
+/// otherwise in the source's order.
 pub fn by_urgency(d: &crate::diagnosis::Diagnosis) -> Vec<&crate::diagnosis::JobDiagnosis> {
+    let loss = |j: &crate::diagnosis::JobDiagnosis| {
+        d.lag_groups
+            .iter()
+            .filter(|g| g.job_id.as_deref() == Some(j.id.as_str()))
+            .filter_map(|g| g.time_to_data_loss_s)
+            .reduce(f64::min)
+            .unwrap_or(f64::INFINITY)
+    };
     let mut jobs: Vec<&crate::diagnosis::JobDiagnosis> = d.jobs.iter().collect();
-    jobs.sort_by_key(|j| std::cmp::Reverse(j.severity));
+    jobs.sort_by(|a, b| b.severity.cmp(&a.severity).then(loss(a).total_cmp(&loss(b))));
     jobs
 }
 
