@@ -409,7 +409,7 @@ fn apply(targets: &[(usize, u32)], ctx: &Context) -> ApplyChange {
         value: value.join(","),
         rest_path: format!("/jobs/{}/resource-requirements", ctx.job_id),
         rest_body: format!("{{{}}}", body.join(",")),
-        caveat: "Flink 1.17+ (FLINK-29501): applied when the job is submitted, so stop it with a savepoint and resubmit from it with this setting (Kubernetes operator: spec.flinkConfiguration); keys are job vertex ids, which change when the job graph changes. With the adaptive scheduler (Flink 1.18+) a PUT of the body to the REST path rescales the running job instead (Flink 2.2 in application mode with the adaptive scheduler ignores the setting at submission, FLINK-38770: use the REST call there); before 1.17, setParallelism() in the job".into(),
+        caveat: "Flink 1.17+ (FLINK-29501): applied when the job is submitted, so stop it with a savepoint and resubmit from it with this setting (Kubernetes operator: spec.flinkConfiguration); keys are job vertex ids, which change when the job graph changes. With the adaptive scheduler (Flink 1.18+) a PUT of the body to the REST path rescales the running job instead (FLINK-38770 reports the setting ignored at submission on Flink 2.2 in application mode with the adaptive scheduler: use the REST call there); before 1.17, setParallelism() in the job".into(),
     }
 }
 
