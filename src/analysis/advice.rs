@@ -348,19 +348,23 @@ fn drain(bottleneck: usize, targets: &[(usize, u32)], upstream: &[usize], ctx: &
     let consumption: f64 = rates.iter().map(|s| s.consumption).sum();
     let backlog: Option<f64> = rates.iter().map(|s| s.backlog).sum();
     let data_loss_in_s = rates.iter().filter_map(|s| s.data_loss_in_s).reduce(f64::min);
-    // How many times today's flow each vertex could carry at its (new) parallelism: a busy
-    // share too small to read counts as the smallest readable one (a capacity underestimated,
-    // never overestimated).
+    // How many times today's flow each vertex could carry at its (new) parallelism.
     let mut headroom: Option<(f64, usize)> = None;
+    let mut assumed = Vec::new();
     for w in std::iter::once(bottleneck).chain(connected(bottleneck, ctx.graph)) {
         let v = &ctx.views[w];
-        let Some(busy) = v.busy_avg.or(v.busy) else { continue };
-        if ctx.scales[w].ratio.is_none() {
+        let (Some(busy), Some(ratio)) = (v.busy_avg.or(v.busy), ctx.scales[w].ratio) else { continue };
+        if busy < MIN_MEASURABLE_BUSY {
+            // Too rarely busy to read its limit: it counts as keeping up, and the text says so
+            // when the demand could reach what the smallest readable busy share allows.
+            if ratio * MIN_MEASURABLE_BUSY > 1.0 {
+                assumed.push(v.vertex.name.as_str());
+            }
             continue;
         }
         let p = v.vertex.parallelism.max(1);
         let n = targets.iter().find(|(i, _)| *i == w).map_or(p, |t| t.1);
-        let h = f64::from(n) / (f64::from(p) * busy.max(MIN_MEASURABLE_BUSY));
+        let h = f64::from(n) / (f64::from(p) * busy);
         if headroom.is_none_or(|(best, _)| h < best) {
             headroom = Some((h, w));
         }
@@ -384,6 +388,14 @@ fn drain(bottleneck: usize, targets: &[(usize, u32)], upstream: &[usize], ctx: &
         }
         (Some(b), None) if catch_up > 0.0 => text.push_str(&format!(" (backlog {} records)", rate(Some(b)))),
         _ => {}
+    }
+    if !assumed.is_empty() {
+        text.push_str(&format!(
+            "; assuming {} keep{} up (too rarely busy to measure what {} can take)",
+            assumed.join(", "),
+            if assumed.len() == 1 { "s" } else { "" },
+            if assumed.len() == 1 { "it" } else { "they" }
+        ));
     }
     if let (Some(l), Some(a)) = (data_loss_in_s, averts) {
         text.push_str(&if a {

@@ -395,3 +395,25 @@ fn data_loss_coming_is_the_headline_and_the_target_averts_it() {
     assert!(j.summary.contains("because jdbc-sink: Writer is the bottleneck"), "{}", j.summary);
     assert!(j.summary.contains("raise its parallelism 2 → "), "{}", j.summary);
 }
+
+#[test]
+fn a_vertex_too_rarely_busy_to_measure_is_assumed_to_keep_up_and_the_drain_says_so() {
+    // The source reads 100 rec/s of its 1 M/s capacity (busy 0.01 %): its limit cannot be read,
+    // and the demand is 50× today's flow, more than a 5 % busy share could vouch for.
+    let flow = Flow {
+        stages: vec![
+            Stage::new("src", "Source: metrics", 1, &[], 1_000_000.0, 1.0),
+            Stage::new("sink", "sink: Writer", 1, &["src"], 100.0, 0.0),
+        ],
+        feeds: vec![feed("src", "metrics-app", "metrics", 12, 5000.0, 1e6)],
+    };
+    let d = observe(&flow, true, None);
+    let b = only_bottleneck(&d.jobs[0]);
+    check_target(&flow, "sink", b.suggested_parallelism, "rarely busy");
+    let drain = b.advice.drain.as_ref().expect("a drain");
+    assert!(drain.seconds.is_some(), "{}", drain.text);
+    assert!(drain.text.contains("assuming Source: metrics keeps up"), "{}", drain.text);
+    let truth = drain_truth(&flow.with_parallelism(&[("sink", b.suggested_parallelism.unwrap())]), &d);
+    let got = drain.seconds.unwrap();
+    assert!((got / truth - 1.0).abs() < 0.25, "{got} vs {truth}");
+}
