@@ -55,6 +55,8 @@ pub struct Context<'a, 'v> {
     pub scales: &'a [Scale],
     /// Per vertex: the lag source's rates of a source vertex.
     pub sources: &'a [Option<SourceRates>],
+    /// Per vertex: a consumer group is tied to it (its rates may not be measured yet).
+    pub tied: &'a [bool],
     pub job_id: &'a str,
 }
 
@@ -146,13 +148,21 @@ pub fn advise(b: &BottleneckVerdict, skewed: &[u32], ctx: &Context) -> (Advice, 
         pct(Some(target)),
         rate(Some(true_rate))
     );
-    if measured && suggested <= p && limits.is_empty() {
+    if suggested <= p && limits.is_empty() {
+        let share = pct(Some(demand / (true_rate * f64::from(p))));
+        let most = rate(Some(true_rate * f64::from(p)));
+        if advice.demand.lower_bound {
+            // What it can see fits, but that is not the demand: no figure to act on.
+            advice.parallelism_basis = format!(
+                "none: the {} rec/s it can see are {share} of what it takes at parallelism {p} ({most} rec/s), but the real demand is higher and not measured",
+                rate(Some(demand))
+            );
+            return (advice, None, None);
+        }
         // The demand fits: what holds the job back is a backlog it drains at full speed.
         advice.parallelism_basis = format!(
-            "none needed: the demand of {} rec/s is {} of what it takes at parallelism {p} ({} rec/s)",
-            rate(Some(demand)),
-            pct(Some(demand / (true_rate * f64::from(p)))),
-            rate(Some(true_rate * f64::from(p)))
+            "none needed: the demand of {} rec/s is {share} of what it takes at parallelism {p} ({most} rec/s)",
+            rate(Some(demand))
         );
         advice.drain = drain(b.vertex, &[(b.vertex, p)], &sources, ctx);
         return (advice, None, None);
@@ -169,7 +179,7 @@ pub fn advise(b: &BottleneckVerdict, skewed: &[u32], ctx: &Context) -> (Advice, 
     }
     let mut ceiling = None;
     if !measured && held_back {
-        ceiling = source_ceiling(b, &sources, input, ctx).map(|d| {
+        ceiling = source_ceiling(&sources, input, ctx).map(|d| {
             let n = parallelism_for(v, d / (true_rate * target), partitions).0;
             basis.push_str(&format!(
                 "; more than {n} would wait on the sources: at their parallelism they can deliver at most {} rec/s here (their rate ÷ busy)",
@@ -177,7 +187,7 @@ pub fn advise(b: &BottleneckVerdict, skewed: &[u32], ctx: &Context) -> (Advice, 
             ));
             n
         });
-        if held_back && ceiling.is_none() {
+        if ceiling.is_none() {
             basis.push_str(" (the sources' own limit cannot be measured: they are almost never busy)");
         }
     }
@@ -209,7 +219,7 @@ fn parallelism_for(v: &VertexView, needed: f64, partitions: Option<usize>) -> (u
         ));
         n = m;
     }
-    if let Some(parts) = partitions.filter(|&k| (n as usize) > k && k > 0) {
+    if let Some(parts) = partitions.filter(|&k| (n as usize) > k) {
         limits.push(format!(
             "capped at the {parts} partitions it reads (more subtasks would have none): it takes {} of the demand; add partitions or make each record cheaper",
             pct(Some(parts as f64 / needed))
@@ -258,10 +268,27 @@ fn demand_at(b: &BottleneckVerdict, input: Option<f64>, held_back: bool, ctx: &C
         (Some(r), None) => {
             let lower = held_back || b.kind == BottleneckKind::Source;
             let text = if lower {
-                format!(
-                    "at least {} rec/s: what reaches it now, held back; a lag source tied to the job's sources (--scrape of a lag exporter, --burrow, --lag-group JOB=GROUP) measures the real demand",
-                    rate(Some(r))
-                )
+                let now = if b.kind == BottleneckKind::Source {
+                    "what it reads now, at full capacity"
+                } else {
+                    "what reaches it now, held back"
+                };
+                let upstream = upstream_sources(b.vertex, ctx.graph);
+                let tied = upstream.iter().chain(upstream.is_empty().then_some(&b.vertex)).any(|&s| ctx.tied[s]);
+                let how = if tied {
+                    // Same wait as the lag trend's: exporters refresh about every 30 s.
+                    let o = &ctx.t.forecast;
+                    format!(
+                        "the lag source tied to it has not measured the producers' rate yet: that needs {} distinct measurements over at least {}, and exporters refresh about every 30 s (poll ~{}, e.g. --samples {})",
+                        o.min_samples,
+                        duration_s(o.min_span_s),
+                        duration_s(o.min_samples as f64 * 30.0),
+                        o.min_samples * 15
+                    )
+                } else {
+                    "a lag source tied to the job's sources (--scrape of a lag exporter, --burrow, --lag-group JOB=GROUP) measures the real demand".to_string()
+                };
+                format!("at least {} rec/s: {now}; {how}", rate(Some(r)))
             } else {
                 format!("{} rec/s: what reaches it now; nothing upstream is held back", rate(Some(r)))
             };
@@ -280,11 +307,8 @@ fn demand_at(b: &BottleneckVerdict, input: Option<f64>, held_back: bool, ctx: &C
 /// Without a lag source: what the held-back sources could read at full speed (their rate ÷ busy,
 /// DS2), scaled to the bottleneck, when every one is busy enough for that to be credible. It is
 /// no demand (a caught-up source reads what is produced), only the most it could be given.
-fn source_ceiling(b: &BottleneckVerdict, sources: &[usize], input: Option<f64>, ctx: &Context) -> Option<f64> {
+fn source_ceiling(sources: &[usize], input: Option<f64>, ctx: &Context) -> Option<f64> {
     let input = input?;
-    if b.kind == BottleneckKind::Source || sources.is_empty() {
-        return None;
-    }
     let (mut observed, mut capacity) = (0.0, 0.0);
     for &s in sources {
         let v = &ctx.views[s];
@@ -371,9 +395,10 @@ fn drain(bottleneck: usize, targets: &[(usize, u32)], upstream: &[usize], ctx: &
     }
     let (headroom, slowest) = headroom?;
     let catch_up = consumption * headroom - production;
-    let seconds = backlog.filter(|_| catch_up > 0.0).map(|b| b / catch_up);
-    let averts = data_loss_in_s.map(|_| catch_up > 0.0);
-    let mut text = if catch_up > 0.0 {
+    let gaining = catch_up > 0.0;
+    let seconds = backlog.filter(|_| gaining).map(|b| b / catch_up);
+    let averts = data_loss_in_s.map(|_| gaining);
+    let mut text = if gaining {
         format!("the consumers would gain {} rec/s on the producers", rate(Some(catch_up)))
     } else {
         format!(
@@ -382,12 +407,8 @@ fn drain(bottleneck: usize, targets: &[(usize, u32)], upstream: &[usize], ctx: &
             ctx.views[slowest].vertex.name
         )
     };
-    match (backlog, seconds) {
-        (Some(b), Some(s)) => {
-            text.push_str(&format!(": today's backlog of {} records drains in ~{}", rate(Some(b)), duration_s(s)))
-        }
-        (Some(b), None) if catch_up > 0.0 => text.push_str(&format!(" (backlog {} records)", rate(Some(b)))),
-        _ => {}
+    if let (Some(b), Some(s)) = (backlog, seconds) {
+        text.push_str(&format!(": today's backlog of {} records drains in ~{}", rate(Some(b)), duration_s(s)));
     }
     if !assumed.is_empty() {
         text.push_str(&format!(

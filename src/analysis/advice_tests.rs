@@ -122,9 +122,13 @@ fn observe(flow: &Flow, with_lag: bool, retention_s: Option<f64>) -> Diagnosis {
 /// Five minutes of polls of several jobs (named; their groups, topics and source names must
 /// tell them apart), with or without their lag exporters.
 pub(crate) fn observe_jobs(jobs: &[(&str, &Flow)], with_lag: bool, retention_s: Option<f64>) -> Diagnosis {
+    polled(jobs, with_lag, retention_s, POLLS)
+}
+
+fn polled(jobs: &[(&str, &Flow)], with_lag: bool, retention_s: Option<f64>, polls: i64) -> Diagnosis {
     let steady: Vec<Steady> = jobs.iter().map(|(_, f)| f.steady()).collect();
     let mut h = History::new(30, 1000);
-    for i in 0..POLLS {
+    for i in 0..polls {
         let t = T0 + i * POLL_MS;
         h.push(Snapshot {
             at_ms: t,
@@ -291,6 +295,10 @@ fn a_cascade_names_the_next_limit_with_its_own_target() {
     let enrich = &b.advice.also_raise[0];
     check_target(&flow, "enrich", Some(enrich.parallelism), "cascade");
     assert!(enrich.text.starts_with("then enrich becomes the limit at"), "{}", enrich.text);
+    // What it would have to take (the demand, 6000 rec/s) and takes at most now (4 × 1200).
+    let near = |got: Option<f64>, want: f64| got.is_some_and(|g| (g / want - 1.0).abs() < 0.05);
+    assert!(near(enrich.demand_rate, 6000.0), "{:?}", enrich.demand_rate);
+    assert!(near(enrich.capacity_rate, 4800.0), "{:?}", enrich.capacity_rate);
     // The drain time against the simulator's own with both changes applied, for the backlog
     // the exporter reports now.
     let changed = flow.with_parallelism(&[("sink", b.suggested_parallelism.unwrap()), ("enrich", enrich.parallelism)]);
@@ -416,4 +424,90 @@ fn a_vertex_too_rarely_busy_to_measure_is_assumed_to_keep_up_and_the_drain_says_
     let truth = drain_truth(&flow.with_parallelism(&[("sink", b.suggested_parallelism.unwrap())]), &d);
     let got = drain.seconds.unwrap();
     assert!((got / truth - 1.0).abs() < 0.25, "{got} vs {truth}");
+}
+
+#[test]
+fn a_lag_source_with_too_short_a_history_says_how_long_to_poll() {
+    // 20 s of polls: the exporter has refreshed once, so no producer rate yet.
+    let (_, flow, _) = cases().remove(0);
+    let d = polled(&[("job", &flow)], true, None, 5);
+    let b = only_bottleneck(&d.jobs[0]);
+    let demand = &b.advice.demand;
+    assert_eq!((demand.basis, demand.lower_bound), (DemandBasis::Observed, true));
+    assert!(
+        demand.text.contains("the lag source tied to it has not measured the producers' rate yet"),
+        "{}",
+        demand.text
+    );
+    assert!(demand.text.ends_with("(poll ~3 min, e.g. --samples 90)"), "{}", demand.text);
+    // Without one tied, it says which sources would measure it.
+    let d = polled(&[("job", &flow)], false, None, 5);
+    let text = &only_bottleneck(&d.jobs[0]).advice.demand.text;
+    assert!(text.contains("what reaches it now, held back; a lag source tied to the job's sources"), "{text}");
+    // A source at capacity is not held back: it reads what it can.
+    let (_, source_bound, _) = cases().remove(4);
+    let d = polled(&[("job", &source_bound)], false, None, 5);
+    let text = &only_bottleneck(&d.jobs[0]).advice.demand.text;
+    assert!(text.contains("what it reads now, at full capacity"), "{text}");
+}
+
+#[test]
+fn a_source_is_capped_at_the_partitions_it_reads_and_only_when_they_cut() {
+    // 4500 rec/s produced, 1000 per subtask at 70 %: 6.4 → 7 subtasks.
+    let (_, flow, _) = cases().remove(4);
+    assert_eq!(flow.stages[0].id, "src");
+    assert_eq!(flow.needed_parallelism("src", TARGET).ceil(), 7.0);
+    let with_partitions = |n: u32| {
+        let mut f = flow.clone();
+        f.feeds[0].partitions = n;
+        let d = observe(&f, true, None);
+        let b = only_bottleneck(&d.jobs[0]).clone();
+        (b.suggested_parallelism, b.advice.parallelism_basis)
+    };
+    let (p, basis) = with_partitions(7);
+    assert_eq!(p, Some(7));
+    assert!(!basis.contains("capped"), "{basis}");
+    let (p, basis) = with_partitions(4);
+    assert_eq!(p, Some(4));
+    assert!(basis.contains("capped at the 4 partitions it reads"), "{basis}");
+    // 4 of the 6.4 needed, as measured (rates within a few percent).
+    assert!(basis.contains("it takes 62% of the demand") || basis.contains("it takes 63% of the demand"), "{basis}");
+}
+
+#[test]
+fn a_vertex_near_its_limit_slows_the_drain_though_it_carries_the_demand() {
+    // Enrich (4 × 1700 = 6800 rec/s) carries the 6000 produced, at 88 %: no cascade. But once
+    // the sink is raised, enrich is the slowest on the way: the groups gain 800 rec/s, not the
+    // 2800 the sink alone would allow.
+    let flow = Flow {
+        stages: vec![
+            Stage::new("src", "Source: orders", 2, &[], 20_000.0, 1.0),
+            Stage::new("enrich", "enrich", 4, &["src"], 1700.0, 1.0),
+            Stage::new("sink", "sink: Writer", 2, &["enrich"], 400.0, 0.0),
+        ],
+        feeds: vec![feed("src", "orders-app", "orders", 24, 6000.0, 3e6)],
+    };
+    let d = observe(&flow, true, None);
+    let b = only_bottleneck(&d.jobs[0]);
+    assert!(b.advice.also_raise.is_empty(), "{:#?}", b.advice.also_raise);
+    let changed = flow.with_parallelism(&[("sink", b.suggested_parallelism.unwrap())]);
+    let truth = drain_truth(&changed, &d);
+    let drain = b.advice.drain.as_ref().expect("a drain");
+    let gain = drain.catch_up_per_s.expect("a pace");
+    assert!((gain / 800.0 - 1.0).abs() < 0.25, "{gain}: {}", drain.text);
+    let got = drain.seconds.expect("seconds");
+    assert!((got / truth - 1.0).abs() < 0.25, "{got} vs {truth}");
+    // A job the targets leave short says which vertex stays the limit.
+    let capped = Flow {
+        stages: {
+            let mut s = flow.stages.clone();
+            s[2].max_parallelism = Some(4);
+            s
+        },
+        ..flow
+    };
+    let d = observe(&capped, true, None);
+    let drain = only_bottleneck(&d.jobs[0]).advice.drain.clone().expect("a drain");
+    assert_eq!(drain.seconds, None);
+    assert!(drain.text.starts_with("still ") && drain.text.contains("sink: Writer stays the limit"), "{}", drain.text);
 }

@@ -83,7 +83,8 @@ pub fn scales(views: &[VertexView], graph: &Graph, sources: &[Option<SourceRates
             continue;
         }
         // Weighted by what each input sends now; an input whose demand is unknown counts as
-        // sending what it does (a lower bound). Unknown weights: only one ratio can be meant.
+        // sending what it does (a lower bound). Without what each sends (or nothing sent), only
+        // one ratio can be meant: every input's, when they agree.
         let weights: Option<Vec<f64>> = inputs.iter().map(|&u| views[u].records_out).collect();
         let ratio = match weights {
             Some(w) if w.iter().sum::<f64>() > 0.0 => {
@@ -91,10 +92,8 @@ pub fn scales(views: &[VertexView], graph: &Graph, sources: &[Option<SourceRates
                 Some(inputs.iter().zip(&w).map(|(&u, w)| w * out[u].ratio.unwrap_or(1.0)).sum::<f64>() / sum)
             }
             _ => {
-                let known: Vec<f64> = inputs.iter().filter_map(|&u| out[u].ratio).collect();
-                (inputs.len() == 1
-                    || known.windows(2).all(|w| (w[0] - w[1]).abs() < 1e-9) && known.len() == inputs.len())
-                .then(|| known[0])
+                let known: Option<Vec<f64>> = inputs.iter().map(|&u| out[u].ratio).collect();
+                known.filter(|k| k.windows(2).all(|w| (w[0] - w[1]).abs() < 1e-9)).map(|k| k[0])
             }
         };
         let mut groups: Vec<String> = inputs.iter().flat_map(|&u| out[u].groups.clone()).collect();
@@ -198,6 +197,41 @@ mod tests {
         let sources: Vec<Option<SourceRates>> = (0..4).map(|i| source_rates(i, &views, &[&g, &h])).collect();
         let s = scales(&views, &graph, &sources);
         assert_eq!((s[2].ratio, s[2].complete), (Some((300.0 + 600.0) / 400.0), true));
+    }
+
+    #[test]
+    fn without_what_each_input_sends_a_join_takes_a_ratio_only_when_its_inputs_agree() {
+        let join = |a_out: Option<f64>, b_production: f64| {
+            let mut a = with_rates(vertex("a", "Source: a", &[], &[BUSY]), 0.0, 100.0);
+            if a_out.is_none() {
+                for s in &mut a.subtasks {
+                    s.metrics.set(Metric::RecordsOut, None);
+                }
+                a.stats = crate::model::VertexStats::from_subtasks(&a.subtasks);
+            } else {
+                a = with_rates(a, 0.0, a_out.unwrap_or_default());
+            }
+            let job = running_job(
+                "j",
+                vec![
+                    a,
+                    with_rates(vertex("b", "Source: b", &[], &[BUSY]), 0.0, 0.0),
+                    with_rates(vertex("j", "join", &["a", "b"], &[BUSY]), 100.0, 100.0),
+                ],
+            );
+            let views = views(&job);
+            let graph = Graph::of(&views);
+            let (ga, gb) =
+                (group("ga", "a", Some(200.0), Some(100.0)), group("gb", "b", Some(b_production), Some(100.0)));
+            let sources: Vec<Option<SourceRates>> = (0..3).map(|i| source_rates(i, &views, &[&ga, &gb])).collect();
+            scales(&views, &graph, &sources)[2].ratio
+        };
+        // a's records out unknown: only agreeing ratios (2 and 2) give one.
+        assert_eq!(join(None, 200.0), Some(2.0));
+        assert_eq!(join(None, 300.0), None);
+        // Nothing sent by either input: the same rule, no division by zero.
+        assert_eq!(join(Some(0.0), 200.0), Some(2.0));
+        assert_eq!(join(Some(0.0), 300.0), None);
     }
 
     #[test]

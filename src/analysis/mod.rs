@@ -283,8 +283,19 @@ pub fn diagnose_job(
     let source_rates: Vec<Option<demand::SourceRates>> =
         (0..views.len()).map(|i| demand::source_rates(i, &views, lag_groups)).collect();
     let scales = demand::scales(&views, &graph, &source_rates);
-    let ctx =
-        advice::Context { views: &views, graph: &graph, t, scales: &scales, sources: &source_rates, job_id: &job.id };
+    let tied: Vec<bool> = views
+        .iter()
+        .map(|v| lag_groups.iter().any(|g| g.source_vertex_id.as_deref() == Some(v.vertex.id.as_str())))
+        .collect();
+    let ctx = advice::Context {
+        views: &views,
+        graph: &graph,
+        t,
+        scales: &scales,
+        sources: &source_rates,
+        tied: &tied,
+        job_id: &job.id,
+    };
     let bottlenecks: Vec<Bottleneck> = classified
         .bottlenecks
         .iter()
