@@ -67,7 +67,9 @@ fn partition(row: &LagRow, history: &History, since: i64, now_ms: i64, o: &Forec
     // of the committed offset, under the same gates as the lag's growth.
     let slope = |pts: &[(i64, f64)]| if enough(pts, o) { fit(pts).map(|f| f.slope) } else { None };
     let produce_per_s = slope(&log_end);
-    let consume_per_s = slope(&committed);
+    // Without committed offsets (KMinion reports lag and the log end only), what is read is
+    // what is written less what the lag grows by.
+    let consume_per_s = slope(&committed).or_else(|| Some(produce_per_s? - growth?.slope));
     let lag = row.lag;
     // Offsets only move forward unless the group was reset: a commit below the one before.
     let rewound = committed.windows(2).any(|w| w[1].1 < w[0].1);
@@ -462,6 +464,30 @@ mod tests {
             h.push(Snapshot { at_ms: T0 + i * 5000, jobs: Vec::new(), lag: last.clone(), sources: Vec::new() });
         }
         partitions(&last, &h, T0 + 59 * 5000, &ForecastOptions::default())
+    }
+
+    #[test]
+    fn producers_and_consumers_rates_are_the_offsets_slopes() {
+        let p = &run(300.0, 100.0, None, 1_000_000.0)[0];
+        let near = |x: Option<f64>, want: f64| x.is_some_and(|x| (x - want).abs() < 1e-6);
+        assert!(near(p.produce_per_s, 300.0) && near(p.consume_per_s, 100.0), "{p:?}");
+        // KMinion reports no committed offset: what is read is what is written less the growth.
+        let mut h = History::new(10, 1000);
+        let mut last = Vec::new();
+        for i in 0..60i64 {
+            let t = i as f64 * 5.0;
+            let end = 2_000_000.0 + 300.0 * t;
+            last = vec![LagRow { committed_offset: None, ..row(50_000.0 + 200.0 * t, 0.0, end, None) }];
+            h.push(Snapshot { at_ms: T0 + i * 5000, lag: last.clone(), ..Default::default() });
+        }
+        let p = &partitions(&last, &h, T0 + 59 * 5000, &ForecastOptions::default())[0];
+        assert!(near(p.produce_per_s, 300.0) && near(p.consume_per_s, 100.0), "{p:?}");
+        // Too short a history: no rates at all.
+        let mut h = History::new(10, 1000);
+        let r = row(1000.0, 1000.0, 2000.0, None);
+        h.push(Snapshot { at_ms: T0, lag: vec![r.clone()], ..Default::default() });
+        let p = &partitions(&[r], &h, T0, &ForecastOptions::default())[0];
+        assert_eq!((p.produce_per_s, p.consume_per_s), (None, None));
     }
 
     #[test]
