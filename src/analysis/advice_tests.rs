@@ -254,6 +254,12 @@ fn with_a_lag_source_the_target_absorbs_the_demand_the_simulator_knows() {
         let measured = demand.rate.expect("a measured demand");
         assert!((measured / truth - 1.0).abs() < 0.1, "{name}: demand {measured} vs {truth}: {}", demand.text);
         ratios.push((name, check_target(&flow, bottleneck, b.suggested_parallelism, name)));
+        // The headline opens with the impact: a group behind and growing (no retention here).
+        assert!(
+            j.summary.starts_with("group ") && j.summary.contains(" records behind and growing by "),
+            "{}",
+            j.summary
+        );
         // One target: no ceiling beside it.
         assert_eq!(b.suggested_parallelism_max, None, "{name}");
     }
@@ -386,6 +392,8 @@ fn a_backlog_the_job_already_outruns_needs_no_change_and_says_when_it_is_read() 
     let truth = drain_truth(&flow, &d);
     let drain = b.advice.drain.as_ref().expect("a drain");
     let got = drain.seconds.expect("seconds");
+    let summary = &d.jobs[0].summary;
+    assert!(summary.contains(": it keeps up with the producers; the backlog drains in ~"), "{summary}");
     assert!((got / truth - 1.0).abs() < 0.25, "{got} vs {truth}: {}", drain.text);
 }
 

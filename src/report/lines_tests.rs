@@ -431,3 +431,29 @@ fn every_json_field_is_documented() {
     let missing: Vec<&String> = keys.iter().filter(|k| !doc.contains(&format!("\"{k}\""))).collect();
     assert!(missing.is_empty(), "keys not in docs/json-schema.md: {missing:?}");
 }
+
+#[test]
+fn the_card_is_brief_and_the_report_complete() {
+    // Without a lag source the demand is what arrives (a lower bound): the report says so and
+    // how to measure it, and gives the setting; the dashboard's card keeps only the target.
+    let (_, flow, _) = crate::analysis::advice_tests::cases().remove(0);
+    let d = crate::analysis::advice_tests::observe_jobs(&[("job", &flow)], false, None);
+    let b = &d.jobs[0].bottlenecks[0];
+    let full = b.advice_lines("→", false);
+    let brief = b.advice_lines("->", true);
+    assert!(full[0].starts_with("parallelism 2 → ") && brief[0].starts_with("parallelism 2 -> "), "{full:?} {brief:?}");
+    assert!(full.iter().any(|l| l.starts_with("demand: at least")), "{full:?}");
+    assert!(
+        full.iter()
+            .any(|l| l
+                .starts_with("apply (Flink 1.17+, on resubmission): pipeline.jobvertex-parallelism-overrides: sink:")),
+        "{full:?}"
+    );
+    assert_eq!(brief.len(), 1, "{brief:?}");
+    // A measured demand is worth the card's room.
+    let d = crate::analysis::advice_tests::observe_jobs(&[("job", &flow)], true, None);
+    let brief = d.jobs[0].bottlenecks[0].advice_lines("->", true);
+    assert!(brief.iter().any(|l| l.starts_with("demand: 40")), "{brief:?}");
+    assert!(brief.iter().any(|l| l.starts_with("what it buys: ")), "{brief:?}");
+    assert!(!brief.iter().any(|l| l.starts_with("apply")), "{brief:?}");
+}
