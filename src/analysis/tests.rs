@@ -1441,3 +1441,17 @@ fn a_reason_added_later_keeps_the_reasons_worst_first_and_raises_the_severity() 
     assert_eq!(texts, ["critical", "first warning", "second warning"]);
     assert_eq!(d.severity, Severity::Critical);
 }
+
+#[test]
+fn a_held_back_bottleneck_whose_visible_input_fits_gets_no_target_and_says_why() {
+    // The sink is 60 % busy taking 500 rec/s (833 at full speed): what it can see fits one
+    // subtask at 70 %, but upstream is held back, so that is no demand to size for.
+    let d = run(vec![job("a", "RUNNING", vec![one("s", "src", &[], BP), one("k", "sink", &["s"], (0.6, 0.0, 0.4))])]);
+    let b = &d.jobs[0].bottlenecks[0];
+    assert_eq!(b.name, "sink");
+    assert_eq!((b.suggested_parallelism, b.advice.apply.as_ref()), (None, None));
+    assert_eq!(
+        b.advice.parallelism_basis,
+        "none: the 500 rec/s it can see are 60% of what it takes at parallelism 1 (833 rec/s), but the real demand is higher and not measured"
+    );
+}
