@@ -457,3 +457,12 @@ fn the_card_is_brief_and_the_report_complete() {
     assert!(brief.iter().any(|l| l.starts_with("what it buys: ")), "{brief:?}");
     assert!(!brief.iter().any(|l| l.starts_with("apply")), "{brief:?}");
 }
+
+#[test]
+fn markdown_of_one_job_is_not_folded() {
+    let (_, flow, _) = crate::analysis::advice_tests::cases().remove(0);
+    let d = crate::analysis::advice_tests::observe_jobs(&[("orders", &flow)], true, None);
+    let md = markdown::render(&d, &five_minutes());
+    assert!(!md.contains("<details>") && !md.contains("| job | severity |"), "{md}");
+    assert!(md.contains("### 🔴 orders (`orders`, RUNNING)\n"), "{md}");
+}
