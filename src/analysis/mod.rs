@@ -682,7 +682,8 @@ fn qualifier(b: &Bottleneck, vertices: &[VertexDiagnosis]) -> String {
             }
             s
         }
-        (None, Some(d)) if b.advice.parallelism_basis.starts_with("none needed") => match d.seconds {
+        // What it buys without a target: the demand fits, the backlog drains as it is.
+        (None, Some(d)) => match d.seconds {
             Some(secs) => {
                 format!(": it keeps up with the producers; the backlog drains in ~{}", crate::units::duration_s(secs))
             }
