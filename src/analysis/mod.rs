@@ -682,13 +682,12 @@ fn qualifier(b: &Bottleneck, vertices: &[VertexDiagnosis]) -> String {
             }
             s
         }
-        // What it buys without a target: the demand fits, the backlog drains as it is.
-        (None, Some(d)) => match d.seconds {
-            Some(secs) => {
-                format!(": it keeps up with the producers; the backlog drains in ~{}", crate::units::duration_s(secs))
-            }
-            None => ": it keeps up with the producers".into(),
-        },
+        // What it buys without a target: the demand fits, the backlog drains as it is (the
+        // bottleneck is the slowest vertex, so nothing else falls short).
+        (None, Some(d)) => {
+            let drains = d.seconds.map(|s| format!("; the backlog drains in ~{}", crate::units::duration_s(s)));
+            format!(": it keeps up with the producers{}", drains.unwrap_or_default())
+        }
         _ => String::new(),
     }
 }
