@@ -329,7 +329,10 @@ fn tls_advice(text: &str, insecure: bool) -> &'static str {
 /// Checks a base URL and drops a trailing '/', so that `base + "/jobs"` is right with or
 /// without a path prefix (`https://gw.example/flink/`).
 pub fn normalize_base(url: &str) -> Result<String, String> {
-    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| format!("'{}' is not a URL: {e}", redact_url(url)))?;
+    // `host:port` alone (as `flink run -m` takes it) means plain HTTP.
+    let url = if url.contains("://") { url.trim().to_string() } else { format!("http://{}", url.trim()) };
+    let url = url.as_str();
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("'{}' is not a URL: {e}", redact_url(url)))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!("'{}' must start with http:// or https://", redact_url(url)));
     }
@@ -366,6 +369,9 @@ mod tests {
     fn base_urls_keep_their_prefix_and_lose_the_slash() {
         assert_eq!(normalize_base("https://gw.example/flink/").unwrap(), "https://gw.example/flink");
         assert_eq!(normalize_base("http://127.0.0.1:8081").unwrap(), "http://127.0.0.1:8081");
+        // Without a scheme: plain HTTP, as Flink's own tools take `host:port`.
+        assert_eq!(normalize_base("127.0.0.1:18081").unwrap(), "http://127.0.0.1:18081");
+        assert_eq!(normalize_base(" jobmanager:8081/ ").unwrap(), "http://jobmanager:8081");
         assert!(normalize_base("ftp://x").is_err());
         assert!(normalize_base("not a url").is_err());
         assert!(normalize_base("http://h/?a=1").is_err());

@@ -86,6 +86,11 @@ fn describe_bad_body(resp: &Response, e: &serde_json::Error) -> String {
     if e.is_eof() {
         return format!("truncated JSON: the body ends after {} bytes ({e})", resp.body.len());
     }
+    // A metrics endpoint (Flink's Prometheus reporter, a lag exporter) given as a REST API.
+    let start = String::from_utf8_lossy(&resp.body[..resp.body.len().min(64)]).trim_start().to_string();
+    if start.starts_with("# HELP") || start.starts_with("# TYPE") {
+        return "expected JSON, got Prometheus exposition text: this is a metrics endpoint (a Flink reporter or a lag exporter): give it with --scrape".into();
+    }
     format!("invalid JSON ({e}): starts with '{}'", one_line(&String::from_utf8_lossy(&resp.body), 60))
 }
 
@@ -167,6 +172,16 @@ mod tests {
         let e = parse_json("http://h/x", &bad).unwrap_err().to_string();
         assert!(e.contains("HTTP 502 Bad Gateway: an HTML page ('502 Bad Gateway')"), "{e}");
         assert!(!e.contains('\n'));
+        // A Flink reporter's port given as --flink: say which flag reads it.
+        for text in ["# HELP flink_jobmanager_Status_JVM_CPU_Load Load.\n# TYPE x gauge\n", "\n# TYPE up gauge\nup 1\n"]
+        {
+            let prom = resp(200, "text/plain; version=0.0.4", text);
+            let e = parse_json("http://h:9249/jobs/overview", &prom).unwrap_err().to_string();
+            assert!(e.ends_with("got Prometheus exposition text: this is a metrics endpoint (a Flink reporter or a lag exporter): give it with --scrape"), "{e}");
+        }
+        let other = resp(200, "text/plain", "# a comment\nnot json");
+        let e = parse_json("http://h/x", &other).unwrap_err().to_string();
+        assert!(e.contains("invalid JSON"), "{e}");
     }
 
     #[test]

@@ -54,7 +54,13 @@ fn job_header<'a>(job: &'a JobDiagnosis, theme: &Theme) -> Vec<Line<'a>> {
             ),
             Span::styled(job.name.as_str(), theme.title()),
             Span::styled(
-                format!("  {} · {} · {} polls", crate::model::short_id(&job.id), job.state, job.samples),
+                format!(
+                    "  {} · {} · {} poll{}",
+                    crate::model::short_id(&job.id),
+                    job.state,
+                    job.samples,
+                    if job.samples == 1 { "" } else { "s" }
+                ),
                 theme.dim(),
             ),
         ]),
