@@ -216,6 +216,19 @@ impl Bottleneck {
             Some(p) => format!("parallelism {} {arrow} {p}: {}", a.current_parallelism, a.parallelism_basis),
             None => format!("parallelism: {}", a.parallelism_basis),
         }];
+        out.extend(self.what_it_takes(brief));
+        if let Some(c) = a.apply.as_ref().filter(|_| !brief) {
+            out.push(format!("apply (Flink 1.17+, on resubmission): {}: {}", c.setting, c.value));
+            out.push(format!("or live (adaptive scheduler, Flink 1.18+): PUT {} {}", c.rest_path, c.rest_body));
+        }
+        out
+    }
+
+    /// The lines between the target and the setting: the demand it is sized for (one that was
+    /// not measured only beside a target, and not in `brief`), the next limits, what it buys.
+    pub fn what_it_takes(&self, brief: bool) -> Vec<String> {
+        let a = &self.advice;
+        let mut out = Vec::new();
         let measured = a.demand.basis != DemandBasis::Observed;
         if a.demand.rate.is_some() && (measured || (self.suggested_parallelism.is_some() && !brief)) {
             out.push(format!("demand: {}", a.demand.text));
@@ -224,11 +237,19 @@ impl Bottleneck {
         if let Some(d) = &a.drain {
             out.push(format!("what it buys: {}", d.text));
         }
-        if let Some(c) = a.apply.as_ref().filter(|_| !brief) {
-            out.push(format!("apply (Flink 1.17+, on resubmission): {}: {}", c.setting, c.value));
-            out.push(format!("or live (adaptive scheduler, Flink 1.18+): PUT {} {}", c.rest_path, c.rest_body));
-        }
         out
+    }
+
+    /// The targets in short: "2 → 22 or more, and geo-lookup 4 → 8" (`and`: what joins the
+    /// cascade's vertices); `None` without a target.
+    pub fn target_change(&self, and: &str) -> Option<String> {
+        let n = self.suggested_parallelism?;
+        let more = if self.advice.demand.lower_bound { " or more" } else { "" };
+        let mut s = format!("{} → {n}{more}", self.advice.current_parallelism);
+        for r in &self.advice.also_raise {
+            s.push_str(&format!("{and}{} {} → {}", r.name, r.current_parallelism, r.parallelism));
+        }
+        Some(s)
     }
 }
 

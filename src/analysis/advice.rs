@@ -100,7 +100,9 @@ pub fn advise(b: &BottleneckVerdict, skewed: &[u32], ctx: &Context) -> (Advice, 
     };
     let sources = upstream_sources(b.vertex, ctx.graph);
     let held_back = sources.iter().any(|&s| views[s].backpressured.is_some_and(|bp| bp >= t.bp_low));
-    let demand = demand_at(b, input, held_back, ctx);
+    // The sources whose lag the demand rests on: those upstream, or itself when it is one.
+    let feeding = if sources.is_empty() { vec![b.vertex] } else { sources.clone() };
+    let demand = demand_at(b, input, held_back, &feeding, ctx);
     let mut advice = Advice {
         true_rate_per_subtask: true_rate,
         observed_input_rate: input,
@@ -164,7 +166,7 @@ pub fn advise(b: &BottleneckVerdict, skewed: &[u32], ctx: &Context) -> (Advice, 
             "none needed: the demand of {} rec/s is {share} of what it takes at parallelism {p} ({most} rec/s)",
             rate(Some(demand))
         );
-        advice.drain = drain(b.vertex, &[(b.vertex, p)], &sources, ctx);
+        advice.drain = drain(b.vertex, &[(b.vertex, p)], &feeding, ctx);
         return (advice, None, None);
     }
     for l in &limits {
@@ -201,7 +203,7 @@ pub fn advise(b: &BottleneckVerdict, skewed: &[u32], ctx: &Context) -> (Advice, 
                 .iter()
                 .filter_map(|r| views.iter().position(|w| w.vertex.id == r.vertex_id).map(|i| (i, r.parallelism))),
         );
-        advice.drain = drain(b.vertex, &targets, &sources, ctx);
+        advice.drain = drain(b.vertex, &targets, &feeding, ctx);
     }
     advice.apply = Some(apply(&targets, ctx));
     (advice, Some(suggested), ceiling)
@@ -236,17 +238,13 @@ fn partitions_of(i: usize, upstream: &[usize], ctx: &Context) -> Option<usize> {
 
 /// The demand at the bottleneck: the producers' rate carried down when measured, else what it
 /// receives now.
-fn demand_at(b: &BottleneckVerdict, input: Option<f64>, held_back: bool, ctx: &Context) -> Demand {
+/// `feeding`: the sources the bottleneck reads through (itself when it is one).
+fn demand_at(b: &BottleneckVerdict, input: Option<f64>, held_back: bool, feeding: &[usize], ctx: &Context) -> Demand {
     let scale = &ctx.scales[b.vertex];
     match (input, scale.ratio) {
         (Some(r), Some(ratio)) => {
             let basis = if scale.complete { DemandBasis::Production } else { DemandBasis::PartlyProduction };
-            let upstream = upstream_sources(b.vertex, ctx.graph);
-            let rates: Vec<&SourceRates> = upstream
-                .iter()
-                .chain(upstream.is_empty().then_some(&b.vertex))
-                .filter_map(|&s| ctx.sources[s].as_ref())
-                .collect();
+            let rates: Vec<&SourceRates> = feeding.iter().filter_map(|&s| ctx.sources[s].as_ref()).collect();
             let (production, consumption): (f64, f64) =
                 rates.iter().fold((0.0, 0.0), |(p, c), s| (p + s.production, c + s.consumption));
             let from = rates.first().map_or("", |s| s.consumption_from);
@@ -273,9 +271,7 @@ fn demand_at(b: &BottleneckVerdict, input: Option<f64>, held_back: bool, ctx: &C
                 } else {
                     "what reaches it now, held back"
                 };
-                let upstream = upstream_sources(b.vertex, ctx.graph);
-                let tied = upstream.iter().chain(upstream.is_empty().then_some(&b.vertex)).any(|&s| ctx.tied[s]);
-                let how = if tied {
+                let how = if feeding.iter().any(|&s| ctx.tied[s]) {
                     // Same wait as the lag trend's: exporters refresh about every 30 s.
                     let o = &ctx.t.forecast;
                     format!(
@@ -359,13 +355,12 @@ fn cascade(bottleneck: usize, upstream: &[usize], ctx: &Context) -> Vec<Raise> {
     out
 }
 
-/// What the targets buy the groups the bottleneck's sources read: how fast they would gain on
-/// the producers (the slowest vertex the flow passes decides) and when today's backlog is read.
-fn drain(bottleneck: usize, targets: &[(usize, u32)], upstream: &[usize], ctx: &Context) -> Option<Drain> {
-    let own = [bottleneck];
-    let sources: &[usize] = if upstream.is_empty() { &own } else { upstream };
-    let rates: Vec<&SourceRates> = sources.iter().filter_map(|&s| ctx.sources[s].as_ref()).collect();
-    if rates.len() != sources.len() {
+/// What the targets buy the groups the bottleneck's sources read (`feeding`): how fast they
+/// would gain on the producers (the slowest vertex the flow passes decides) and when today's
+/// backlog is read.
+fn drain(bottleneck: usize, targets: &[(usize, u32)], feeding: &[usize], ctx: &Context) -> Option<Drain> {
+    let rates: Vec<&SourceRates> = feeding.iter().filter_map(|&s| ctx.sources[s].as_ref()).collect();
+    if rates.len() != feeding.len() {
         return None;
     }
     let production: f64 = rates.iter().map(|s| s.production).sum();

@@ -37,12 +37,16 @@ pub struct SourceRates {
     pub consumption_from: &'static str,
 }
 
+/// The consumer groups tied to vertex `v` (their rates may not be measured yet).
+pub fn tied_to<'g>(v: &VertexView, groups: &[&'g LagGroup]) -> Vec<&'g LagGroup> {
+    groups.iter().copied().filter(|g| g.source_vertex_id.as_deref() == Some(v.vertex.id.as_str())).collect()
+}
+
 /// The groups tied to source vertex `i` of the job, summed: `None` unless the production and
 /// the consumption of every one are measured.
 pub fn source_rates(i: usize, views: &[VertexView], groups: &[&LagGroup]) -> Option<SourceRates> {
     let v = &views[i];
-    let tied: Vec<&&LagGroup> =
-        groups.iter().filter(|g| g.source_vertex_id.as_deref() == Some(v.vertex.id.as_str())).collect();
+    let tied = tied_to(v, groups);
     if tied.is_empty() {
         return None;
     }

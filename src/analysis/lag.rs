@@ -232,26 +232,6 @@ fn data_loss(
     )
 }
 
-/// Groups, tied to a Flink source vertex when the mapping or the names allow, and described.
-pub fn groups(parts: &[LagPartition], jobs: &[JobDiagnosis], explicit: &GroupMap) -> Vec<LagGroup> {
-    let candidates: Vec<Candidate> = jobs
-        .iter()
-        .map(|j| Candidate {
-            id: &j.id,
-            name: &j.name,
-            sources: j
-                .vertices
-                .iter()
-                .filter(|v| v.inputs.is_empty())
-                .map(|v| (v.id.as_str(), v.name.as_str()))
-                .collect(),
-        })
-        .collect();
-    let mut out = tie(parts, &candidates, explicit);
-    describe(&mut out, jobs);
-    out
-}
-
 /// A job as the matching sees it: its id, name and source vertices (id, name).
 pub struct Candidate<'a> {
     pub id: &'a str,
@@ -434,6 +414,26 @@ mod tests {
     use crate::model::Snapshot;
 
     const T0: i64 = 1_795_431_482_342;
+
+    /// Groups tied and described as `diagnose` does it, from jobs already judged.
+    fn groups(parts: &[LagPartition], jobs: &[JobDiagnosis], explicit: &GroupMap) -> Vec<LagGroup> {
+        let candidates: Vec<Candidate> = jobs
+            .iter()
+            .map(|j| Candidate {
+                id: &j.id,
+                name: &j.name,
+                sources: j
+                    .vertices
+                    .iter()
+                    .filter(|v| v.inputs.is_empty())
+                    .map(|v| (v.id.as_str(), v.name.as_str()))
+                    .collect(),
+            })
+            .collect();
+        let mut out = tie(parts, &candidates, explicit);
+        describe(&mut out, jobs);
+        out
+    }
 
     fn row(lag: f64, committed: f64, log_end: f64, log_start: Option<f64>) -> LagRow {
         LagRow {

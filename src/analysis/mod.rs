@@ -283,10 +283,7 @@ pub fn diagnose_job(
     let source_rates: Vec<Option<demand::SourceRates>> =
         (0..views.len()).map(|i| demand::source_rates(i, &views, lag_groups)).collect();
     let scales = demand::scales(&views, &graph, &source_rates);
-    let tied: Vec<bool> = views
-        .iter()
-        .map(|v| lag_groups.iter().any(|g| g.source_vertex_id.as_deref() == Some(v.vertex.id.as_str())))
-        .collect();
+    let tied: Vec<bool> = views.iter().map(|v| !demand::tied_to(v, lag_groups).is_empty()).collect();
     let ctx = advice::Context {
         views: &views,
         graph: &graph,
@@ -671,17 +668,8 @@ fn qualifier(b: &Bottleneck, vertices: &[VertexDiagnosis]) -> String {
     if b.advice.hints.iter().any(|h| h.kind == "stalled") {
         return "; stalled, not slow: more subtasks will not help".into();
     }
-    match (b.suggested_parallelism, &b.advice.drain) {
-        (Some(n), _) => {
-            let mut s = format!(": raise its parallelism {} → {n}", b.advice.current_parallelism);
-            if b.advice.demand.lower_bound {
-                s.push_str(" or more");
-            }
-            for r in &b.advice.also_raise {
-                s.push_str(&format!(", and {} {} → {}", r.name, r.current_parallelism, r.parallelism));
-            }
-            s
-        }
+    match (b.target_change(", and "), &b.advice.drain) {
+        (Some(t), _) => format!(": raise its parallelism {t}"),
         // What it buys without a target: the demand fits, the backlog drains as it is (the
         // bottleneck is the slowest vertex, so nothing else falls short).
         (None, Some(d)) => {

@@ -120,16 +120,8 @@ pub fn render(d: &Diagnosis, input: &InputInfo) -> String {
                     let _ = writeln!(out, "- parallelism: {}", cell(&a.parallelism_basis));
                 }
             }
-            if a.demand.rate.is_some()
-                && (b.suggested_parallelism.is_some() || a.demand.basis != crate::diagnosis::DemandBasis::Observed)
-            {
-                let _ = writeln!(out, "- demand: {}", cell(&a.demand.text));
-            }
-            for r in &a.also_raise {
-                let _ = writeln!(out, "- {}", cell(&r.text));
-            }
-            if let Some(d) = &a.drain {
-                let _ = writeln!(out, "- what it buys: {}", cell(&d.text));
+            for l in b.what_it_takes(false) {
+                let _ = writeln!(out, "- {}", cell(&l));
             }
             if let Some(c) = &a.apply {
                 let _ = writeln!(out, "- apply (Flink 1.17+, on resubmission): `{}: {}`", c.setting, c.value);

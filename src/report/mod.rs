@@ -223,15 +223,8 @@ pub fn action(job: &crate::diagnosis::JobDiagnosis) -> String {
     let acts: Vec<String> = job
         .bottlenecks
         .iter()
-        .map(|b| match b.suggested_parallelism {
-            Some(n) => {
-                let more = if b.advice.demand.lower_bound { " or more" } else { "" };
-                let mut s = format!("{}: parallelism {} → {n}{more}", b.name, b.advice.current_parallelism);
-                for r in &b.advice.also_raise {
-                    s.push_str(&format!(", {} {} → {}", r.name, r.current_parallelism, r.parallelism));
-                }
-                s
-            }
+        .map(|b| match b.target_change(", ") {
+            Some(t) => format!("{}: parallelism {t}", b.name),
             None => format!("{}: {}", b.name, b.advice.parallelism_basis),
         })
         .collect();

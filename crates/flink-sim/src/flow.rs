@@ -111,6 +111,16 @@ pub struct Steady {
 /// Demand of a backlogged source: it reads as fast as the job lets it.
 const FLAT_OUT: f64 = 1e9;
 
+/// What a source would read of `f` with nothing holding it back: what is produced, or (with
+/// `flat_out`) as fast as it can while a backlog is left.
+fn want(f: &Feed, flat_out: bool) -> f64 {
+    if flat_out && f.backlog > 0.0 {
+        FLAT_OUT
+    } else {
+        f.production
+    }
+}
+
 impl Flow {
     fn index(&self, id: &str) -> usize {
         self.stages.iter().position(|s| s.id == id).unwrap_or_else(|| panic!("no stage {id}"))
@@ -167,13 +177,7 @@ impl Flow {
     fn wanted(&self, flat_out: bool) -> Vec<f64> {
         self.stages
             .iter()
-            .map(|s| {
-                self.feeds
-                    .iter()
-                    .filter(|f| f.source == s.id)
-                    .map(|f| if flat_out && f.backlog > 0.0 { FLAT_OUT } else { f.production })
-                    .sum()
-            })
+            .map(|s| self.feeds.iter().filter(|f| f.source == s.id).map(|f| want(f, flat_out)).sum())
             .collect()
     }
 
@@ -201,7 +205,8 @@ impl Flow {
 
     /// The steady state: what every stage and subtask does and reports.
     pub fn steady(&self) -> Steady {
-        let read = self.throttled(self.wanted(true));
+        let wanted = self.wanted(true);
+        let read = self.throttled(wanted.clone());
         let input = self.flows(&read);
         let load = self.load(&input);
         // Stages at capacity hold back their ancestors; those below a bottleneck wait on it.
@@ -236,20 +241,12 @@ impl Flow {
             .feeds
             .iter()
             .map(|f| {
+                // Shared among the feeds of one source as each wants.
                 let i = self.index(&f.source);
-                let wanted: f64 = self.feeds.iter().filter(|g| g.source == f.source).map(|g| self.want(g)).sum();
-                read[i] * self.want(f) / wanted.max(f64::MIN_POSITIVE)
+                read[i] * want(f, true) / wanted[i].max(f64::MIN_POSITIVE)
             })
             .collect();
         Steady { stages, consumption }
-    }
-
-    fn want(&self, f: &Feed) -> f64 {
-        if f.backlog > 0.0 {
-            FLAT_OUT
-        } else {
-            f.production
-        }
     }
 
     fn is_ancestor(&self, a: usize, of: usize) -> bool {
