@@ -445,6 +445,18 @@ pub enum LagTrend {
 }
 
 impl LagTrend {
+    /// How bad a trend is, for "the worst of": a stopped consumer outranks a growing lag.
+    pub fn rank(self) -> u8 {
+        match self {
+            LagTrend::Ok => 0,
+            LagTrend::Unknown => 1,
+            LagTrend::Growing => 2,
+            LagTrend::Stalled => 3,
+            LagTrend::Rewinding => 4,
+            LagTrend::Stopped => 5,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             LagTrend::Ok => "ok",
@@ -592,4 +604,55 @@ impl Diagnosis {
 /// A source kind in the JSON: its name ("flink", "prometheus-text", …).
 fn kind_name<S: serde::Serializer>(kind: &SourceKind, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(kind.name())
+}
+
+/// Hand-built verdicts for the tests of what reads them (tree order, labels).
+#[cfg(test)]
+pub mod test_support {
+    use super::*;
+
+    pub fn vertex_of(id: &str, name: &str, inputs: &[String]) -> VertexDiagnosis {
+        VertexDiagnosis {
+            id: id.into(),
+            name: name.into(),
+            parallelism: 1,
+            inputs: inputs.iter().map(|i| InputEdge { id: i.clone(), ship_strategy: None }).collect(),
+            operators: vec![name.into()],
+            class: Class::Healthy,
+            confidence: 0.5,
+            measurements: 1,
+            busy: None,
+            busy_avg: None,
+            backpressured: None,
+            idle: None,
+            in_pool: None,
+            out_pool: None,
+            records_in_per_s: None,
+            records_out_per_s: None,
+            backpressure_level: None,
+            skewed_subtasks: Vec::new(),
+            timeline: Vec::new(),
+            held: 0,
+            caused_by: Vec::new(),
+            evidence: Vec::new(),
+            subtasks: Vec::new(),
+        }
+    }
+
+    pub fn job_of(vertices: Vec<VertexDiagnosis>) -> JobDiagnosis {
+        JobDiagnosis {
+            id: "job".into(),
+            name: "job".into(),
+            state: "RUNNING".into(),
+            severity: Severity::Healthy,
+            summary: String::new(),
+            bottlenecks: Vec::new(),
+            vertices,
+            findings: Vec::new(),
+            samples: 1,
+            outlook: None,
+            severity_reason: None,
+            warming_up: None,
+        }
+    }
 }

@@ -194,6 +194,7 @@ async fn watch(src: &Settings) -> Result<i32> {
         interval: src.interval,
         theme: crate::ui::theme::Theme::from_settings(src.theme),
         thresholds: src.thresholds.clone(),
+        mouse: src.mouse,
     };
     crate::ui::watch(collector, opts).await.map_err(|e| eyre!(e))?;
     Ok(EXIT_OK)

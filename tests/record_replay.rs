@@ -226,6 +226,37 @@ fn time_until_data_loss_lands_within_ten_percent_of_the_known_answer() {
     assert_eq!(calm["severity"], "warning");
 }
 
+/// A Flink job and the consumer group it reads, recorded together (flink-sim and
+/// scripts/lag-exporter.py): the group is tied to the job's source, the loss lands within 10 %
+/// of the exporter's truth, and the rates within 5 % of what the exporter was told.
+#[test]
+fn a_job_and_its_losing_group_read_together() {
+    let dir = fixture("synthetic/orders-lag");
+    let expected: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let run = bptop(&["diagnose", "--replay", dir.to_str().unwrap(), "--format", "json"], LIMIT);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let job = &v["jobs"][0];
+    assert_eq!(job["name"], "orders-enrichment");
+    assert_eq!(job["bottlenecks"][0]["name"], "enrich-with-customer-profile");
+    for (name, class) in expected["jobs"]["orders-enrichment"]["classes"].as_object().unwrap() {
+        let got = job["vertices"].as_array().unwrap().iter().find(|x| x["name"] == *name).unwrap();
+        assert_eq!(&got["class"], class, "{name}");
+    }
+    let g = &v["lag_groups"][0];
+    assert_eq!(g["group"], "orders-enrichment");
+    assert_eq!(g["job_id"], job["id"]);
+    assert_eq!(g["source_vertex"], "Source: kafka-orders");
+    let loss = g["time_to_data_loss_s"].as_f64().expect("a time to data loss");
+    let truth = (expected["lag"]["data_loss_at_ms"].as_i64().unwrap() - v["at_ms"].as_i64().unwrap()) as f64 / 1000.0;
+    assert!((loss - truth).abs() <= 0.1 * truth, "loss {loss} s, truth {truth} s");
+    for (key, want) in [("production_per_s", 2000.0), ("consumption_per_s", 1220.0)] {
+        let got = g[key].as_f64().unwrap_or_else(|| panic!("{key}: {g}"));
+        assert!((got - want).abs() <= 0.05 * want, "{key} {got}, want {want}");
+    }
+    assert!(job["summary"].as_str().unwrap().starts_with("DATA LOSS in ~"), "{}", job["summary"]);
+}
+
 #[test]
 fn every_lag_exporter_format_reads_the_same_over_http() {
     let mut seen = Vec::new();

@@ -361,13 +361,12 @@ fn bottleneck_evidence(
         },
         measurements(v)
     ));
-    let names: Vec<String> = b.victims.iter().map(|&i| views[i].vertex.name.clone()).collect();
     ev.push(format!(
         "{} upstream vert{} backpressured up to {}: {}",
         b.victims.len(),
         if b.victims.len() == 1 { "ex is" } else { "ices are" },
         pct(victims_bp),
-        names.join(", ")
+        name_list(views, &b.victims)
     ));
     let mut corroboration = 0.0;
     if !direct.is_empty() {
@@ -401,4 +400,28 @@ fn bottleneck_evidence(
     }
     let confidence = factor * (0.35 * strength_busy + 0.35 * strength_bp + 0.15 * consistency + 0.15 * corroboration);
     (confidence, ev)
+}
+
+/// Names listed in evidence: at most this many, then "and N more".
+const LISTED: usize = 8;
+
+/// The vertices `idx` by name, in a sentence: a name that occurs more than once in the job
+/// carries its vertex number ("Map #3", as the dashboard numbers them), and a long list stops
+/// after `LISTED` names.
+pub fn name_list(views: &[VertexView], idx: &[usize]) -> String {
+    // The dashboard numbers vertices in data-flow order, the order of the verdict's list.
+    let order = super::graph::Graph::of(views).topological();
+    let label = |i: usize| {
+        let name = &views[i].vertex.name;
+        if views.iter().filter(|w| &w.vertex.name == name).count() > 1 {
+            format!("{name} #{}", order.iter().position(|&j| j == i).unwrap_or(i) + 1)
+        } else {
+            name.clone()
+        }
+    };
+    let mut names: Vec<String> = idx.iter().take(LISTED).map(|&i| label(i)).collect();
+    if idx.len() > LISTED {
+        names.push(format!("and {} more", idx.len() - LISTED));
+    }
+    names.join(", ")
 }

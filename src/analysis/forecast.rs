@@ -162,16 +162,22 @@ pub fn forecast(points: &[(i64, f64)], metric: Metric, o: &ForecastOptions) -> F
     // Already there: say since when, no line needed.
     if let Some(&(_, last)) = pts.last() {
         if last >= o.threshold - AT_THRESHOLD {
-            let run_start = pts.iter().rev().take_while(|p| p.1 >= o.threshold - AT_THRESHOLD).last().map(|p| p.0);
-            let whole = pts.iter().all(|p| p.1 >= o.threshold - AT_THRESHOLD);
+            let run = pts.iter().rev().take_while(|p| p.1 >= o.threshold - AT_THRESHOLD).count();
+            let run_start = pts.len().checked_sub(run).map(|i| pts[i].0);
+            let whole = run == pts.len();
             f.status = ForecastStatus::Saturated;
             f.saturated_since_ms = run_start;
-            f.reason = Some(format!(
-                "at {} of the threshold {}for {}",
-                pct(Some(last)),
-                if whole { "in every sample of the window, " } else { "" },
-                duration_s(span_of(&pts, run_start))
-            ));
+            // One sample has no duration: "for 0 s" would read as "just now, briefly".
+            let how_long = if run < 2 {
+                "in the newest sample (one sample: how long is not known yet)".to_string()
+            } else {
+                format!(
+                    "{}for {} ({run} samples)",
+                    if whole { "in every sample of the window, " } else { "" },
+                    duration_s(span_of(&pts, run_start))
+                )
+            };
+            f.reason = Some(format!("at {} of the threshold {how_long}", pct(Some(last))));
             return f;
         }
     }
@@ -534,7 +540,10 @@ mod tests {
         let pts = series(10, 2000, |_| 0.998);
         let f = forecast(&pts, Metric::OutPool, &ForecastOptions::default());
         assert_eq!(f.status, ForecastStatus::Saturated);
-        assert_eq!(f.reason.as_deref(), Some("at 99.8% of the threshold in every sample of the window, for 18 s"));
+        assert_eq!(
+            f.reason.as_deref(),
+            Some("at 99.8% of the threshold in every sample of the window, for 18 s (10 samples)")
+        );
     }
 
     #[test]
@@ -619,7 +628,21 @@ mod tests {
         let f = forecast(&pts, Metric::OutPool, &ForecastOptions::default());
         assert_eq!(f.status, ForecastStatus::Saturated);
         assert_eq!(f.saturated_since_ms, Some(T0 + 12 * 2000));
-        assert!(f.reason.unwrap().contains("for 14 s"));
+        assert!(f.reason.unwrap().contains("for 14 s (8 samples)"));
+    }
+
+    #[test]
+    fn one_saturated_sample_has_no_duration_yet() {
+        // Saturated in the newest sample only: not "for 0 s".
+        let pts = series(20, 2000, |i| if i == 19 { 1.0 } else { 0.5 });
+        let f = forecast(&pts, Metric::OutPool, &ForecastOptions::default());
+        assert_eq!(f.status, ForecastStatus::Saturated);
+        assert_eq!(f.saturated_since_ms, Some(T0 + 19 * 2000));
+        let reason = f.reason.unwrap();
+        assert!(!reason.contains("0 s"), "{reason}");
+        assert!(reason.contains("in the newest sample"), "{reason}");
+        let one = forecast(&pts[19..], Metric::OutPool, &ForecastOptions::default());
+        assert!(!one.reason.unwrap().contains("every sample of the window, for 0 s"));
     }
 
     #[test]

@@ -275,7 +275,7 @@ pub fn tie(parts: &[LagPartition], jobs: &[Candidate], explicit: &GroupMap) -> V
             let sum_all = |f: fn(&LagPartition) -> Option<f64>| {
                 ps.iter().map(|p| f(p)).collect::<Option<Vec<f64>>>().map(|v| v.iter().sum::<f64>())
             };
-            let trend = ps.iter().map(|p| p.trend).max_by_key(|t| trend_rank(*t)).unwrap_or(LagTrend::Unknown);
+            let trend = ps.iter().map(|p| p.trend).max_by_key(|t| t.rank()).unwrap_or(LagTrend::Unknown);
             let hot: Vec<String> =
                 ps.iter().filter(|p| p.hot).map(|p| format!("{}-{}", p.topic, p.partition)).collect();
             let loss = ps.iter().filter_map(|p| p.time_to_data_loss_s).reduce(f64::min);
@@ -328,17 +328,6 @@ pub fn describe(groups: &mut [LagGroup], jobs: &[JobDiagnosis]) {
     for g in groups {
         let job = g.job_id.as_deref().and_then(|id| jobs.iter().find(|j| j.id == id));
         g.summary = sentence(g, job);
-    }
-}
-
-fn trend_rank(t: LagTrend) -> u8 {
-    match t {
-        LagTrend::Ok => 0,
-        LagTrend::Unknown => 1,
-        LagTrend::Growing => 2,
-        LagTrend::Stalled => 3,
-        LagTrend::Rewinding => 4,
-        LagTrend::Stopped => 5,
     }
 }
 

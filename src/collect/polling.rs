@@ -139,6 +139,16 @@ async fn poll_loop(
         let Some(msg) = msg else { return Ok(()) };
         match msg {
             Control::Pause(p) => paused = p,
+            // Paused, `r` still polls once (live) or plays the next poll (replay): the user
+            // asked for fresh data, not for the pause to end.
+            Control::Refresh if paused && total.is_none_or(|t| next < t) => {
+                if total.is_none() {
+                    feed.send(PollEvent::Started { at_ms: now_ms() }).await?;
+                }
+                feed.poll(collector, next).await?;
+                next += 1;
+            }
+            // Running: the loop polls right away.
             Control::Refresh => {}
             Control::Speed(s) => speed = s.clamp(0.01, 1000.0),
             Control::Step(d) => {
@@ -221,6 +231,25 @@ mod tests {
         assert_eq!(snaps, 6, "after the reset, polls 0 and 1 again");
         ctl.send(Control::Step(100)).await.unwrap();
         assert_eq!(next_position(&mut rx, &mut snaps, &mut resets).await, 10, "clamped to the last poll");
+    }
+
+    #[tokio::test]
+    async fn refresh_while_paused_plays_one_poll_and_stays_paused() {
+        let replay = Arc::new(Replay::bundled().unwrap());
+        let collector = crate::collect::collector_for_recording(replay, JobFilter::Active).unwrap();
+        let (ctl, control) = tokio::sync::mpsc::channel(8);
+        let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(run_polling(collector, std::time::Duration::from_secs(3600), control, tx));
+        let (mut snaps, mut resets) = (0, 0);
+        assert_eq!(next_position(&mut rx, &mut snaps, &mut resets).await, 1);
+        ctl.send(Control::Pause(true)).await.unwrap();
+        assert_eq!(next_position(&mut rx, &mut snaps, &mut resets).await, 1);
+        ctl.send(Control::Refresh).await.unwrap();
+        assert_eq!(next_position(&mut rx, &mut snaps, &mut resets).await, 2, "one poll played");
+        assert_eq!(snaps, 2);
+        // Still paused: nothing more arrives on its own.
+        let more = tokio::time::timeout(std::time::Duration::from_millis(200), rx.recv()).await;
+        assert!(more.is_err(), "paused after the refresh: {more:?}");
     }
 
     #[tokio::test]

@@ -46,6 +46,9 @@ pub struct SourceArgs {
     /// Plain ASCII in the dashboard, for fonts without box-drawing or block glyphs [env: BPTOP_ASCII]
     #[arg(long, global = true)]
     pub ascii: bool,
+    /// Leave the mouse to the terminal (to select text): no clicks or wheel in the dashboard [env: BPTOP_NO_MOUSE]
+    #[arg(long, global = true)]
+    pub no_mouse: bool,
     /// Requests in flight at once per source [default: 16] [env: BPTOP_CONCURRENCY]
     #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: Option<u16>,

@@ -29,6 +29,8 @@ pub struct Settings {
     pub concurrency: usize,
     pub retries: u32,
     pub theme: ThemeName,
+    /// The dashboard captures the mouse (off with --no-mouse).
+    pub mouse: bool,
     /// From the profile and defaults; `diagnose` flags override them.
     pub thresholds: Thresholds,
     pub profile: Option<String>,
@@ -186,6 +188,13 @@ pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) 
         r.default("theme", ThemeName::Auto, |_| "auto".into())
     };
 
+    let no_mouse = cli.no_mouse || env_flag(env, "BPTOP_NO_MOUSE").map_err(ConfigError::Value)?;
+    if no_mouse {
+        r.note("mouse", "off", if cli.no_mouse { "--no-mouse" } else { "env BPTOP_NO_MOUSE" });
+    } else {
+        r.default("mouse", true, |_| "on".into());
+    }
+
     let mut lag_groups: Vec<(String, String)> = cli.lag_group.clone();
     if lag_groups.is_empty() {
         lag_groups = profile.lag_groups.iter().map(|(a, b)| (a.clone(), b.clone())).collect();
@@ -203,6 +212,7 @@ pub fn resolve(cli: &SourceArgs, env: Env, file: Option<(PathBuf, ConfigFile)>) 
         concurrency: usize::from(concurrency),
         retries,
         theme,
+        mouse: !no_mouse,
         thresholds,
         profile: profile_name.map(|(n, _)| n),
         config_path,

@@ -8,6 +8,7 @@ pub use crate::session::SourceStatus;
 use crate::session::{Clock, Observed, Session, SourceState};
 
 use super::keymap::{action_for, Action, Key};
+use super::pane::{Pane, RowRef, ScreenMap, Scrolls};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
@@ -19,6 +20,8 @@ pub enum View {
     Detail,
     /// Endpoints: ok / stale / last error.
     Sources,
+    /// Consumer groups and their partitions.
+    Lag,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +52,60 @@ impl Sort {
     }
 }
 
+/// How the jobs overview is ordered: by default the worst job first, as k9s and htop put what
+/// needs attention on top.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobSort {
+    Severity,
+    Name,
+    Lag,
+    Throughput,
+    Busy,
+}
+
+impl JobSort {
+    fn next(self) -> JobSort {
+        match self {
+            JobSort::Severity => JobSort::Name,
+            JobSort::Name => JobSort::Lag,
+            JobSort::Lag => JobSort::Throughput,
+            JobSort::Throughput => JobSort::Busy,
+            JobSort::Busy => JobSort::Severity,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            JobSort::Severity => "severity",
+            JobSort::Name => "name",
+            JobSort::Lag => "lag",
+            JobSort::Throughput => "throughput",
+            JobSort::Busy => "max busy",
+        }
+    }
+}
+
+/// A mouse event in terminal cells, with the time it came (for double clicks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mouse {
+    pub kind: MouseKind,
+    pub x: u16,
+    pub y: u16,
+    pub at_ms: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MouseKind {
+    Click,
+    WheelUp,
+    WheelDown,
+}
+
+/// Two clicks on the same cell within this time open what was clicked.
+const DOUBLE_CLICK_MS: i64 = 400;
+/// Lines one wheel notch scrolls.
+const WHEEL_LINES: i64 = 3;
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ReplayPos {
     pub position: usize,
@@ -74,6 +131,17 @@ pub struct App {
     pub filter: String,
     pub editing_filter: bool,
     pub sort: Sort,
+    pub job_sort: JobSort,
+    /// The pane that j/k/PgUp/PgDn/Home/End act on.
+    pub focus: Pane,
+    pub scrolls: Scrolls,
+    /// Where the last frame drew each pane (written by the view).
+    pub screen: ScreenMap,
+    /// The chain as boxes (the job graph) instead of the table.
+    pub boxes: bool,
+    /// First line of the help shown.
+    pub help_scroll: usize,
+    last_click: Option<(u16, u16, i64)>,
     pub paused: bool,
     /// Current time: the wall clock live, the time of the newest poll in replay.
     pub now_ms: i64,
@@ -103,6 +171,13 @@ impl App {
             filter: String::new(),
             editing_filter: false,
             sort: Sort::Flow,
+            job_sort: JobSort::Severity,
+            focus: Pane::Jobs,
+            scrolls: Scrolls::default(),
+            screen: ScreenMap::default(),
+            boxes: false,
+            help_scroll: 0,
+            last_click: None,
             paused: false,
             now_ms,
             polling_since_ms: None,
@@ -131,21 +206,37 @@ impl App {
         self.session.sources()
     }
 
-    /// Jobs as listed on the overview (filtered by name).
+    /// Jobs as listed on the overview (filtered by name, sorted).
     pub fn job_rows(&self) -> Vec<&JobDiagnosis> {
         let Some(d) = self.diagnosis() else { return Vec::new() };
         let f = self.filter.to_lowercase();
-        d.jobs
+        let mut rows: Vec<&JobDiagnosis> = d
+            .jobs
             .iter()
             .filter(|j| f.is_empty() || self.view != View::Overview || j.name.to_lowercase().contains(&f))
-            .collect()
+            .collect();
+        let by_name = |a: &&JobDiagnosis, b: &&JobDiagnosis| a.name.to_lowercase().cmp(&b.name.to_lowercase());
+        let desc = |a: Option<f64>, b: Option<f64>| b.unwrap_or(-1.0).total_cmp(&a.unwrap_or(-1.0));
+        let impact = |j: &JobDiagnosis| super::impact::Impact::of(j, d);
+        match self.job_sort {
+            JobSort::Severity => rows.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| by_name(a, b))),
+            JobSort::Name => rows.sort_by(by_name),
+            JobSort::Lag => rows.sort_by(|a, b| desc(impact(a).lag, impact(b).lag).then_with(|| by_name(a, b))),
+            JobSort::Throughput => {
+                rows.sort_by(|a, b| desc(impact(a).throughput, impact(b).throughput).then_with(|| by_name(a, b)))
+            }
+            JobSort::Busy => {
+                rows.sort_by(|a, b| desc(impact(a).max_busy, impact(b).max_busy).then_with(|| by_name(a, b)))
+            }
+        }
+        rows
     }
 
     pub fn job(&self) -> Option<&JobDiagnosis> {
         let d = self.diagnosis()?;
         match &self.selected_job {
             Some(id) => d.jobs.iter().find(|j| &j.id == id),
-            None => d.jobs.first(),
+            None => self.job_rows().first().copied().or(d.jobs.first()),
         }
     }
 
@@ -160,10 +251,15 @@ impl App {
             .collect();
         let desc = |a: Option<f64>, b: Option<f64>| b.unwrap_or(-1.0).total_cmp(&a.unwrap_or(-1.0));
         match self.sort {
-            Sort::Flow => {}
+            Sort::Flow => {
+                // Tree order: each branch whole, as the connectors draw it.
+                let at: std::collections::HashMap<&str, usize> =
+                    super::tree::rows(job).iter().enumerate().map(|(i, r)| (r.vertex.id.as_str(), i)).collect();
+                rows.sort_by_key(|v| at.get(v.id.as_str()).copied().unwrap_or(usize::MAX));
+            }
             Sort::Busy => rows.sort_by(|a, b| desc(a.busy, b.busy)),
             Sort::Backpressured => rows.sort_by(|a, b| desc(a.backpressured, b.backpressured)),
-            Sort::Name => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+            Sort::Name => rows.sort_by_key(|v| v.name.to_lowercase()),
         }
         rows
     }
@@ -199,6 +295,10 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Option<Control> {
         match msg {
             Msg::Key(k) => self.key(k),
+            Msg::Mouse(m) => {
+                self.mouse(m);
+                None
+            }
             Msg::Poll(ev) => {
                 self.poll_event(ev);
                 None
@@ -240,7 +340,7 @@ impl App {
         }
         let jobs = self.diagnosis().map(|d| d.jobs.len()).unwrap_or(0);
         if jobs == 1 && self.view == View::Overview {
-            self.view = View::Chain;
+            self.go(View::Chain);
         }
     }
 
@@ -264,10 +364,18 @@ impl App {
             }
             return None;
         }
-        let action = action_for(k)?;
+        let Some(action) = action_for(k) else {
+            // Any key closes the help, also one bound to nothing.
+            self.help = false;
+            return None;
+        };
         if self.help {
             match action {
                 Action::Quit => self.quit = true,
+                Action::Down => self.help_scroll += 1,
+                Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+                Action::PageDown => self.help_scroll += PAGE,
+                Action::PageUp => self.help_scroll = self.help_scroll.saturating_sub(PAGE),
                 // Any other key closes the help first.
                 _ => self.help = false,
             }
@@ -276,26 +384,46 @@ impl App {
         self.navigated = true;
         match action {
             Action::Quit => self.quit = true,
-            Action::Help => self.help = true,
-            Action::Up => self.move_selection(-1),
-            Action::Down => self.move_selection(1),
-            Action::PageUp => self.move_selection(-(PAGE as i64)),
-            Action::PageDown => self.move_selection(PAGE as i64),
-            Action::Top => self.move_selection(i64::MIN / 2),
-            Action::Bottom => self.move_selection(i64::MAX / 2),
+            Action::Help => {
+                self.help = true;
+                self.help_scroll = 0;
+            }
+            Action::Up => self.scroll_focused(-1),
+            Action::Down => self.scroll_focused(1),
+            Action::PageUp => self.scroll_focused(-self.page()),
+            Action::PageDown => self.scroll_focused(self.page()),
+            Action::Top => self.scroll_focused(i64::MIN / 2),
+            Action::Bottom => self.scroll_focused(i64::MAX / 2),
             Action::Open => self.open(),
             Action::Back => self.back(),
+            Action::FocusNext => self.cycle_focus(1),
+            Action::FocusPrev => self.cycle_focus(-1),
+            Action::Bottleneck => self.jump_to_bottleneck(),
+            Action::NextVictim => self.jump_to_victim(1),
+            Action::PrevVictim => self.jump_to_victim(-1),
+            Action::Lag => {
+                let to = if self.view == View::Lag { self.return_view() } else { View::Lag };
+                self.go(to);
+            }
+            Action::Boxes => {
+                self.boxes = !self.boxes;
+                if self.view != View::Chain && self.job().is_some() {
+                    self.go(View::Chain);
+                }
+            }
             Action::Filter => {
                 if matches!(self.view, View::Overview | View::Chain) {
                     self.editing_filter = true;
                 }
             }
-            Action::Sort => self.sort = self.sort.next(),
+            Action::Sort => match self.view {
+                View::Overview => self.job_sort = self.job_sort.next(),
+                View::Chain => self.sort = self.sort.next(),
+                _ => {}
+            },
             Action::Sources => {
-                self.view = if self.view == View::Sources { View::Chain } else { View::Sources };
-                if self.view == View::Chain && self.job().is_none() {
-                    self.view = View::Overview;
-                }
+                let to = if self.view == View::Sources { self.return_view() } else { View::Sources };
+                self.go(to);
             }
             Action::Pause => {
                 self.paused = !self.paused;
@@ -312,6 +440,150 @@ impl App {
             Action::StepBack | Action::StepForward | Action::Slower | Action::Faster => {}
         }
         None
+    }
+
+    /// Opens `view` with its first pane focused.
+    pub(crate) fn go(&mut self, view: View) {
+        if view != self.view {
+            self.view = view;
+            self.focus = Pane::of(view)[0];
+        }
+    }
+
+    /// Where Esc or a second S / L leads from the sources and lag views.
+    fn return_view(&self) -> View {
+        if self.job().is_some() && self.diagnosis().is_some_and(|d| !d.jobs.is_empty()) {
+            View::Chain
+        } else {
+            View::Overview
+        }
+    }
+
+    fn cycle_focus(&mut self, step: i64) {
+        let panes = Pane::of(self.view);
+        let at = panes.iter().position(|p| *p == self.focus).unwrap_or(0) as i64;
+        // Panes the last frame did not draw (no lag source) are skipped; before any frame,
+        // none is.
+        let drawn = |p: Pane| self.screen.get(p).is_some() || panes.iter().all(|q| self.screen.get(*q).is_none());
+        for k in 1..=panes.len() as i64 {
+            let p = panes[(at + step * k).rem_euclid(panes.len() as i64) as usize];
+            if drawn(p) || k == panes.len() as i64 {
+                self.focus = p;
+                return;
+            }
+        }
+    }
+
+    /// A page of the focused pane: what it showed last, else ten rows.
+    fn page(&self) -> i64 {
+        self.screen.get(self.focus).map(|d| d.page.saturating_sub(1).max(1)).unwrap_or(PAGE) as i64
+    }
+
+    /// j/k and friends: a list moves its selection, a text pane scrolls.
+    fn scroll_focused(&mut self, delta: i64) {
+        if self.focus.is_list() || self.view == View::Detail && self.focus == Pane::Subtasks {
+            self.move_selection(delta);
+        } else {
+            let max = self.screen.get(self.focus).map(|d| d.max_scroll).unwrap_or(0);
+            self.scrolls.by(self.focus, delta, max);
+        }
+    }
+
+    /// `b`: the (next) bottleneck of the job in view, from anywhere.
+    fn jump_to_bottleneck(&mut self) {
+        if self.view == View::Overview && self.selected_job.is_none() {
+            self.selected_job = self.job_rows().first().map(|j| j.id.clone());
+        }
+        let Some(job) = self.job() else { return };
+        let ids: Vec<String> = job.bottlenecks.iter().map(|b| b.vertex_id.clone()).collect();
+        if ids.is_empty() {
+            return;
+        }
+        let at = self.selected_vertex.as_ref().and_then(|s| ids.iter().position(|i| i == s));
+        let next = at.map_or(0, |i| (i + 1) % ids.len());
+        self.selected_vertex = Some(ids[next].clone());
+        // The bottleneck must be on screen: a filter that hides it goes.
+        if !self.vertex_rows().iter().any(|v| v.id == ids[next]) {
+            self.filter.clear();
+        }
+        if !matches!(self.view, View::Chain | View::Detail) {
+            self.go(View::Chain);
+        }
+        self.focus = Pane::of(self.view)[0];
+    }
+
+    /// `n` / `N`: the next or previous victim in the order the chain lists them.
+    fn jump_to_victim(&mut self, step: i64) {
+        let rows: Vec<String> = self
+            .vertex_rows()
+            .iter()
+            .filter(|v| v.class == crate::diagnosis::Class::Victim)
+            .map(|v| v.id.clone())
+            .collect();
+        if rows.is_empty() || !matches!(self.view, View::Chain | View::Detail) {
+            return;
+        }
+        let order: Vec<String> = self.vertex_rows().iter().map(|v| v.id.clone()).collect();
+        let cur = self.selected_vertex.as_ref().and_then(|s| order.iter().position(|i| i == s));
+        let pick = match cur {
+            // The first victim after (or before) the selection, wrapping around.
+            Some(c) => {
+                let pos = |id: &String| order.iter().position(|i| i == id).unwrap_or(0);
+                if step > 0 {
+                    rows.iter().find(|v| pos(v) > c).or(rows.first())
+                } else {
+                    rows.iter().rev().find(|v| pos(v) < c).or(rows.last())
+                }
+            }
+            None => {
+                if step > 0 {
+                    rows.first()
+                } else {
+                    rows.last()
+                }
+            }
+        };
+        self.selected_vertex = pick.cloned();
+        self.scrolls.reset(Pane::Why);
+    }
+
+    fn mouse(&mut self, m: Mouse) {
+        if self.help {
+            self.help = false;
+            return;
+        }
+        let Some((pane, drawn)) = self.screen.at(m.x, m.y) else { return };
+        self.navigated = true;
+        match m.kind {
+            MouseKind::WheelUp | MouseKind::WheelDown => {
+                let delta = if m.kind == MouseKind::WheelUp { -WHEEL_LINES } else { WHEEL_LINES };
+                let was = self.focus;
+                self.focus = pane;
+                self.scroll_focused(delta);
+                self.focus = was;
+            }
+            MouseKind::Click => {
+                self.focus = pane;
+                let double =
+                    self.last_click.is_some_and(|(x, y, t)| x == m.x && y == m.y && m.at_ms - t <= DOUBLE_CLICK_MS);
+                self.last_click = if double { None } else { Some((m.x, m.y, m.at_ms)) };
+                let hit = drawn.rows.iter().find(|(y, _)| *y == m.y).map(|(_, r)| r).or_else(|| {
+                    drawn
+                        .boxes
+                        .iter()
+                        .find(|(r, _)| m.x >= r.x && m.x < r.x + r.width && m.y >= r.y && m.y < r.y + r.height)
+                        .map(|(_, r)| r)
+                });
+                let Some(row) = hit else { return };
+                match row {
+                    RowRef::Job(id) => self.selected_job = Some(id.clone()),
+                    RowRef::Vertex(id) => self.selected_vertex = Some(id.clone()),
+                }
+                if double {
+                    self.open();
+                }
+            }
+        }
     }
 
     fn move_selection(&mut self, delta: i64) {
@@ -337,55 +609,57 @@ impl App {
                 let n = self.vertex().map(|v| v.subtasks.len()).unwrap_or(0);
                 self.detail_scroll = step(n, Some(self.detail_scroll)).unwrap_or(0);
             }
-            View::Sources => {}
+            View::Sources | View::Lag => {}
         }
     }
 
     fn open(&mut self) {
         match self.view {
             View::Overview => {
-                if self.selected_job.is_none() {
-                    self.selected_job = self.job_rows().first().map(|j| j.id.clone());
+                // Enter opens the row the cursor is on: one the filter hides is not on screen.
+                let rows: Vec<String> = self.job_rows().iter().map(|j| j.id.clone()).collect();
+                if !self.selected_job.as_ref().is_some_and(|s| rows.contains(s)) {
+                    self.selected_job = rows.first().cloned();
                 }
-                if self.job().is_some() {
-                    self.view = View::Chain;
+                if self.selected_job.is_some() && self.job().is_some() {
                     self.filter.clear();
+                    self.go(View::Chain);
                 }
             }
             View::Chain => {
-                if self.selected_vertex.is_none() {
-                    self.selected_vertex = self.vertex_rows().first().map(|v| v.id.clone());
+                let rows: Vec<String> = self.vertex_rows().iter().map(|v| v.id.clone()).collect();
+                if !self.selected_vertex.as_ref().is_some_and(|s| rows.contains(s)) {
+                    self.selected_vertex = rows.first().cloned();
                 }
-                if self.vertex().is_some() {
-                    self.view = View::Detail;
+                if self.selected_vertex.is_some() && self.vertex().is_some() {
+                    self.go(View::Detail);
                     self.detail_scroll = 0;
+                    self.scrolls.reset(Pane::Why);
                 }
             }
-            View::Detail | View::Sources => {}
+            View::Detail | View::Sources | View::Lag => {}
         }
     }
 
     fn back(&mut self) {
-        if !self.filter.is_empty() {
+        // The filter belongs to the list on screen: Esc in the detail view goes back to the
+        // chain, filter and all.
+        if matches!(self.view, View::Overview | View::Chain) && !self.filter.is_empty() {
             self.filter.clear();
             return;
         }
-        self.view = match self.view {
+        let to = match self.view {
             View::Detail => View::Chain,
             View::Chain | View::Overview => View::Overview,
-            View::Sources => {
-                if self.job().is_some() {
-                    View::Chain
-                } else {
-                    View::Overview
-                }
-            }
+            View::Sources | View::Lag => self.return_view(),
         };
+        self.go(to);
     }
 }
 
 pub enum Msg {
     Key(Key),
+    Mouse(Mouse),
     Poll(PollEvent),
     /// The slow clock: ages and "stale" labels move on.
     Tick(i64),

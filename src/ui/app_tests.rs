@@ -144,9 +144,14 @@ fn help_opens_and_any_key_closes_it_but_q_still_quits() {
     let mut app = app_with(1);
     press(&mut app, &[Key::Char('?')]);
     assert!(app.help);
-    press(&mut app, &[Key::Down]);
+    // j/k scroll a help taller than the screen; any other key closes it.
+    press(&mut app, &[Key::Down, Key::Down, Key::Up]);
+    assert!(app.help);
+    assert_eq!(app.help_scroll, 1);
+    press(&mut app, &[Key::Enter]);
     assert!(!app.help);
-    assert_eq!(app.vertex().unwrap().id, "a", "the closing key does nothing else");
+    assert_eq!(app.view, View::Chain, "the closing key does nothing else");
+    assert_eq!(app.vertex().unwrap().id, "a");
     press(&mut app, &[Key::Char('?'), Key::Char('q')]);
     assert!(app.quit);
 }
@@ -236,4 +241,142 @@ fn a_replay_reset_forgets_history() {
     app.update(Msg::Poll(PollEvent::Reset));
     assert!(app.diagnosis().is_none());
     assert!(app.history().is_empty());
+}
+
+/// The chain as drawn: the card and forecast with `max` lines to scroll, the operator rows at
+/// screen rows 10, 11, 12.
+fn drawn(app: &App, max: usize) {
+    use crate::ui::pane::{Drawn, RowRef};
+    use ratatui::layout::Rect;
+    app.screen.clear();
+    let rows =
+        ["a", "b", "c"].iter().enumerate().map(|(i, id)| (10 + i as u16, RowRef::Vertex(id.to_string()))).collect();
+    app.screen.put(Pane::Operators, Drawn { area: Rect::new(0, 8, 80, 6), page: 3, rows, ..Drawn::default() });
+    app.screen.put(Pane::Card, Drawn { area: Rect::new(0, 14, 48, 9), max_scroll: max, page: 7, ..Drawn::default() });
+    app.screen
+        .put(Pane::Forecast, Drawn { area: Rect::new(48, 14, 32, 9), max_scroll: max, page: 7, ..Drawn::default() });
+}
+
+#[test]
+fn tab_moves_the_focus_and_the_focused_pane_scrolls() {
+    let mut app = app_with(1);
+    drawn(&app, 20);
+    assert_eq!(app.focus, Pane::Operators);
+    press(&mut app, &[Key::Tab]);
+    assert_eq!(app.focus, Pane::Card);
+    press(&mut app, &[Key::Char('j'), Key::Char('j')]);
+    assert_eq!(app.scrolls.of(Pane::Card), 2);
+    assert_eq!(app.vertex().unwrap().id, "a", "the operator selection stays");
+    press(&mut app, &[Key::PageDown]);
+    assert_eq!(app.scrolls.of(Pane::Card), 8, "a page is what the pane shows, less one line");
+    press(&mut app, &[Key::End]);
+    assert_eq!(app.scrolls.of(Pane::Card), 20, "never past the text");
+    press(&mut app, &[Key::Char('j'), Key::Home]);
+    assert_eq!(app.scrolls.of(Pane::Card), 0);
+    press(&mut app, &[Key::Tab, Key::Tab]);
+    assert_eq!(app.focus, Pane::Operators, "Tab wraps around");
+    press(&mut app, &[Key::BackTab]);
+    assert_eq!(app.focus, Pane::Forecast);
+    // A pane the last frame did not draw is skipped.
+    app.screen.clear();
+    drawn(&app, 20);
+    let card = app.screen.get(Pane::Card).unwrap();
+    app.screen.clear();
+    app.screen.put(Pane::Operators, Drawn { area: card.area, ..Drawn::default() });
+    app.screen.put(Pane::Card, card);
+    press(&mut app, &[Key::Tab]);
+    assert_eq!(app.focus, Pane::Operators);
+    press(&mut app, &[Key::Tab]);
+    assert_eq!(app.focus, Pane::Card);
+}
+
+use crate::ui::pane::{Drawn, Pane};
+
+#[test]
+fn b_jumps_to_the_bottleneck_from_anywhere_and_n_walks_the_victims() {
+    let mut app = app_with(2);
+    assert_eq!(app.view, View::Overview);
+    press(&mut app, &[Key::Char('b')]);
+    assert_eq!(app.view, View::Chain);
+    assert_eq!(app.vertex().unwrap().id, "b");
+    press(&mut app, &[Key::Enter, Key::Char('n')]);
+    assert_eq!(app.view, View::Detail);
+    assert_eq!(app.vertex().unwrap().id, "a", "the detail follows n to the victim");
+    press(&mut app, &[Key::Char('b')]);
+    assert_eq!(app.vertex().unwrap().id, "b");
+    assert_eq!(app.view, View::Detail, "b in the detail shows the bottleneck's detail");
+    press(&mut app, &[Key::Char('N')]);
+    assert_eq!(app.vertex().unwrap().id, "a", "one victim: N wraps to it");
+    // A filter that hides the bottleneck goes.
+    press(
+        &mut app,
+        &[Key::Esc, Key::Char('/'), Key::Char('o'), Key::Char('p'), Key::Char('-'), Key::Char('c'), Key::Enter],
+    );
+    press(&mut app, &[Key::Char('b')]);
+    assert!(app.filter.is_empty());
+    assert_eq!(app.vertex().unwrap().id, "b");
+}
+
+#[test]
+fn enter_opens_the_row_on_screen_not_one_the_filter_hides() {
+    let mut app = app_with(1);
+    // The cursor on a, then a filter that leaves only c.
+    press(&mut app, &[Key::Char('/'), Key::Char('o'), Key::Char('p'), Key::Char('-'), Key::Char('c'), Key::Enter]);
+    press(&mut app, &[Key::Enter]);
+    assert_eq!(app.view, View::Detail);
+    assert_eq!(app.vertex().unwrap().id, "c");
+    // Esc in the detail goes back to the chain and keeps its filter.
+    press(&mut app, &[Key::Esc]);
+    assert_eq!(app.view, View::Chain);
+    assert_eq!(app.filter, "op-c");
+}
+
+#[test]
+fn the_jobs_overview_sorts_worst_first_then_by_name_and_s_sorts_it() {
+    let mut app = app_with(2);
+    let names = |app: &App| app.job_rows().iter().map(|j| j.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&app), ["job-0", "job-1"], "same severity: by name");
+    press(&mut app, &[Key::Char('s')]);
+    assert_eq!(app.job_sort, JobSort::Name);
+    assert_eq!(app.sort, Sort::Flow, "s on the overview leaves the operator sort alone");
+}
+
+#[test]
+fn clicks_select_and_focus_double_clicks_open_and_the_wheel_scrolls_the_pane_under_it() {
+    let mut app = app_with(1);
+    drawn(&app, 20);
+    let at = |kind, x, y, at_ms| Msg::Mouse(Mouse { kind, x, y, at_ms });
+    app.update(at(MouseKind::Click, 5, 12, 1000));
+    assert_eq!(app.vertex().unwrap().id, "c");
+    assert_eq!(app.focus, Pane::Operators);
+    app.update(at(MouseKind::WheelDown, 60, 16, 1100));
+    assert_eq!(app.scrolls.of(Pane::Forecast), 3, "the pane under the pointer scrolls");
+    assert_eq!(app.focus, Pane::Operators, "without taking the focus");
+    app.update(at(MouseKind::Click, 10, 16, 1200));
+    assert_eq!(app.focus, Pane::Card);
+    // Two clicks on one row, close together: the detail opens.
+    app.update(at(MouseKind::Click, 5, 11, 2000));
+    assert_eq!(app.view, View::Chain);
+    app.update(at(MouseKind::Click, 5, 11, 2300));
+    assert_eq!(app.view, View::Detail);
+    assert_eq!(app.vertex().unwrap().id, "b");
+    // Too far apart in time: two single clicks.
+    let mut app = app_with(1);
+    drawn(&app, 20);
+    app.update(at(MouseKind::Click, 5, 11, 2000));
+    app.update(at(MouseKind::Click, 5, 11, 2000 + 401));
+    assert_eq!(app.view, View::Chain);
+}
+
+#[test]
+fn l_opens_the_lag_view_and_esc_returns() {
+    let mut app = app_with(1);
+    press(&mut app, &[Key::Char('L')]);
+    assert_eq!(app.view, View::Lag);
+    assert_eq!(app.focus, Pane::Partitions);
+    press(&mut app, &[Key::Esc]);
+    assert_eq!(app.view, View::Chain);
+    assert_eq!(app.focus, Pane::Operators);
+    press(&mut app, &[Key::Char('v')]);
+    assert!(app.boxes);
 }

@@ -4,8 +4,11 @@
 //! event loop, generic over the ratatui backend so tests can drive it on a TestBackend.
 
 pub mod app;
+pub mod impact;
 pub mod keymap;
+pub mod pane;
 pub mod theme;
+pub mod tree;
 pub mod view;
 
 use std::io::IsTerminal;
@@ -13,7 +16,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{
+    self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 use ratatui::backend::Backend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
@@ -32,7 +37,18 @@ const TICK: Duration = Duration::from_secs(1);
 #[derive(Debug)]
 pub enum Input {
     Key(Key),
+    Mouse(app::MouseKind, u16, u16),
     Resize,
+}
+
+/// A click (left button) or a wheel notch; drags, moves and other buttons are not used.
+pub fn mouse_of(ev: &MouseEvent) -> Option<app::MouseKind> {
+    Some(match ev.kind {
+        MouseEventKind::Down(MouseButton::Left) => app::MouseKind::Click,
+        MouseEventKind::ScrollUp => app::MouseKind::WheelUp,
+        MouseEventKind::ScrollDown => app::MouseKind::WheelDown,
+        _ => return None,
+    })
 }
 
 pub fn key_of(ev: &KeyEvent) -> Option<Key> {
@@ -54,15 +70,22 @@ pub fn key_of(ev: &KeyEvent) -> Option<Key> {
         KeyCode::Esc => Key::Esc,
         KeyCode::Backspace => Key::Backspace,
         KeyCode::Tab => Key::Tab,
+        KeyCode::BackTab => Key::BackTab,
         _ => return None,
     })
 }
 
-/// Restores the terminal however the dashboard ends (return, error; panics via ratatui's hook).
-struct TerminalGuard;
+/// Restores the terminal however the dashboard ends (return, error; panics via ratatui's hook,
+/// which restores the screen; mouse reporting is switched off here and in the panic hook).
+struct TerminalGuard {
+    mouse: bool,
+}
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        if self.mouse {
+            let _ = crossterm::execute!(std::io::stdout(), event::DisableMouseCapture);
+        }
         ratatui::restore();
     }
 }
@@ -75,6 +98,9 @@ pub struct WatchOptions {
     pub theme: Theme,
     /// The profile's thresholds and `--lag-group`s, as `diagnose` uses them.
     pub thresholds: crate::analysis::Thresholds,
+    /// Capture the mouse (clicks select, the wheel scrolls); `--no-mouse` leaves it to the
+    /// terminal, for selecting text.
+    pub mouse: bool,
 }
 
 /// Runs the dashboard until the user quits.
@@ -100,7 +126,16 @@ pub async fn watch(collector: Collector, opts: WatchOptions) -> Result<(), Strin
     }
     let mut app = App::new(&opts.label, replay, opts.interval.as_millis() as u64, now_ms()).with_session(session);
     let mut terminal = ratatui::try_init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
-    let _guard = TerminalGuard;
+    let _guard = TerminalGuard { mouse: opts.mouse };
+    if opts.mouse {
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = crossterm::execute!(std::io::stdout(), event::DisableMouseCapture);
+            hook(info);
+        }));
+        crossterm::execute!(std::io::stdout(), event::EnableMouseCapture)
+            .map_err(|e| format!("cannot capture the mouse (try --no-mouse): {e}"))?;
+    }
     let result = run_loop(&mut terminal, &mut app, &mut data_rx, &mut key_rx, &ctl_tx, &opts.theme).await;
     stop.store(true, Ordering::Relaxed);
     result.map_err(|e| format!("terminal error: {e}"))
@@ -118,6 +153,10 @@ fn read_input(tx: mpsc::UnboundedSender<Input>, stop: Arc<AtomicBool>) {
         let sent = match event::read() {
             Ok(Event::Key(k)) => match key_of(&k) {
                 Some(k) => tx.send(Input::Key(k)),
+                None => Ok(()),
+            },
+            Ok(Event::Mouse(m)) => match mouse_of(&m) {
+                Some(kind) => tx.send(Input::Mouse(kind, m.column, m.row)),
                 None => Ok(()),
             },
             Ok(Event::Resize(..)) => tx.send(Input::Resize),
@@ -157,6 +196,10 @@ pub async fn run_loop<B: Backend>(
                         // A full control queue means the poller is busy; the newest wish wins later.
                         let _ = ctl_tx.try_send(c);
                     }
+                    dirty = true;
+                }
+                Some(Input::Mouse(kind, x, y)) => {
+                    app.update(Msg::Mouse(app::Mouse { kind, x, y, at_ms: now_ms() }));
                     dirty = true;
                 }
                 Some(Input::Resize) => {

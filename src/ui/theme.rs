@@ -27,6 +27,18 @@ const ASCII_BORDER: border::Set = border::Set {
     horizontal_bottom: "-",
 };
 
+/// The focused pane in ASCII: '=' and '#' where the others have '-' and '|'.
+const ASCII_FOCUS_BORDER: border::Set = border::Set {
+    top_left: "#",
+    top_right: "#",
+    bottom_left: "#",
+    bottom_right: "#",
+    vertical_left: "#",
+    vertical_right: "#",
+    horizontal_top: "=",
+    horizontal_bottom: "=",
+};
+
 impl Theme {
     /// NO_COLOR set to anything non-empty turns colour off (https://no-color.org).
     pub fn from_env(ascii: bool) -> Theme {
@@ -141,6 +153,15 @@ impl Theme {
             ASCII_BORDER
         } else {
             border::ROUNDED
+        }
+    }
+
+    /// The focused pane's border: thick, so that focus shows without colour.
+    pub fn focus_border(&self) -> border::Set<'static> {
+        if self.ascii {
+            ASCII_FOCUS_BORDER
+        } else {
+            border::THICK
         }
     }
 

@@ -1488,6 +1488,12 @@ pub fn router_with_latency(scenario: Arc<Scenario>, latency: std::time::Duration
     ))
 }
 
+/// A vertex id of a generated job: 32 lowercase hex digits, distinct per index and not
+/// sequential-looking; `tag` keeps the jobs' ids apart.
+fn generated_id(tag: u16, i: usize, salt: u64) -> String {
+    format!("{:016x}{:016x}", (u64::from(tag) << 48) | i as u64, (i as u64 + salt).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+}
+
 impl Scenario {
     /// One RUNNING job of `vertices` vertices in a line, each at `parallelism`, with a known
     /// answer, for benchmarks of big jobs: the vertex three quarters down is the bottleneck
@@ -1497,14 +1503,7 @@ impl Scenario {
     /// HASH shuffle, the others FORWARD. Names are chained operators, as Flink writes them.
     pub fn generated_chain(vertices: usize, parallelism: u32) -> Scenario {
         let vertices = vertices.max(2);
-        // 32 lowercase hex digits, distinct per index and not sequential-looking.
-        let id = |i: usize| {
-            format!(
-                "{:016x}{:016x}",
-                0xb0b0_0000_0000_0000u64 | i as u64,
-                (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            )
-        };
+        let id = |i: usize| generated_id(0xb0b0, i, 1);
         let bottleneck = vertices * 3 / 4;
         // Downstream of the bottleneck, so the hot subtask is a finding, not a second culprit.
         let skewed = (vertices * 7 / 8).max(bottleneck + 1);
@@ -1566,6 +1565,115 @@ impl Scenario {
             jobs: vec![Job {
                 id: "b16b16b16b16b16b16b16b16b16b16b1".to_string(),
                 name: format!("generated-chain-{vertices}x{parallelism}"),
+                state: "RUNNING".to_string(),
+                note: String::new(),
+                vertices: list,
+            }],
+            metric_store: None,
+        }
+    }
+}
+
+impl Scenario {
+    /// A large job shaped as real ones are: one source fanned out to four branches of
+    /// operators whose names repeat from branch to branch ("validate", "Map", "Filter"), a
+    /// union of the branches, and a sink with a long chained name that is the bottleneck; every
+    /// other vertex is its victim. For the dashboard's tree, labels and widths at scale.
+    pub fn generated_dag(vertices: usize, parallelism: u32) -> Scenario {
+        let vertices = vertices.max(7);
+        let id = |i: usize| generated_id(0xda60, i, 7);
+        let mv = |x: f64| Some(MetricValue(x));
+        let branches = 4;
+        let per = (vertices - 3) / branches;
+        let first = vertices - 3 - per * (branches - 1);
+        let topics = ["geo", "device", "user", "price"];
+        let mut list = Vec::with_capacity(vertices);
+        let victim = |rate_in: f64, rate_out: f64, source: bool| Metrics {
+            busy: mv(120.0),
+            backpressured: mv(850.0),
+            hard_backpressured: None,
+            idle: mv(30.0),
+            in_pool: mv(if source { 0.0 } else { 0.4 }),
+            out_pool: mv(1.0),
+            records_in: mv(rate_in),
+            records_out: mv(rate_out),
+        };
+        let vertex = |i: usize, name: String, inputs: Vec<Input>, metrics: Metrics| Vertex {
+            id: id(i),
+            name,
+            parallelism,
+            max_parallelism: parallelism.max(128),
+            inputs,
+            metrics,
+            subtasks: BTreeMap::new(),
+            ramp: None,
+            wobble: 0.0,
+        };
+        let rate = 900.0;
+        list.push(vertex(
+            0,
+            "Source: kafka-clicks -> Timestamps/Watermarks".into(),
+            Vec::new(),
+            victim(0.0, rate * branches as f64, true),
+        ));
+        let mut ends = Vec::new();
+        for (b, topic) in topics.iter().enumerate() {
+            let n = if b == 0 { first } else { per };
+            for k in 0..n {
+                let i = list.len();
+                let name = match k % 6 {
+                    0 => "validate".to_string(),
+                    1 | 4 => "Map".to_string(),
+                    2 => format!("enrich-{topic} -> Filter valid-{topic}"),
+                    3 => "Filter".to_string(),
+                    _ => format!("window-agg-{topic}"),
+                };
+                let from = if k == 0 { 0 } else { i - 1 };
+                let ship = if k == 0 {
+                    "REBALANCE"
+                } else if k % 6 == 5 {
+                    "HASH"
+                } else {
+                    "FORWARD"
+                };
+                list.push(vertex(
+                    i,
+                    name,
+                    vec![Input { id: id(from), ship_strategy: ship.into() }],
+                    victim(rate, rate, false),
+                ));
+            }
+            ends.push(list.len() - 1);
+        }
+        let union = list.len();
+        list.push(vertex(
+            union,
+            "union-all -> Map".into(),
+            ends.iter().map(|&e| Input { id: id(e), ship_strategy: "HASH".into() }).collect(),
+            victim(rate * branches as f64, rate * branches as f64, false),
+        ));
+        let sink = list.len();
+        list.push(vertex(
+            sink,
+            "jdbc-sink: Writer -> jdbc-sink: Committer".into(),
+            vec![Input { id: id(union), ship_strategy: "FORWARD".into() }],
+            Metrics {
+                busy: mv(1000.0),
+                backpressured: mv(0.0),
+                hard_backpressured: None,
+                idle: mv(0.0),
+                in_pool: mv(1.0),
+                out_pool: mv(0.0),
+                records_in: mv(rate * branches as f64),
+                records_out: mv(0.0),
+            },
+        ));
+        Scenario {
+            flink_version: FlinkVersion::V2,
+            note: format!("generated: {vertices} vertices in 4 branches, the sink is the bottleneck"),
+            jobs: vec![Job {
+                id: "da6da6da6da6da6da6da6da6da6da6d1".to_string(),
+                name: format!("clickstream-{vertices}"),
                 state: "RUNNING".to_string(),
                 note: String::new(),
                 vertices: list,

@@ -7,11 +7,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
-use super::parts::{bar, block, bullet, class_strip, kv};
+use super::parts::{bar, bullet, class_strip, kv, pane_block, text_pane};
 use crate::diagnosis::Class;
 use crate::ui::app::App;
+use crate::ui::pane::{Drawn, Pane};
 use crate::ui::theme::Theme;
-use crate::units::{pct, rate};
+use crate::ui::tree;
+use crate::units::{duration_s, pct, rate};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let (Some(job), Some(v)) = (app.job(), app.vertex()) else { return };
@@ -21,7 +23,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let head_lines = vec![
         Line::from(vec![
             Span::styled(format!(" {} {} ", theme.class_symbol(v.class), theme.class_label(v.class)), cls),
-            Span::styled(v.name.as_str(), theme.title()),
+            Span::styled(tree::label(job, &v.id), theme.title()),
             Span::styled(
                 format!("  in {} · parallelism {} · confidence {:.2}", job.name, v.parallelism, v.confidence),
                 theme.dim(),
@@ -101,9 +103,42 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         )
     };
     let header = Row::new(vec!["", "", "busy·bp·idle", "busy", "bp", "idle", "in/s"]).style(theme.dim());
-    frame.render_widget(Table::new(rows, widths).header(header).block(block(title, theme)).column_spacing(1), left);
+    frame.render_widget(
+        Table::new(rows, widths).header(header).block(pane_block(title, Pane::Subtasks, app, theme)).column_spacing(1),
+        left,
+    );
+    let page = usize::from(left.height.saturating_sub(3));
+    app.screen.put(Pane::Subtasks, Drawn { area: left, max_scroll: 0, page, rows: Vec::new(), boxes: Vec::new() });
 
     let mut lines = Vec::new();
+    // What to change first, as on the bottleneck card.
+    if let Some(b) = job.bottlenecks.iter().find(|b| b.vertex_id == v.id) {
+        lines.push(Line::from(Span::styled("advice", theme.title())));
+        for (i, l) in b.advice_lines(theme.arrow(), false).into_iter().enumerate() {
+            lines.push(bullet(l, if i == 0 { theme.title() } else { Style::default() }, theme));
+        }
+        if let Some(tr) = b.advice.true_rate_per_subtask {
+            lines.push(bullet(
+                format!("true processing rate ≈ {} rec/s per subtask (records in ÷ busy)", rate(Some(tr))),
+                Style::default(),
+                theme,
+            ));
+        }
+        for h in &b.advice.hints {
+            lines.push(bullet(format!("{}: {}", h.kind, h.text), theme.dim(), theme));
+        }
+    }
+    // A source reading a consumer group: the lag it leaves behind.
+    if let Some(d) = app.diagnosis() {
+        for g in d.lag_groups.iter().filter(|g| g.source_vertex_id.as_deref() == Some(v.id.as_str())) {
+            let style = if g.time_to_data_loss_s.is_some() { theme.bad() } else { theme.warn() };
+            lines.push(Line::from(Span::styled(format!("consumer lag of {}", g.group), theme.title())));
+            lines.push(bullet(g.summary.clone(), style, theme));
+            if let Some(s) = g.time_to_data_loss_s {
+                lines.push(bullet(format!("data loss in ~{} (L: partitions)", duration_s(s)), theme.bad(), theme));
+            }
+        }
+    }
     if v.operators.len() > 1 {
         lines.push(kv("chained operators", format!("{} (the slow one is among them)", v.operators.len()), theme));
         for (i, op) in v.operators.iter().enumerate() {
@@ -124,29 +159,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(bullet(format!("how long: {}", b.persistence.text), Style::default(), theme));
     }
     if !v.caused_by.is_empty() {
-        let names: Vec<&str> = v
-            .caused_by
-            .iter()
-            .filter_map(|id| job.vertices.iter().find(|x| &x.id == id))
-            .map(|x| x.name.as_str())
-            .collect();
+        let names: Vec<String> = v.caused_by.iter().map(|id| tree::label(job, id)).collect();
         lines.push(kv("held back by", names.join(", "), theme));
     }
-    if let Some(b) = job.bottlenecks.iter().find(|b| b.vertex_id == v.id) {
-        lines.push(Line::from(Span::styled("advice", theme.title())));
-        if let Some(tr) = b.advice.true_rate_per_subtask {
-            lines.push(bullet(
-                format!("true processing rate ≈ {} rec/s per subtask (records in ÷ busy)", rate(Some(tr))),
-                Style::default(),
-                theme,
-            ));
-        }
-        for (i, l) in b.advice_lines(theme.arrow(), false).into_iter().enumerate() {
-            lines.push(bullet(l, if i == 0 { theme.title() } else { Style::default() }, theme));
-        }
-        for h in &b.advice.hints {
-            lines.push(bullet(format!("{}: {}", h.kind, h.text), theme.dim(), theme));
-        }
-    }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block(" why ", theme)), right);
+    text_pane(frame, right, lines, " why ".into(), Pane::Why, app, theme);
 }

@@ -10,7 +10,7 @@ use crate::diagnosis::Class;
 use crate::ui::keymap::{Scope, KEYMAP};
 use crate::ui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
     let mut lines = Vec::new();
     for scope in [Scope::Everywhere, Scope::Lists, Scope::Replay] {
         lines.push(Line::from(Span::styled(scope.title(), theme.title())));
@@ -37,12 +37,14 @@ pub fn draw(frame: &mut Frame, area: Rect, theme: &Theme) {
     }
     let (b, p, i) = theme.bar_glyphs();
     lines.push(Line::from(format!("  bar: {b} busy  {p} backpressured  {i} idle (worst subtask)")));
-    let w = area.width.min(92);
-    let h = area.height.min(lines.len() as u16 + 2);
+    let w = area.width.min(100);
+    let para = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let need = para.line_count(w.saturating_sub(2)) as u16;
+    let h = area.height.min(need + 2);
     let popup = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    // Taller than the screen at 80x24: j/k scroll it.
+    let max = usize::from(need.saturating_sub(h.saturating_sub(2)));
+    let title = if max > 0 { " help · j/k scroll · any other key closes " } else { " help · any key closes " };
     frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(" help · any key closes ", theme)),
-        popup,
-    );
+    frame.render_widget(para.block(block(title, theme)).scroll((scroll.min(max) as u16, 0)), popup);
 }

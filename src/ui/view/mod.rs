@@ -2,10 +2,14 @@
 
 mod chain;
 mod detail;
+mod graph;
 mod help;
+mod lag;
 mod overview;
 mod parts;
 mod sources;
+
+pub use chain::chosen_forecast;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -13,6 +17,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::{App, SourceStatus, View};
+use super::impact::{Impact, Urgency};
 use super::keymap::{label_of, Action};
 use super::theme::Theme;
 use crate::units::duration_s;
@@ -22,6 +27,7 @@ pub const MIN_HEIGHT: u16 = 24;
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
+    app.screen.clear();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(frame, area, theme);
         return;
@@ -37,11 +43,12 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             View::Chain => chain::draw(frame, body, app, theme),
             View::Detail => detail::draw(frame, body, app, theme),
             View::Sources => sources::draw(frame, body, app, theme),
+            View::Lag => lag::draw(frame, body, app, theme),
         }
     }
-    frame.render_widget(Paragraph::new(bottom_bar(app, theme)), bottom);
+    frame.render_widget(Paragraph::new(bottom_bar(app, theme, bottom.width)), bottom);
     if app.help {
-        help::draw(frame, body, theme);
+        help::draw(frame, body, app.help_scroll, theme);
     }
     if theme.ascii {
         asciify(frame.buffer_mut());
@@ -136,6 +143,10 @@ fn top_bar<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
                 ),
                 theme.dim(),
             ));
+            // The time the poll on screen was recorded: what happened when, in the cluster's day.
+            if let Some(latest) = app.history().latest() {
+                spans.push(Span::styled(format!("recorded {} ", clock_utc(latest.at_ms)), theme.title()));
+            }
         }
         None => {
             spans.push(Span::raw(format!("{} ", app.input_label)));
@@ -151,7 +162,7 @@ fn top_bar<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
             theme.severity(d.severity),
         ));
 
-        if let Some(latest) = app.history().latest() {
+        if let (Some(latest), None) = (app.history().latest(), &app.replay) {
             let age = (app.now_ms - latest.at_ms).max(0) as f64 / 1000.0;
             spans.push(Span::styled(format!("│ updated {} ago ", duration_s(age)), theme.dim()));
         }
@@ -170,6 +181,41 @@ fn top_bar<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
+/// A job's impact strip: " DATA LOSS in ~25 min · lag 6.0M records, growing 780/s · reads
+/// 1.2k rec/s · busiest 100%".
+pub fn impact_line<'a>(impact: &Impact, theme: &Theme) -> Line<'a> {
+    let mut spans = vec![Span::raw(" ")];
+    for (i, (text, urgency)) in impact.parts().into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme.dim()));
+        }
+        let style = match urgency {
+            Urgency::Bad => theme.bad(),
+            Urgency::Warn => theme.warn(),
+            Urgency::Plain => ratatui::style::Style::default(),
+        };
+        spans.push(Span::styled(text, style));
+    }
+    Line::from(spans)
+}
+
+/// The recorded wall-clock time of a replayed poll, UTC ("2026-12-06 04:12:09 UTC").
+pub fn clock_utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
 fn fmt_speed(s: f64) -> String {
     if s >= 1.0 {
         format!("{s:.0}")
@@ -178,7 +224,7 @@ fn fmt_speed(s: f64) -> String {
     }
 }
 
-fn bottom_bar<'a>(app: &App, theme: &Theme) -> Line<'a> {
+fn bottom_bar<'a>(app: &App, theme: &Theme, width: u16) -> Line<'a> {
     if app.editing_filter {
         return Line::from(vec![
             Span::styled(" filter: ", theme.title()),
@@ -186,21 +232,34 @@ fn bottom_bar<'a>(app: &App, theme: &Theme) -> Line<'a> {
             Span::styled("   Enter keep · Esc clear", theme.dim()),
         ]);
     }
+    // Most useful first: what does not fit the width is left out whole (? lists every key).
     let mut keys: Vec<(&str, String)> =
         vec![(label_of(Action::Quit), "quit".into()), (label_of(Action::Help), "help".into())];
+    if super::pane::Pane::of(app.view).len() > 1 {
+        keys.push(("Tab", "focus".into()));
+    }
+    if matches!(app.view, View::Chain | View::Detail | View::Overview) {
+        keys.push(("b", "bottleneck".into()));
+    }
     match app.view {
         View::Overview => keys.push(("Enter", "open job".into())),
-        View::Chain => keys.push(("Enter", "operator detail".into())),
+        View::Chain => keys.push(("Enter", "detail".into())),
         _ => {}
     }
     if app.view != View::Overview {
         keys.push(("Esc", "back".into()));
     }
+    keys.push(("L", "lag".into()));
+    if app.view == View::Chain {
+        keys.push(("v", if app.boxes { "table".into() } else { "graph".into() }));
+    }
     if matches!(app.view, View::Overview | View::Chain) {
         keys.push(("/", if app.filter.is_empty() { "filter".into() } else { format!("filter '{}'", app.filter) }));
     }
-    if app.view == View::Chain {
-        keys.push(("s", format!("sort: {}", app.sort.label())));
+    match app.view {
+        View::Chain => keys.push(("s", format!("sort: {}", app.sort.label()))),
+        View::Overview => keys.push(("s", format!("sort: {}", app.job_sort.label()))),
+        _ => {}
     }
     keys.push(("p", if app.paused { "resume".into() } else { "pause".into() }));
     keys.push(("S", "sources".into()));
@@ -208,6 +267,12 @@ fn bottom_bar<'a>(app: &App, theme: &Theme) -> Line<'a> {
         keys.push((", .", "step".into()));
         keys.push(("[ ]", "speed".into()));
     }
+    let mut used = 1usize;
+    keys.retain(|(k, what)| {
+        let w = k.split(' ').next().unwrap_or(k).chars().count() + what.chars().count() + 3;
+        used += w;
+        used <= usize::from(width)
+    });
     let mut spans = vec![Span::raw(" ")];
     for (k, what) in keys {
         spans.push(Span::styled(k.split(' ').next().unwrap_or(k).to_string(), theme.title()));

@@ -1,16 +1,60 @@
 //! Small pieces shared by the views: bars, sparklines, boxes.
 
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
 
 use crate::diagnosis::Class;
 use crate::history::{History, SeriesKey};
 use crate::model::Metric;
+use crate::ui::app::App;
+use crate::ui::pane::{Drawn, Pane};
 use crate::ui::theme::Theme;
 
 pub fn block<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
     Block::default().borders(Borders::ALL).border_set(theme.border()).title(title)
+}
+
+/// A pane's box: the focused one says so in its border and title (colour alone would not
+/// survive NO_COLOR).
+pub fn pane_block<'a>(title: String, pane: Pane, app: &App, theme: &Theme) -> Block<'a> {
+    let focused = app.focus == pane && Pane::of(app.view).len() > 1;
+    if focused {
+        let mark = if theme.ascii { "> " } else { "▸ " };
+        Block::default()
+            .borders(Borders::ALL)
+            .border_set(theme.focus_border())
+            .border_style(theme.title())
+            .title(Line::from(Span::styled(format!("{mark}{}", title.trim_start()), theme.title())))
+    } else {
+        block(title, theme)
+    }
+}
+
+/// Wrapped text in a box that scrolls: the app's scroll for `pane`, clamped to the text, with
+/// "more" marks in the border when lines are hidden above or below. Records the pane for the
+/// keys and the mouse.
+pub fn text_pane(frame: &mut Frame, area: Rect, lines: Vec<Line>, title: String, pane: Pane, app: &App, theme: &Theme) {
+    let inner_h = usize::from(area.height.saturating_sub(2));
+    let para = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let total = para.line_count(area.width.saturating_sub(2));
+    let max_scroll = total.saturating_sub(inner_h);
+    let scroll = app.scrolls.of(pane).min(max_scroll);
+    let mut block = pane_block(title, pane, app, theme);
+    let (up, down) = if theme.ascii { ("^", "v") } else { ("↑", "↓") };
+    if scroll > 0 {
+        block = block.title_bottom(Line::from(Span::styled(format!(" {up} {scroll} more "), theme.dim())));
+    }
+    if scroll < max_scroll {
+        let rest = max_scroll - scroll;
+        block = block.title_bottom(
+            Line::from(Span::styled(format!(" {down} {rest} more (Tab, j/k) "), theme.dim())).right_aligned(),
+        );
+    }
+    frame.render_widget(para.block(block).scroll((scroll as u16, 0)), area);
+    app.screen.put(pane, Drawn { area, max_scroll, page: inner_h, rows: Vec::new(), boxes: Vec::new() });
 }
 
 /// Stacked busy / backpressured / idle bar of `width` cells; unknown parts stay blank.
