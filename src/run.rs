@@ -21,6 +21,8 @@ use crate::session::Session;
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_VERDICT: i32 = 1;
 pub const EXIT_CANNOT_DIAGNOSE: i32 = 3;
+/// Ctrl-C during `diagnose`: the verdict so far was printed, marked partial (128 + SIGINT).
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 pub async fn run(cli: Cli) -> i32 {
     let result = match cli.command {
@@ -120,25 +122,52 @@ async fn diagnose(src: &Settings, args: &DiagnoseArgs) -> Result<i32> {
         Ok(snaps) => session.backfill(snaps),
         Err(e) => eprintln!("bptop: no backfill from Prometheus: {e}"),
     }
+    // Ctrl-C stops the polls: the verdict so far is printed, marked partial, and the exit code
+    // is 130 (as a shell reports SIGINT), whatever the severity.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let mut interrupted = false;
     for i in 0..samples {
-        if i > 0 && !replaying {
-            tokio::time::sleep(src.interval).await;
+        let poll = async {
+            if i > 0 && !replaying {
+                tokio::time::sleep(src.interval).await;
+            }
+            // The last poll waits for every source (up to its timeout): the verdict should have
+            // all there is; earlier ones go on without a late source.
+            if i + 1 == samples {
+                collector.poll_within(i, None).await
+            } else {
+                collector.poll(i).await
+            }
+        };
+        tokio::select! {
+            snap = poll => {
+                session.observe(snap);
+            }
+            _ = &mut ctrl_c => {
+                interrupted = true;
+                break;
+            }
         }
-        // The last poll waits for every source (up to its timeout): the verdict should have
-        // all there is; earlier ones go on without a late source.
-        let snap = if i + 1 == samples { collector.poll_within(i, None).await } else { collector.poll(i).await };
-        session.observe(snap);
     }
-    let diagnosis = session.verdict().map_err(|e| eyre!(e)).suggestion(
-        "bptop config check shows the endpoints and settings in use; bptop record keeps the answers for a bug report",
-    )?;
     let counts = session.counts();
+    let diagnosis = match session.verdict() {
+        Ok(d) => d,
+        Err(e) if interrupted => {
+            eprintln!("bptop: interrupted after {} of {samples} polls, before a verdict: {e}", counts.taken);
+            return Ok(EXIT_INTERRUPTED);
+        }
+        Err(e) => return Err(eyre!(e)).suggestion(
+            "bptop config check shows the endpoints and settings in use; bptop record keeps the answers for a bug report",
+        ),
+    };
     let input = InputInfo {
         mode: if replaying { "replay" } else { "live" }.into(),
         source: inputs.label().to_string(),
         polls: counts.taken,
         polls_failed: counts.failed,
         backfilled: counts.backfilled,
+        partial: interrupted.then(|| format!("interrupted by Ctrl-C after {} of {samples} polls", counts.taken)),
     };
     let text = match args.format {
         Format::Text => report::text(&diagnosis, &input),
@@ -155,6 +184,7 @@ async fn diagnose(src: &Settings, args: &DiagnoseArgs) -> Result<i32> {
         FailOn::Never => None,
     };
     Ok(match limit {
+        _ if interrupted => EXIT_INTERRUPTED,
         Some(l) if diagnosis.severity >= l => EXIT_VERDICT,
         _ => EXIT_OK,
     })

@@ -201,3 +201,29 @@ fn failing_metrics_of_one_vertex_give_a_partial_verdict() {
         .iter()
         .any(|f| f.as_str().unwrap().starts_with("Source: gen-source is unknown")));
 }
+
+/// Ctrl-C during a long `diagnose`: the verdict so far, marked partial, and exit code 130.
+#[test]
+fn ctrl_c_prints_the_verdict_so_far_marked_partial_and_exits_130() {
+    let flink = support::serve_recording(&fixture("real/slow-sink"), 1.0);
+    let url = flink.url();
+    let args = ["diagnose", "--flink", url.as_str(), "--interval", "300ms", "--samples", "200", "--format", "json"];
+    let run = support::bptop_interrupted(&args, Duration::from_secs(3), Duration::from_secs(60));
+    assert_eq!(run.code, 130, "stderr: {}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("a JSON verdict");
+    let partial = v["input"]["partial"].as_str().expect("marked partial");
+    assert!(partial.starts_with("interrupted by Ctrl-C after "), "{partial}");
+    assert!(partial.ends_with(" of 200 polls"), "{partial}");
+    let taken = v["input"]["polls"].as_u64().unwrap();
+    assert!((1..200).contains(&taken), "{taken} polls");
+    assert_eq!(v["jobs"][0]["bottlenecks"][0]["name"], "slow-sink: Writer", "the verdict so far");
+    // Text says it in its header.
+    let args = ["diagnose", "--flink", url.as_str(), "--interval", "300ms", "--samples", "200"];
+    let run = support::bptop_interrupted(&args, Duration::from_secs(3), Duration::from_secs(60));
+    assert_eq!(run.code, 130);
+    assert!(
+        run.stdout.lines().next().is_some_and(|l| l.contains("(PARTIAL: interrupted by Ctrl-C after")),
+        "{}",
+        run.stdout
+    );
+}

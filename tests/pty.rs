@@ -101,6 +101,86 @@ impl Tui {
     }
 }
 
+impl Tui {
+    /// The screen row (0-based) whose text contains `text`.
+    fn row_of(&self, text: &str) -> Option<u16> {
+        self.screen().lines().position(|l| l.contains(text)).map(|y| y as u16)
+    }
+
+    /// An SGR (1006) mouse report, as xterm sends it with mouse capture on: `code` 0 is the
+    /// left button, 64/65 the wheel up/down; cells are 1-based on the wire.
+    fn mouse(&mut self, code: u8, x: u16, y: u16) {
+        self.press(&format!("\x1b[<{code};{};{}M", x + 1, y + 1));
+        if code < 64 {
+            self.press(&format!("\x1b[<{code};{};{}m", x + 1, y + 1));
+        }
+    }
+
+    /// Waits until `check` holds for the screen.
+    fn wait_until(&mut self, what: &str, limit: Duration, check: impl Fn(&str) -> bool) {
+        let start = Instant::now();
+        while !check(&self.screen()) {
+            assert!(start.elapsed() < limit, "{what}: not after {limit:?}:\n{}", self.screen());
+            self.pump(Duration::from_millis(50));
+        }
+    }
+}
+
+/// Focus, scrolling, `b` and the mouse on the real binary: keys and SGR mouse reports through a
+/// pseudo-terminal, the result read back from the screen, and the mouse released at exit.
+#[test]
+fn focus_scrolling_b_and_the_mouse_drive_the_dashboard() {
+    let mut tui = Tui::start(&[]);
+    tui.wait_for("BOTTLENECK", Duration::from_secs(20));
+    assert_ne!(tui.parser.screen().mouse_protocol_mode(), vt100::MouseProtocolMode::None, "mouse captured");
+    // Tab: the bottleneck card has the focus; j scrolls it.
+    tui.press("\t");
+    tui.wait_for("▸ bottleneck", Duration::from_secs(5));
+    tui.press("j");
+    tui.wait_for("↑ 1 more", Duration::from_secs(5));
+    // b: back to the operators, on the bottleneck.
+    tui.press("b");
+    tui.wait_until("the cursor on the bottleneck", Duration::from_secs(5), |s| {
+        s.lines().any(|l| l.contains("› ") && l.contains("slow-sink: Writer"))
+    });
+    assert!(tui.screen().contains("▸ operators"), "focus on the operators:\n{}", tui.screen());
+    // A click on the first operator selects it.
+    let y = tui.row_of("Source: gen-source").expect("the source's row");
+    tui.mouse(0, 12, y);
+    tui.wait_until("the cursor on the source", Duration::from_secs(5), |s| {
+        s.lines().any(|l| l.contains("› ") && l.contains("Source: gen-source"))
+    });
+    assert!(!tui.screen().contains("busy·bp·idle"), "a single click opens nothing");
+    // The wheel over the card scrolls it back to its top without taking the focus.
+    let card = tui.row_of("╭ bottleneck").or(tui.row_of("┏▸ bottleneck")).expect("the card");
+    tui.mouse(64, 5, card + 2);
+    tui.wait_until("the card at its top", Duration::from_secs(5), |s| !s.contains("↑ 1 more"));
+    tui.mouse(65, 5, card + 2);
+    tui.wait_for("↑ ", Duration::from_secs(5));
+    assert!(tui.screen().contains("▸ operators"), "the wheel leaves the focus:\n{}", tui.screen());
+    // A double click on a row opens its detail.
+    let y = tui.row_of("filter-valid").expect("a row");
+    tui.mouse(0, 12, y);
+    tui.mouse(0, 12, y);
+    // The detail's own subtask table, headed by the clicked operator.
+    tui.wait_for("busy·bp·idle", Duration::from_secs(5));
+    assert!(tui.screen().lines().nth(1).is_some_and(|l| l.contains("filter-valid")), "{}", tui.screen());
+    tui.press("q");
+    assert!(tui.wait_exit(Duration::from_secs(10)), "exit status");
+    let screen = tui.parser.screen();
+    assert_eq!(screen.mouse_protocol_mode(), vt100::MouseProtocolMode::None, "mouse released at exit");
+    assert!(!screen.alternate_screen());
+}
+
+#[test]
+fn no_mouse_leaves_the_mouse_to_the_terminal() {
+    let mut tui = Tui::start(&["--no-mouse"]);
+    tui.wait_for("BOTTLENECK", Duration::from_secs(20));
+    assert_eq!(tui.parser.screen().mouse_protocol_mode(), vt100::MouseProtocolMode::None);
+    tui.press("q");
+    assert!(tui.wait_exit(Duration::from_secs(10)), "exit status");
+}
+
 #[test]
 fn bptop_with_no_arguments_plays_the_bundled_recording_and_quits_cleanly() {
     let mut tui = Tui::start(&[]);

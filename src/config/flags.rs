@@ -28,7 +28,7 @@ pub struct SourceArgs {
     /// Tie a consumer group to a Flink job when names do not tell: JOB=GROUP (job id, prefix or name); repeatable
     #[arg(long, global = true, value_name = "JOB=GROUP", value_parser = parse_pair)]
     pub lag_group: Vec<(String, String)>,
-    /// Job id (or 4+ leading hex digits) or exact job name [default: every active job] [env: BPTOP_JOB]
+    /// Job id (or 4+ leading hex digits), job name, or a part of a name that names one job (any case) [default: every active job] [env: BPTOP_JOB]
     #[arg(long, global = true, value_name = "ID|NAME")]
     pub job: Option<String>,
     /// Read everything from a recording made by `bptop record` instead of the network [env: BPTOP_REPLAY]

@@ -178,7 +178,8 @@ fn markdown_quotes_each_source_that_failed_or_answered_in_part() {
     let down = SourceReport { error: Some("HTTP 503".into()), ..source("down", false, false) };
     let partly = SourceReport { partial_errors: vec!["GET /x: HTTP 500".into()], ..source("partly", true, false) };
     d.sources = vec![source("fine", true, false), down, partly];
-    let input = InputInfo { mode: "live".into(), source: "x".into(), polls: 1, polls_failed: 0, backfilled: 0 };
+    let input =
+        InputInfo { mode: "live".into(), source: "x".into(), polls: 1, polls_failed: 0, backfilled: 0, partial: None };
     let md = markdown::render(&d, &input);
     assert!(md.contains("> source `down`: HTTP 503\n"), "{md}");
     assert!(md.contains("> source `partly`: partial data\n"), "{md}");
@@ -219,6 +220,7 @@ fn the_text_header_says_how_many_polls_failed_and_what_was_backfilled() {
         polls,
         polls_failed,
         backfilled,
+        partial: None,
     };
     let first = |i| text::render(&d, &i).lines().next().unwrap().to_string();
     assert_eq!(first(input(1, 0, 0)), "bptop · live http://x · 1 poll, verdict on the last 0 s");
@@ -281,13 +283,27 @@ fn lag_of_one_group(d: &mut Diagnosis) {
 
 #[test]
 fn the_text_report_of_everything() {
-    let input = InputInfo { mode: "replay".into(), source: "rec".into(), polls: 3, polls_failed: 1, backfilled: 0 };
+    let input = InputInfo {
+        mode: "replay".into(),
+        source: "rec".into(),
+        polls: 3,
+        polls_failed: 1,
+        backfilled: 0,
+        partial: None,
+    };
     insta::assert_snapshot!(text::render(&everything(), &input));
 }
 
 #[test]
 fn the_markdown_report_of_everything() {
-    let input = InputInfo { mode: "replay".into(), source: "rec".into(), polls: 3, polls_failed: 1, backfilled: 0 };
+    let input = InputInfo {
+        mode: "replay".into(),
+        source: "rec".into(),
+        polls: 3,
+        polls_failed: 1,
+        backfilled: 0,
+        partial: None,
+    };
     insta::assert_snapshot!(markdown::render(&everything(), &input));
 }
 
@@ -310,7 +326,8 @@ fn the_text_report_lists_victims_only_beside_a_bottleneck_and_counts_only_errors
     let five =
         SourceReport { partial_errors: (1..=5).map(|i| format!("e{i}")).collect(), ..source("partly", true, false) };
     d.sources = vec![five];
-    let input = InputInfo { mode: "live".into(), source: "x".into(), polls: 3, polls_failed: 0, backfilled: 0 };
+    let input =
+        InputInfo { mode: "live".into(), source: "x".into(), polls: 3, polls_failed: 0, backfilled: 0, partial: None };
     let text = text::render(&d, &input);
     assert!(!text.contains("Victims"), "{text}");
     assert!(text.contains("  partial: e5\n") && !text.contains("… and"), "all five errors shown, none counted: {text}");
@@ -369,7 +386,14 @@ fn four_jobs() -> Diagnosis {
 }
 
 fn five_minutes() -> InputInfo {
-    InputInfo { mode: "live".into(), source: "http://flink:8081".into(), polls: 61, polls_failed: 0, backfilled: 0 }
+    InputInfo {
+        mode: "live".into(),
+        source: "http://flink:8081".into(),
+        polls: 61,
+        polls_failed: 0,
+        backfilled: 0,
+        partial: None,
+    }
 }
 
 #[test]

@@ -25,6 +25,9 @@ pub struct InputInfo {
     pub polls_failed: usize,
     /// Points of history read from a Prometheus server before the first poll.
     pub backfilled: usize,
+    /// Set when the run was cut short (Ctrl-C): what the verdict rests on instead; null for a
+    /// whole run.
+    pub partial: Option<String>,
 }
 
 /// A vertex's numbers as every surface prints them ("?" when unknown).
@@ -69,6 +72,9 @@ pub fn polls_taken(input: &InputInfo) -> String {
     }
     if input.backfilled > 0 {
         said.push_str(&format!(" after {} points backfilled from Prometheus", input.backfilled));
+    }
+    if let Some(p) = &input.partial {
+        said.push_str(&format!(" (PARTIAL: {p})"));
     }
     said
 }
@@ -279,7 +285,14 @@ mod tests {
 
     #[test]
     fn five_reasons_are_spelled_out_and_the_rest_counted() {
-        let input = InputInfo { mode: "replay".into(), source: "x".into(), polls: 1, polls_failed: 0, backfilled: 0 };
+        let input = InputInfo {
+            mode: "replay".into(),
+            source: "x".into(),
+            polls: 1,
+            polls_failed: 0,
+            backfilled: 0,
+            partial: None,
+        };
         let five = with_reasons(5);
         assert_eq!(shown_reasons(&five).len(), 5);
         assert_eq!(more_reasons(&five), None);
@@ -320,7 +333,14 @@ mod tests {
         let d = crate::analysis::diagnose(&h, &crate::analysis::Thresholds::default());
         let src = &d.jobs[0].vertices[0];
         assert_eq!(held(src), "2/3", "a victim in 2 of its 3 measurements");
-        let input = InputInfo { mode: "replay".into(), source: "x".into(), polls: 3, polls_failed: 0, backfilled: 0 };
+        let input = InputInfo {
+            mode: "replay".into(),
+            source: "x".into(),
+            polls: 3,
+            polls_failed: 0,
+            backfilled: 0,
+            partial: None,
+        };
         let text = text::render(&d, &input);
         assert!(text.contains(" held ") && text.contains("  2/3  "), "{text}");
         assert!(

@@ -14,6 +14,8 @@ pub enum SourceError {
     Unexpected { url: String, what: String },
     /// No job to diagnose: none is active, or none matches `--job` (`why` lists the jobs).
     NoJob { wanted: Option<String>, why: String },
+    /// `--job` is part of the names of several jobs.
+    AmbiguousJob { wanted: String, matches: String },
     /// A task of the poll ended without an answer (a panic): bptop's fault, not the endpoint's.
     Internal(String),
 }
@@ -33,6 +35,10 @@ impl fmt::Display for SourceError {
                 write!(f, "no active job to diagnose ({why}); pick one with --job")
             }
             SourceError::NoJob { wanted: Some(w), why } => write!(f, "no job matches --job '{w}' ({why})"),
+            SourceError::AmbiguousJob { wanted, matches } => write!(
+                f,
+                "--job '{wanted}' is part of the names of several jobs: {matches}; give more of the name, the whole name or the job id"
+            ),
             SourceError::Internal(what) => write!(f, "internal error {what}"),
         }
     }

@@ -83,6 +83,15 @@ pub fn bptop(args: &[&str], limit: Duration) -> Run {
 /// As `bptop`, with environment variables set. The user's own config file and BPTOP_*
 /// settings never reach a test.
 pub fn bptop_env(args: &[&str], env: &[(&str, &str)], limit: Duration) -> Run {
+    run_bptop(args, env, limit, None)
+}
+
+/// As `bptop`, sent SIGINT (what Ctrl-C sends) `after` its start.
+pub fn bptop_interrupted(args: &[&str], after: Duration, limit: Duration) -> Run {
+    run_bptop(args, &[], limit, Some(after))
+}
+
+fn run_bptop(args: &[&str], env: &[(&str, &str)], limit: Duration, interrupt: Option<Duration>) -> Run {
     let started = Instant::now();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bptop"));
     cmd.args(args).env("XDG_CONFIG_HOME", root().join("target/no-such-config-dir"));
@@ -107,9 +116,15 @@ pub fn bptop_env(args: &[&str], env: &[(&str, &str)], limit: Duration) -> Run {
     };
     let stdout = drain(child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>));
     let stderr = drain(child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>));
+    let mut interrupt = interrupt;
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {
             break status;
+        }
+        if interrupt.is_some_and(|after| started.elapsed() >= after) {
+            interrupt = None;
+            let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+            assert!(sent.is_ok_and(|s| s.success()), "SIGINT sent");
         }
         if started.elapsed() > limit {
             let _ = child.kill();

@@ -38,8 +38,11 @@ impl JobFilter {
         match self {
             JobFilter::Active => true,
             JobFilter::Named(w) => {
+                // The reporter writes names with '_' for ' ' and '-': compare them that way, in
+                // any case, as a part of the name too (as `--job` does against the REST API).
+                let norm = |s: &str| s.to_lowercase().replace([' ', '-'], "_");
                 let w = w.to_ascii_lowercase();
-                job.id.starts_with(&w) || job.name == w.replace([' ', '-'], "_") || job.name.eq_ignore_ascii_case(&w)
+                job.id.starts_with(&w) || norm(&job.name).contains(&norm(&w))
             }
         }
     }

@@ -93,13 +93,33 @@ pub fn select_jobs(
             }
         }
         JobFilter::Named(wanted) => {
-            let by_name: Vec<String> = jobs.iter().filter(|j| &j.1 == wanted).map(|j| j.0.clone()).collect();
-            let by_id: Vec<String> = jobs
-                .iter()
-                .filter(|j| wanted.len() >= 4 && j.0.starts_with(&wanted.to_ascii_lowercase()))
-                .map(|j| j.0.clone())
-                .collect();
-            let hits = if by_name.is_empty() { by_id } else { by_name };
+            // The exact name, then the name in any case, then an id prefix, then a part of the
+            // name in any case that names one job (several jobs may share that one name).
+            let lower = wanted.to_lowercase();
+            let pick = |f: &dyn Fn(&(String, String, String)) -> bool| -> Vec<String> {
+                jobs.iter().filter(|j| f(j)).map(|j| j.0.clone()).collect()
+            };
+            let mut hits = pick(&|j| &j.1 == wanted);
+            if hits.is_empty() {
+                hits = pick(&|j| j.1.to_lowercase() == lower);
+            }
+            if hits.is_empty() && wanted.len() >= 4 {
+                hits = pick(&|j| j.0.starts_with(&wanted.to_ascii_lowercase()));
+            }
+            if hits.is_empty() && !lower.is_empty() {
+                hits = pick(&|j| j.1.to_lowercase().contains(&lower));
+                let mut names: Vec<&str> = jobs.iter().filter(|j| hits.contains(&j.0)).map(|j| j.1.as_str()).collect();
+                names.sort();
+                names.dedup();
+                if names.len() > 1 {
+                    let matches: Vec<String> = jobs
+                        .iter()
+                        .filter(|j| hits.contains(&j.0))
+                        .map(|(id, name, st)| format!("{name} ({}, {st})", crate::model::short_id(id)))
+                        .collect();
+                    return Err(SourceError::AmbiguousJob { wanted: wanted.clone(), matches: matches.join(", ") });
+                }
+            }
             if hits.is_empty() {
                 return Err(SourceError::NoJob { wanted: Some(wanted.clone()), why: listing() });
             }

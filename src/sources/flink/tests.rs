@@ -66,6 +66,23 @@ fn jobs_are_selected_by_name_id_or_state() {
         e.to_string(),
         "no job matches --job 'nope' (jobs: orders (6852c2b6, RUNNING), old (aaaa0000, FINISHED))"
     );
+    // Any case, and a unique part of a name.
+    assert_eq!(select_jobs(&jobs, &JobFilter::Named("ORDERS".into()), &none).unwrap(), vec![jobs[0].0.clone()]);
+    assert_eq!(select_jobs(&jobs, &JobFilter::Named("rde".into()), &none).unwrap(), vec![jobs[0].0.clone()]);
+    let more = vec![
+        jobs[0].clone(),
+        ("bbbb0000000000000000000000000000".to_string(), "orders-eu".to_string(), "RUNNING".to_string()),
+        ("cccc0000000000000000000000000000".to_string(), "Orders".to_string(), "RUNNING".to_string()),
+    ];
+    let e = select_jobs(&more, &JobFilter::Named("rders-".into()), &none).unwrap();
+    assert_eq!(e, vec![more[1].0.clone()]);
+    // The exact name wins over the same name in another case.
+    assert_eq!(select_jobs(&more, &JobFilter::Named("Orders".into()), &none).unwrap(), vec![more[2].0.clone()]);
+    let e = select_jobs(&more, &JobFilter::Named("RDER".into()), &none).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "--job 'RDER' is part of the names of several jobs: orders (6852c2b6, RUNNING), orders-eu (bbbb0000, RUNNING), Orders (cccc0000, RUNNING); give more of the name, the whole name or the job id"
+    );
     let only_finished = &jobs[1..];
     let e = select_jobs(only_finished, &JobFilter::Active, &none).unwrap_err();
     assert!(matches!(e, SourceError::NoJob { wanted: None, .. }), "{e:?}");
