@@ -225,6 +225,7 @@ async fn watch(src: &Settings) -> Result<i32> {
         theme: crate::ui::theme::Theme::from_settings(src.theme),
         thresholds: src.thresholds.clone(),
         mouse: src.mouse,
+        timeline: inputs.replay().is_some().then(|| inputs.collector(job_filter(src), None)),
     };
     crate::ui::watch(collector, opts).await.map_err(|e| eyre!(e))?;
     Ok(EXIT_OK)

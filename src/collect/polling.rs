@@ -16,6 +16,8 @@ pub enum PollEvent {
     Snapshot(Box<Snapshot>),
     /// Forget the history: replay jumped backwards and will resend the polls before the target.
     Reset,
+    /// Replay: the severity after each recorded poll (from a read of the whole recording).
+    Timeline(Vec<Option<crate::diagnosis::Severity>>),
     /// Where a replay stands.
     Replay {
         position: usize,
@@ -206,7 +208,7 @@ mod tests {
                 PollEvent::Replay { position, .. } => return position,
                 PollEvent::Snapshot(_) => *snapshots += 1,
                 PollEvent::Reset => *resets += 1,
-                PollEvent::Started { .. } => {}
+                PollEvent::Started { .. } | PollEvent::Timeline(_) => {}
             }
         }
     }

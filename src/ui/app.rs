@@ -142,6 +142,8 @@ pub struct App {
     /// First line of the help shown.
     pub help_scroll: usize,
     last_click: Option<(u16, u16, i64)>,
+    /// Replay: the severity after each recorded poll, once read.
+    pub timeline: Vec<Option<crate::diagnosis::Severity>>,
     pub paused: bool,
     /// Current time: the wall clock live, the time of the newest poll in replay.
     pub now_ms: i64,
@@ -178,6 +180,7 @@ impl App {
             boxes: false,
             help_scroll: 0,
             last_click: None,
+            timeline: Vec::new(),
             paused: false,
             now_ms,
             polling_since_ms: None,
@@ -316,6 +319,7 @@ impl App {
         match ev {
             PollEvent::Started { at_ms } => self.polling_since_ms = Some(at_ms),
             PollEvent::Reset => self.session.reset(),
+            PollEvent::Timeline(t) => self.timeline = t,
             PollEvent::Replay { position, total, speed, paused } => {
                 self.replay = Some(ReplayPos { position, total, speed, paused });
             }
@@ -437,9 +441,31 @@ impl App {
                 r.speed = if action == Action::Faster { (r.speed * 2.0).min(64.0) } else { (r.speed / 2.0).max(0.125) };
                 return Some(Control::Speed(r.speed));
             }
-            Action::StepBack | Action::StepForward | Action::Slower | Action::Faster => {}
+            Action::NextChange | Action::PrevChange if self.replay.is_some() => {
+                let shown = self.replay.as_ref()?.position.checked_sub(1)?;
+                let to = self.severity_change(shown, action == Action::NextChange)?;
+                return Some(Control::Step(to as i64 - shown as i64));
+            }
+            Action::StepBack
+            | Action::StepForward
+            | Action::Slower
+            | Action::Faster
+            | Action::NextChange
+            | Action::PrevChange => {}
         }
         None
+    }
+
+    /// The poll (0-based) where the severity next changes after `shown` (or last changed
+    /// before it), from the replay timeline.
+    pub fn severity_change(&self, shown: usize, forward: bool) -> Option<usize> {
+        let t = &self.timeline;
+        let changed = |i: usize| i > 0 && i < t.len() && t[i] != t[i - 1];
+        if forward {
+            (shown + 1..t.len()).find(|&i| changed(i))
+        } else {
+            (1..shown.min(t.len())).rev().find(|&i| changed(i)).or((shown > 0).then_some(0))
+        }
     }
 
     /// Opens `view` with its first pane focused.

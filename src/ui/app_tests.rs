@@ -380,3 +380,27 @@ fn l_opens_the_lag_view_and_esc_returns() {
     press(&mut app, &[Key::Char('v')]);
     assert!(app.boxes);
 }
+
+#[test]
+fn replay_jumps_to_the_next_and_previous_change_of_severity() {
+    use crate::diagnosis::Severity::{Critical as C, Healthy as H, Warning as W};
+    let mut app = App::new("rec", true, 2000, 0);
+    app.update(Msg::Poll(snap(0, 1)));
+    app.update(Msg::Poll(PollEvent::Timeline(vec![None, Some(H), Some(H), Some(W), Some(W), Some(C), Some(C)])));
+    let at = |app: &mut App, position| {
+        app.update(Msg::Poll(PollEvent::Replay { position, total: 7, speed: 1.0, paused: true }));
+    };
+    // On poll 2 (index 1): the next change is at index 3 (warning), two polls on.
+    at(&mut app, 2);
+    assert_eq!(press(&mut app, &[Key::Char('>')]), [Control::Step(2)]);
+    at(&mut app, 4);
+    assert_eq!(press(&mut app, &[Key::Char('>')]), [Control::Step(2)], "index 3 → 5 (critical)");
+    at(&mut app, 6);
+    assert!(press(&mut app, &[Key::Char('>')]).is_empty(), "no change after the last one");
+    assert_eq!(press(&mut app, &[Key::Char('<')]), [Control::Step(-2)], "back to the warning at index 3");
+    at(&mut app, 2);
+    assert_eq!(press(&mut app, &[Key::Char('<')]), [Control::Step(-1)], "before the first change: the start");
+    // Live, the keys do nothing.
+    let mut live = app_with(1);
+    assert!(press(&mut live, &[Key::Char('>'), Key::Char('<')]).is_empty());
+}

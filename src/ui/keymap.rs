@@ -47,6 +47,8 @@ pub enum Action {
     PrevVictim,
     Lag,
     Boxes,
+    NextChange,
+    PrevChange,
     StepBack,
     StepForward,
     Slower,
@@ -256,6 +258,20 @@ pub const KEYMAP: &[Binding] = &[
         action: Action::Faster,
         scope: Scope::Replay,
         help: "double the speed",
+    },
+    Binding {
+        keys: &[Key::Char('>')],
+        label: ">",
+        action: Action::NextChange,
+        scope: Scope::Replay,
+        help: "to the next poll where the severity changes",
+    },
+    Binding {
+        keys: &[Key::Char('<')],
+        label: "<",
+        action: Action::PrevChange,
+        scope: Scope::Replay,
+        help: "to the previous change of severity",
     },
 ];
 

@@ -101,6 +101,25 @@ pub struct WatchOptions {
     /// Capture the mouse (clicks select, the wheel scrolls); `--no-mouse` leaves it to the
     /// terminal, for selecting text.
     pub mouse: bool,
+    /// Replay: a second reader of the same recording, for the timeline of severities (read in
+    /// the background through the same parsers and session rules).
+    pub timeline: Option<Collector>,
+}
+
+/// The severity after each poll of a recording, as the dashboard would show it played from
+/// the start: the replay timeline and its jumps to the next change.
+pub async fn severity_timeline(
+    collector: Collector,
+    thresholds: crate::analysis::Thresholds,
+) -> Vec<Option<crate::diagnosis::Severity>> {
+    let total = collector.replay_polls().unwrap_or(0);
+    let mut session = Session::new(thresholds);
+    let mut out = Vec::with_capacity(total);
+    for n in 0..total {
+        session.take(collector.poll(n).await);
+        out.push(session.diagnosis().map(|d| d.severity));
+    }
+    out
 }
 
 /// Runs the dashboard until the user quits.
@@ -114,6 +133,13 @@ pub async fn watch(collector: Collector, opts: WatchOptions) -> Result<(), Strin
     let replay = collector.replay_polls().is_some();
     let (ctl_tx, ctl_rx) = mpsc::channel::<Control>(16);
     let (data_tx, mut data_rx) = mpsc::channel::<PollEvent>(64);
+    if let Some(scan) = opts.timeline {
+        let tx = data_tx.clone();
+        let thresholds = opts.thresholds.clone();
+        tokio::spawn(async move {
+            let _ = tx.send(PollEvent::Timeline(severity_timeline(scan, thresholds).await)).await;
+        });
+    }
     tokio::spawn(run_polling(collector, opts.interval, ctl_rx, data_tx));
     let (key_tx, mut key_rx) = mpsc::unbounded_channel::<Input>();
     let stop = Arc::new(AtomicBool::new(false));

@@ -25,6 +25,10 @@ pub fn app_from_recording(dir: &Path, label: &str, polls: Option<usize>) -> Resu
         }
     }
     let mut app = App::new(label, true, replay.manifest().interval_ms.unwrap_or(2000), 0).with_session(session);
+    // The timeline the dashboard reads in the background, through a second reader.
+    let scan = collector_for_recording(replay.clone(), JobFilter::Active)?;
+    let timeline = rt.block_on(bptop::ui::severity_timeline(scan, Default::default()));
+    app.update(Msg::Poll(PollEvent::Timeline(timeline)));
     let total = replay.poll_count();
     let n = polls.unwrap_or(total).min(total);
     for i in 0..n {

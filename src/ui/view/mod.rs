@@ -32,8 +32,14 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         too_small(frame, area, theme);
         return;
     }
-    let [top, body, bottom] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    // Replay: a timeline of the recording's severities above the key bar.
+    let strip = u16::from(app.replay.is_some());
+    let [top, body, timeline, bottom] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(strip), Constraint::Length(1)])
+            .areas(area);
+    if strip > 0 {
+        frame.render_widget(Paragraph::new(timeline_line(app, theme, timeline.width)), timeline);
+    }
     frame.render_widget(Paragraph::new(top_bar(app, theme)), top);
     if app.diagnosis().is_none() && app.view != View::Sources {
         waiting(frame, body, app, theme);
@@ -178,6 +184,57 @@ fn top_bar<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
     if let Some(r) = app.diagnosis().and_then(|d| d.reasons.first()) {
         spans.push(Span::styled(format!("│ {} ", r.text), theme.severity(r.severity)));
     }
+    Line::from(spans)
+}
+
+/// The replay's timeline: the severity after each recorded poll, a mark where it changed, the
+/// poll on screen reversed, and where the next change is.
+pub fn timeline_line<'a>(app: &App, theme: &Theme, width: u16) -> Line<'a> {
+    use crate::diagnosis::Severity;
+    let Some(r) = &app.replay else { return Line::default() };
+    let t = &app.timeline;
+    let mut spans = vec![Span::styled(" timeline ", theme.dim())];
+    if t.is_empty() {
+        spans.push(Span::styled("reading the recording…", theme.dim()));
+        return Line::from(spans);
+    }
+    let shown = r.position.saturating_sub(1);
+    let next = app.severity_change(shown, true);
+    let tail = match next {
+        Some(i) => format!(
+            " poll {}/{} · > next change at poll {} ({}) · < previous",
+            r.position,
+            t.len(),
+            i + 1,
+            t[i].map(|s| s.label()).unwrap_or("no verdict")
+        ),
+        None => format!(" poll {}/{} · no change of severity after this poll · < previous", r.position, t.len()),
+    };
+    let cells = usize::from(width).saturating_sub(10 + tail.chars().count()).clamp(1, t.len());
+    let bucket = |c: usize| (c * t.len() / cells)..((c + 1) * t.len() / cells).max(c * t.len() / cells + 1);
+    for c in 0..cells {
+        let range = bucket(c);
+        let worst = t[range.clone()].iter().flatten().max().copied();
+        let change = range.clone().any(|i| i > 0 && t[i] != t[i - 1]);
+        let glyph = match (worst, change, theme.ascii) {
+            (_, true, true) => "|",
+            (_, true, false) => "┃",
+            (None, _, true) => ".",
+            (None, _, false) => "·",
+            (Some(Severity::Healthy), _, true) => "_",
+            (Some(Severity::Healthy), _, false) => "▁",
+            (Some(Severity::Warning), _, true) => "=",
+            (Some(Severity::Warning), _, false) => "▄",
+            (Some(Severity::Critical), _, true) => "#",
+            (Some(Severity::Critical), _, false) => "█",
+        };
+        let mut style = worst.map(|s| theme.severity(s)).unwrap_or(theme.dim());
+        if range.contains(&shown) {
+            style = style.patch(theme.selected());
+        }
+        spans.push(Span::styled(glyph, style));
+    }
+    spans.push(Span::styled(tail, theme.dim()));
     Line::from(spans)
 }
 
