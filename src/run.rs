@@ -31,10 +31,19 @@ pub async fn run(cli: Cli) -> i32 {
         command => match settings(&cli.source) {
             Err(e) => Err(e.into()),
             Ok(set) => match command {
-                Some(Command::Diagnose(args)) => diagnose(&set, &args).await,
-                Some(Command::Record(args)) => record(&set, &args).await,
+                Some(Command::Diagnose(args)) => {
+                    say_assumed_schemes(&set);
+                    diagnose(&set, &args).await
+                }
+                Some(Command::Record(args)) => {
+                    say_assumed_schemes(&set);
+                    record(&set, &args).await
+                }
                 Some(Command::ServeRecording(args)) => serve_recording(&set, &args).await,
-                _ => watch(&set).await,
+                _ => {
+                    say_assumed_schemes(&set);
+                    watch(&set).await
+                }
             },
         },
     };
@@ -44,6 +53,15 @@ pub async fn run(cli: Cli) -> i32 {
             report_error(&e);
             EXIT_CANNOT_DIAGNOSE
         }
+    }
+}
+
+/// An endpoint given as `host:port` is read as `http://host:port`: said once, on stderr (stdout
+/// stays the report's).
+fn say_assumed_schemes(set: &Settings) {
+    let all = set.flink.iter().chain(&set.scrapes).chain(&set.prometheus).chain(&set.burrow);
+    for e in all.filter(|e| !e.url.contains("://")) {
+        eprintln!("bptop: {} has no scheme: using http://{}", e.url.trim(), e.url.trim().trim_end_matches('/'));
     }
 }
 

@@ -227,3 +227,15 @@ fn ctrl_c_prints_the_verdict_so_far_marked_partial_and_exits_130() {
         run.stdout
     );
 }
+
+/// `--flink host:port` works as `http://host:port`, and says so once on stderr.
+#[test]
+fn host_and_port_alone_mean_plain_http_said_once() {
+    let flink = support::serve_recording(&fixture("real/slow-sink"), 1.0);
+    let host_port = flink.url().trim_start_matches("http://").to_string();
+    let run = bptop(&["diagnose", "--flink", &host_port, "--samples", "1", "--format", "json"], LIMIT);
+    assert_eq!(run.code, 1, "critical verdict: {}", run.stderr);
+    let said = format!("bptop: {host_port} has no scheme: using http://{host_port}");
+    assert_eq!(run.stderr.matches(&said).count(), 1, "{}", run.stderr);
+    assert!(run.stdout.starts_with('{'), "stdout stays the report's");
+}

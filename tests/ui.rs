@@ -402,3 +402,18 @@ fn the_box_graph_at_every_size() {
         assert!(screen.contains("#60"), "the selected bottleneck is in view:\n{screen}");
     }
 }
+
+/// With too few samples the forecast panel draws no chart, rather than an axis made up around
+/// "now" ("-1 s … +1 s").
+#[test]
+fn no_chart_from_too_few_samples() {
+    for polls in [1, 2] {
+        let app = app_from("synthetic/load-ramp", Some(polls));
+        let (screen, _) = render(&app, COLOR, 140, 45);
+        assert!(!screen.contains("-1 s") && !screen.contains("+1 s"), "{polls} polls:\n{screen}");
+        assert!(!screen.contains("100%│"), "no chart axis with {polls} polls:\n{screen}");
+    }
+    let app = app_from("synthetic/load-ramp", None);
+    let (screen, _) = render(&app, COLOR, 140, 45);
+    assert!(screen.contains("100%"), "fifty samples get their chart:\n{screen}");
+}

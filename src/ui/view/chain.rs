@@ -681,3 +681,77 @@ fn lag_lines<'a>(app: &App, job: &JobDiagnosis, theme: &Theme) -> Vec<Line<'a>> 
     out.push(Line::from(Span::styled("L: partitions", theme.dim())));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnosis::test_support::{job_of, vertex_of};
+
+    fn forecast(vertex: &str, metric: &str, status: ForecastStatus, eta: Option<f64>) -> Forecast {
+        Forecast {
+            job_id: "job".into(),
+            vertex_id: vertex.into(),
+            subject: vertex.into(),
+            metric: metric.into(),
+            current: Some(0.5),
+            threshold: 1.0,
+            status,
+            slope_per_s: None,
+            fitted_last: None,
+            last_ms: None,
+            r2: None,
+            samples: 10,
+            window_s: 60.0,
+            eta_seconds: eta,
+            eta_low_seconds: None,
+            eta_high_seconds: None,
+            saturated_since_ms: None,
+            reason: None,
+        }
+    }
+
+    fn job() -> JobDiagnosis {
+        let mut victim = vertex_of("v", "victim", &[]);
+        victim.class = Class::Victim;
+        victim.busy = Some(0.9);
+        let mut busy = vertex_of("b", "busy", &["v".into()]);
+        busy.busy = Some(0.6);
+        job_of(vec![victim, busy])
+    }
+
+    #[test]
+    fn a_victims_busy_time_is_never_the_forecast_shown() {
+        let fs = vec![
+            forecast("v", "busy", ForecastStatus::Eta, Some(10.0)),
+            forecast("b", "busy", ForecastStatus::NoTrend, None),
+        ];
+        let f = chosen_forecast(&fs, &job(), None).unwrap();
+        assert_eq!(f.vertex_id, "b", "the busiest non-victim, not the victim's ETA");
+        // A victim's pool is a forecast like any other.
+        let fs = vec![forecast("v", "out_pool", ForecastStatus::Eta, Some(10.0))];
+        assert_eq!(chosen_forecast(&fs, &job(), None).unwrap().metric, "out_pool");
+    }
+
+    #[test]
+    fn the_series_shown_stays_until_another_has_an_eta_and_it_has_none() {
+        let prev = ("b".to_string(), "busy".to_string());
+        // It lost its ETA, but nothing else has one: it stays (no flip to another no-ETA).
+        let fs = vec![
+            forecast("b", "busy", ForecastStatus::PoorFit, None),
+            forecast("b", "in_pool", ForecastStatus::NoTrend, None),
+        ];
+        assert_eq!(chosen_forecast(&fs, &job(), Some(&prev)).unwrap().metric, "busy");
+        // It keeps its ETA while another gets a sooner one: it stays.
+        let fs = vec![
+            forecast("b", "busy", ForecastStatus::Eta, Some(100.0)),
+            forecast("b", "in_pool", ForecastStatus::Eta, Some(10.0)),
+        ];
+        assert_eq!(chosen_forecast(&fs, &job(), Some(&prev)).unwrap().metric, "busy");
+        // It has none and another has one: the one with the ETA.
+        let fs = vec![
+            forecast("b", "busy", ForecastStatus::NoTrend, None),
+            forecast("b", "in_pool", ForecastStatus::Eta, Some(10.0)),
+        ];
+        assert_eq!(chosen_forecast(&fs, &job(), Some(&prev)).unwrap().metric, "in_pool");
+    }
+}
