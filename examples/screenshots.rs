@@ -54,6 +54,22 @@ const SHOTS: &[Shot] = &[
     Shot { name: "forecast-ramp", recording: "synthetic/load-ramp", keys: &[], theme: COLOR, size: (120, 34) },
     Shot { name: "help", recording: "real/slow-sink", keys: &[Key::Char('?')], theme: COLOR, size: (120, 40) },
     Shot { name: "no-color", recording: "real/slow-sink", keys: &[], theme: MONO, size: (120, 32) },
+    Shot { name: "data-loss", recording: "synthetic/orders-lag", keys: &[], theme: COLOR, size: (140, 45) },
+    Shot {
+        name: "lag-view",
+        recording: "synthetic/orders-lag",
+        keys: &[Key::Char('L')],
+        theme: COLOR,
+        size: (120, 24),
+    },
+    Shot { name: "graph", recording: "synthetic/join", keys: &[Key::Char('v')], theme: COLOR, size: (140, 36) },
+    Shot {
+        name: "card-focused",
+        recording: "synthetic/orders-lag",
+        keys: &[Key::Tab, Key::Char('j'), Key::Char('j')],
+        theme: COLOR,
+        size: (80, 24),
+    },
 ];
 
 fn main() -> Result<(), Box<dyn Error>> {
