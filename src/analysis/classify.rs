@@ -425,3 +425,29 @@ pub fn name_list(views: &[VertexView], idx: &[usize]) -> String {
     }
     names.join(", ")
 }
+
+#[cfg(test)]
+mod name_list_tests {
+    use super::*;
+    use crate::model::test_support::vertex;
+
+    #[test]
+    fn repeated_names_carry_their_flow_number_and_long_lists_stop() {
+        // Listed out of flow order on purpose: the number is the position in data-flow order.
+        let vs = vec![
+            vertex("sink", "sink", &["m2"], &[(1.0, 0.0, 0.0)]),
+            vertex("src", "src", &[], &[(0.0, 1.0, 0.0)]),
+            vertex("m1", "Map", &["src"], &[(0.0, 1.0, 0.0)]),
+            vertex("m2", "Map", &["m1"], &[(0.0, 1.0, 0.0)]),
+        ];
+        let views: Vec<VertexView> = vs.iter().map(|v| super::super::window::view(v, &[], 0.1)).collect();
+        assert_eq!(name_list(&views, &[1, 2, 3]), "src, Map #2, Map #3");
+        // Nine and more: eight names, then how many more.
+        let many: Vec<crate::model::Vertex> =
+            (0..11).map(|i| vertex(&format!("v{i}"), &format!("op{i}"), &[], &[(0.0, 1.0, 0.0)])).collect();
+        let views: Vec<VertexView> = many.iter().map(|v| super::super::window::view(v, &[], 0.1)).collect();
+        let idx: Vec<usize> = (0..9).collect();
+        assert_eq!(name_list(&views, &idx), "op0, op1, op2, op3, op4, op5, op6, op7, and 1 more");
+        assert_eq!(name_list(&views, &idx[..8]), "op0, op1, op2, op3, op4, op5, op6, op7");
+    }
+}

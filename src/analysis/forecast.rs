@@ -641,6 +641,10 @@ mod tests {
         let reason = f.reason.unwrap();
         assert!(!reason.contains("0 s"), "{reason}");
         assert!(reason.contains("in the newest sample"), "{reason}");
+        // Two samples have a duration.
+        let two = series(20, 2000, |i| if i >= 18 { 1.0 } else { 0.5 });
+        let f = forecast(&two, Metric::OutPool, &ForecastOptions::default());
+        assert!(f.reason.as_deref().is_some_and(|r| r.ends_with("for 2 s (2 samples)")), "{:?}", f.reason);
         let one = forecast(&pts[19..], Metric::OutPool, &ForecastOptions::default());
         assert!(!one.reason.unwrap().contains("every sample of the window, for 0 s"));
     }

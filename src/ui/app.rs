@@ -101,7 +101,7 @@ pub enum MouseKind {
     WheelDown,
 }
 
-/// Two clicks on the same cell within this time open what was clicked.
+/// Two clicks on one row within this time open what was clicked.
 const DOUBLE_CLICK_MS: i64 = 400;
 /// Lines one wheel notch scrolls.
 const WHEEL_LINES: i64 = 3;
@@ -528,6 +528,8 @@ impl App {
         let at = self.selected_vertex.as_ref().and_then(|s| ids.iter().position(|i| i == s));
         let next = at.map_or(0, |i| (i + 1) % ids.len());
         self.selected_vertex = Some(ids[next].clone());
+        self.detail_scroll = 0;
+        self.scrolls.reset(Pane::Why);
         // The bottleneck must be on screen: a filter that hides it goes.
         if !self.vertex_rows().iter().any(|v| v.id == ids[next]) {
             self.filter.clear();
@@ -570,6 +572,7 @@ impl App {
             }
         };
         self.selected_vertex = pick.cloned();
+        self.detail_scroll = 0;
         self.scrolls.reset(Pane::Why);
     }
 
@@ -590,8 +593,10 @@ impl App {
             }
             MouseKind::Click => {
                 self.focus = pane;
-                let double =
-                    self.last_click.is_some_and(|(x, y, t)| x == m.x && y == m.y && m.at_ms - t <= DOUBLE_CLICK_MS);
+                // The same row, the pointer moved by a cell or two at most, soon enough.
+                let double = self.last_click.is_some_and(|(x, y, t)| {
+                    y == m.y && x.abs_diff(m.x) <= 2 && (0..=DOUBLE_CLICK_MS).contains(&(m.at_ms - t))
+                });
                 self.last_click = if double { None } else { Some((m.x, m.y, m.at_ms)) };
                 let hit = drawn.rows.iter().find(|(y, _)| *y == m.y).map(|(_, r)| r).or_else(|| {
                     drawn
