@@ -243,7 +243,10 @@ async fn watch(src: &Settings) -> Result<i32> {
         theme: crate::ui::theme::Theme::from_settings(src.theme),
         thresholds: src.thresholds.clone(),
         mouse: src.mouse,
-        timeline: inputs.replay().is_some().then(|| inputs.collector(job_filter(src), None)),
+        // A reader of its own: sharing the replay's cursor would mix the two reads' polls.
+        timeline: inputs
+            .replay()
+            .and_then(|r| crate::collect::collector_for_recording(Arc::new(r.reader()), job_filter(src)).ok()),
     };
     crate::ui::watch(collector, opts).await.map_err(|e| eyre!(e))?;
     Ok(EXIT_OK)

@@ -434,7 +434,7 @@ mod name_list_tests {
     #[test]
     fn repeated_names_carry_their_flow_number_and_long_lists_stop() {
         // Listed out of flow order on purpose: the number is the position in data-flow order.
-        let vs = vec![
+        let vs = [
             vertex("sink", "sink", &["m2"], &[(1.0, 0.0, 0.0)]),
             vertex("src", "src", &[], &[(0.0, 1.0, 0.0)]),
             vertex("m1", "Map", &["src"], &[(0.0, 1.0, 0.0)]),

@@ -127,6 +127,26 @@ impl Replay {
         Ok(Replay { name, store, manifest, polls, by_request, cursor: AtomicUsize::new(0) })
     }
 
+    /// Another reader of the same recording, with a cursor of its own: the dashboard's
+    /// background read of the whole recording (its severity timeline) must not move the
+    /// cursor of the replay on screen.
+    pub fn reader(&self) -> Replay {
+        let store = match &self.store {
+            Store::Dir { dir, root, .. } => {
+                Store::Dir { dir: dir.clone(), root: root.clone(), checked: Default::default() }
+            }
+            Store::Embedded(files) => Store::Embedded(files),
+        };
+        Replay {
+            name: self.name.clone(),
+            store,
+            manifest: self.manifest.clone(),
+            polls: self.polls.clone(),
+            by_request: self.by_request.clone(),
+            cursor: AtomicUsize::new(0),
+        }
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -247,6 +267,30 @@ fn check_inside(rel: &str) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::record::SourceInfo;
+
+    #[test]
+    fn a_second_reader_has_a_cursor_of_its_own_and_the_same_answers() {
+        let first = Replay::bundled().unwrap();
+        let second = first.reader();
+        first.set_cursor(5);
+        assert_eq!(second.cursor(), 0, "the background read does not move the replay on screen");
+        second.set_cursor(7);
+        assert_eq!(first.cursor(), 5);
+        assert_eq!(second.poll_count(), first.poll_count());
+        let a = first.get_at("flink", "/jobs/overview", 3).unwrap();
+        let b = second.get_at("flink", "/jobs/overview", 3).unwrap();
+        assert_eq!(a.body, b.body);
+        // A recording on disk too.
+        let disk =
+            Replay::open(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/real/slow-sink")).unwrap();
+        let other = disk.reader();
+        disk.set_cursor(4);
+        assert_eq!(other.cursor(), 0);
+        assert_eq!(
+            other.get_at("flink", "/jobs/overview", 4).unwrap().body,
+            disk.get("flink", "/jobs/overview").unwrap().body
+        );
+    }
 
     #[test]
     fn bodies_outside_the_recording_are_refused() {

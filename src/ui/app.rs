@@ -141,7 +141,9 @@ pub struct App {
     pub boxes: bool,
     /// First line of the help shown.
     pub help_scroll: usize,
-    last_click: Option<(u16, u16, i64)>,
+    /// The last click on a row: what it hit and when (a double click is two on the same row,
+    /// wherever the list scrolled between them).
+    last_click: Option<(RowRef, i64)>,
     /// Replay: the severity after each recorded poll, once read.
     pub timeline: Vec<Option<crate::diagnosis::Severity>>,
     pub paused: bool,
@@ -376,10 +378,12 @@ impl App {
         if self.help {
             match action {
                 Action::Quit => self.quit = true,
-                Action::Down => self.help_scroll += 1,
-                Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
-                Action::PageDown => self.help_scroll += PAGE,
-                Action::PageUp => self.help_scroll = self.help_scroll.saturating_sub(PAGE),
+                Action::Down | Action::PageDown | Action::Up | Action::PageUp => {
+                    let max = self.screen.get(Pane::Help).map(|d| d.max_scroll).unwrap_or(1 << 20);
+                    let by = if matches!(action, Action::PageDown | Action::PageUp) { PAGE as i64 } else { 1 };
+                    let by = if matches!(action, Action::Up | Action::PageUp) { -by } else { by };
+                    self.help_scroll = (self.help_scroll.min(max) as i64 + by).clamp(0, max as i64) as usize;
+                }
                 // Any other key closes the help first.
                 _ => self.help = false,
             }
@@ -460,6 +464,10 @@ impl App {
     /// before it), from the replay timeline.
     pub fn severity_change(&self, shown: usize, forward: bool) -> Option<usize> {
         let t = &self.timeline;
+        if t.is_empty() {
+            // Not read yet: no jump (a jump to the start would lose the place).
+            return None;
+        }
         let changed = |i: usize| i > 0 && i < t.len() && t[i] != t[i - 1];
         if forward {
             (shown + 1..t.len()).find(|&i| changed(i))
@@ -505,8 +513,14 @@ impl App {
         self.screen.get(self.focus).map(|d| d.page.saturating_sub(1).max(1)).unwrap_or(PAGE) as i64
     }
 
-    /// j/k and friends: a list moves its selection, a text pane scrolls.
+    /// j/k and friends: a list moves its selection, a text pane scrolls. A focused pane the
+    /// last frame no longer drew (the lag groups went away) hands the focus to the view's first.
     fn scroll_focused(&mut self, delta: i64) {
+        let panes = Pane::of(self.view);
+        let any_drawn = panes.iter().any(|p| self.screen.get(*p).is_some());
+        if any_drawn && self.screen.get(self.focus).is_none() || !panes.contains(&self.focus) {
+            self.focus = panes[0];
+        }
         if self.focus.is_list() || self.view == View::Detail && self.focus == Pane::Subtasks {
             self.move_selection(delta);
         } else {
@@ -517,8 +531,18 @@ impl App {
 
     /// `b`: the (next) bottleneck of the job in view, from anywhere.
     fn jump_to_bottleneck(&mut self) {
-        if self.view == View::Overview && self.selected_job.is_none() {
-            self.selected_job = self.job_rows().first().map(|j| j.id.clone());
+        if self.view == View::Overview {
+            // The job the cursor is on, as Enter would open it; the jobs' filter stays behind.
+            let rows: Vec<String> = self.job_rows().iter().map(|j| j.id.clone()).collect();
+            if !self.selected_job.as_ref().is_some_and(|s| rows.contains(s)) {
+                self.selected_job = rows.first().cloned();
+            }
+            if self.selected_job.is_none() {
+                return;
+            }
+            self.filter.clear();
+            self.go(View::Chain);
+            self.scrolls = Scrolls::default();
         }
         let Some(job) = self.job() else { return };
         let ids: Vec<String> = job.bottlenecks.iter().map(|b| b.vertex_id.clone()).collect();
@@ -593,11 +617,6 @@ impl App {
             }
             MouseKind::Click => {
                 self.focus = pane;
-                // The same row, the pointer moved by a cell or two at most, soon enough.
-                let double = self.last_click.is_some_and(|(x, y, t)| {
-                    y == m.y && x.abs_diff(m.x) <= 2 && (0..=DOUBLE_CLICK_MS).contains(&(m.at_ms - t))
-                });
-                self.last_click = if double { None } else { Some((m.x, m.y, m.at_ms)) };
                 let hit = drawn.rows.iter().find(|(y, _)| *y == m.y).map(|(_, r)| r).or_else(|| {
                     drawn
                         .boxes
@@ -605,8 +624,18 @@ impl App {
                         .find(|(r, _)| m.x >= r.x && m.x < r.x + r.width && m.y >= r.y && m.y < r.y + r.height)
                         .map(|(_, r)| r)
                 });
-                let Some(row) = hit else { return };
-                match row {
+                let Some(row) = hit.cloned() else {
+                    self.last_click = None;
+                    return;
+                };
+                // The same row again, soon enough: the selection scrolls the list, so the row,
+                // not the screen cell, is what must match.
+                let double = self
+                    .last_click
+                    .as_ref()
+                    .is_some_and(|(r, t)| *r == row && (0..=DOUBLE_CLICK_MS).contains(&(m.at_ms - t)));
+                self.last_click = if double { None } else { Some((row.clone(), m.at_ms)) };
+                match &row {
                     RowRef::Job(id) => self.selected_job = Some(id.clone()),
                     RowRef::Vertex(id) => self.selected_vertex = Some(id.clone()),
                 }
@@ -655,6 +684,8 @@ impl App {
                 if self.selected_job.is_some() && self.job().is_some() {
                     self.filter.clear();
                     self.go(View::Chain);
+                    // Another job's card starts at its top.
+                    self.scrolls = Scrolls::default();
                 }
             }
             View::Chain => {

@@ -404,3 +404,48 @@ fn replay_jumps_to_the_next_and_previous_change_of_severity() {
     let mut live = app_with(1);
     assert!(press(&mut live, &[Key::Char('>'), Key::Char('<')]).is_empty());
 }
+
+#[test]
+fn a_double_click_is_two_clicks_on_one_row_even_when_the_list_scrolled_between() {
+    use crate::ui::pane::RowRef;
+    use ratatui::layout::Rect;
+    let mut app = app_with(1);
+    drawn(&app, 0);
+    app.update(Msg::Mouse(Mouse { kind: MouseKind::Click, x: 5, y: 11, at_ms: 1000 }));
+    assert_eq!(app.vertex().unwrap().id, "b");
+    // The selection scrolled the list: b is now on row 10, c on row 11.
+    let rows = vec![(10, RowRef::Vertex("b".into())), (11, RowRef::Vertex("c".into()))];
+    app.screen.put(Pane::Operators, Drawn { area: Rect::new(0, 8, 80, 6), page: 3, rows, ..Drawn::default() });
+    app.update(Msg::Mouse(Mouse { kind: MouseKind::Click, x: 5, y: 11, at_ms: 1200 }));
+    assert_eq!(app.view, View::Chain, "the same cell, another row: no double click");
+    assert_eq!(app.vertex().unwrap().id, "c");
+    app.update(Msg::Mouse(Mouse { kind: MouseKind::Click, x: 5, y: 11, at_ms: 1300 }));
+    assert_eq!(app.view, View::Detail, "c twice: its detail");
+    assert_eq!(app.vertex().unwrap().id, "c");
+}
+
+#[test]
+fn b_from_a_filtered_overview_opens_the_job_under_the_cursor_without_its_filter() {
+    let mut app = app_with(2);
+    press(&mut app, &[Key::Char('/'), Key::Char('-'), Key::Char('1'), Key::Enter]);
+    assert_eq!(app.job_rows().len(), 1);
+    press(&mut app, &[Key::Char('b')]);
+    assert_eq!(app.view, View::Chain);
+    assert!(app.filter.is_empty(), "the jobs' filter would hide every operator");
+    assert_eq!(app.job().unwrap().id, "job1");
+    assert_eq!(app.vertex().unwrap().id, "b");
+}
+
+#[test]
+fn no_jump_before_the_timeline_is_read_and_the_help_scrolls_within_its_text() {
+    let mut app = App::new("rec", true, 2000, 0);
+    app.update(Msg::Poll(snap(0, 1)));
+    app.update(Msg::Poll(PollEvent::Replay { position: 5, total: 9, speed: 1.0, paused: true }));
+    assert!(press(&mut app, &[Key::Char('<'), Key::Char('>')]).is_empty(), "no rewind to the start");
+    press(&mut app, &[Key::Char('?')]);
+    app.screen.put(Pane::Help, Drawn { max_scroll: 2, ..Drawn::default() });
+    press(&mut app, &[Key::Char('j'), Key::Char('j'), Key::Char('j'), Key::PageDown]);
+    assert_eq!(app.help_scroll, 2, "never past the end");
+    press(&mut app, &[Key::Char('k')]);
+    assert_eq!(app.help_scroll, 1, "so one k moves back at once");
+}

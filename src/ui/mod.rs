@@ -111,9 +111,17 @@ pub struct WatchOptions {
 pub async fn severity_timeline(
     collector: Collector,
     thresholds: crate::analysis::Thresholds,
+    interval_s: f64,
 ) -> Vec<Option<crate::diagnosis::Severity>> {
     let total = collector.replay_polls().unwrap_or(0);
     let mut session = Session::new(thresholds);
+    // The history the dashboard starts from (a recorded Prometheus backfill), as polling.rs
+    // feeds it.
+    if let Ok(snaps) = collector.backfill(crate::session::BACKFILL_S, interval_s).await {
+        for s in snaps {
+            session.take(s);
+        }
+    }
     let mut out = Vec::with_capacity(total);
     for n in 0..total {
         session.take(collector.poll(n).await);
@@ -136,8 +144,9 @@ pub async fn watch(collector: Collector, opts: WatchOptions) -> Result<(), Strin
     if let Some(scan) = opts.timeline {
         let tx = data_tx.clone();
         let thresholds = opts.thresholds.clone();
+        let interval_s = opts.interval.as_secs_f64();
         tokio::spawn(async move {
-            let _ = tx.send(PollEvent::Timeline(severity_timeline(scan, thresholds).await)).await;
+            let _ = tx.send(PollEvent::Timeline(severity_timeline(scan, thresholds, interval_s).await)).await;
         });
     }
     tokio::spawn(run_polling(collector, opts.interval, ctl_rx, data_tx));

@@ -30,6 +30,8 @@ pub enum Pane {
     Partitions,
     /// Sources view.
     Sources,
+    /// The help over any view (its scroll only).
+    Help,
 }
 
 impl Pane {

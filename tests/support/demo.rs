@@ -26,8 +26,9 @@ pub fn app_from_recording(dir: &Path, label: &str, polls: Option<usize>) -> Resu
     }
     let mut app = App::new(label, true, replay.manifest().interval_ms.unwrap_or(2000), 0).with_session(session);
     // The timeline the dashboard reads in the background, through a second reader.
-    let scan = collector_for_recording(replay.clone(), JobFilter::Active)?;
-    let timeline = rt.block_on(bptop::ui::severity_timeline(scan, Default::default()));
+    let scan = collector_for_recording(Arc::new(replay.reader()), JobFilter::Active)?;
+    let interval_s = replay.manifest().interval_ms.unwrap_or(2000) as f64 / 1000.0;
+    let timeline = rt.block_on(bptop::ui::severity_timeline(scan, Default::default(), interval_s));
     app.update(Msg::Poll(PollEvent::Timeline(timeline)));
     let total = replay.poll_count();
     let n = polls.unwrap_or(total).min(total);

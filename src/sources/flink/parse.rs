@@ -108,6 +108,16 @@ pub fn select_jobs(
             }
             if hits.is_empty() && !lower.is_empty() {
                 hits = pick(&|j| j.1.to_lowercase().contains(&lower));
+                // Among the jobs still running when there are any (a finished namesake is no
+                // rival), and the ones chosen before (a job deployed later does not make the
+                // choice ambiguous mid-run).
+                let live = |id: &String| jobs.iter().any(|j| &j.0 == id && !TERMINAL_STATES.contains(&j.2.as_str()));
+                if hits.iter().any(live) {
+                    hits.retain(live);
+                }
+                if hits.iter().any(|id| previously.contains(id)) {
+                    hits.retain(|id| previously.contains(id));
+                }
                 let mut names: Vec<&str> = jobs.iter().filter(|j| hits.contains(&j.0)).map(|j| j.1.as_str()).collect();
                 names.sort();
                 names.dedup();

@@ -83,6 +83,17 @@ fn jobs_are_selected_by_name_id_or_state() {
         e.to_string(),
         "--job 'RDER' is part of the names of several jobs: orders (6852c2b6, RUNNING), orders-eu (bbbb0000, RUNNING), Orders (cccc0000, RUNNING); give more of the name, the whole name or the job id"
     );
+    // A finished namesake is no rival; a job chosen before stays chosen when another appears.
+    let later = vec![
+        ("dddd0000000000000000000000000000".to_string(), "orders-enrich".to_string(), "RUNNING".to_string()),
+        ("eeee0000000000000000000000000000".to_string(), "old-enrich-test".to_string(), "FINISHED".to_string()),
+    ];
+    assert_eq!(select_jobs(&later, &JobFilter::Named("enrich".into()), &none).unwrap(), vec![later[0].0.clone()]);
+    let mut grown = later.clone();
+    grown.push(("ffff0000000000000000000000000000".to_string(), "enrich-v2".to_string(), "RUNNING".to_string()));
+    let chosen: std::collections::HashSet<String> = [later[0].0.clone()].into();
+    assert_eq!(select_jobs(&grown, &JobFilter::Named("enrich".into()), &chosen).unwrap(), vec![later[0].0.clone()]);
+    assert!(select_jobs(&grown, &JobFilter::Named("enrich".into()), &none).is_err(), "two running: ambiguous");
     let only_finished = &jobs[1..];
     let e = select_jobs(only_finished, &JobFilter::Active, &none).unwrap_err();
     assert!(matches!(e, SourceError::NoJob { wanted: None, .. }), "{e:?}");

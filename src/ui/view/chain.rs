@@ -434,11 +434,13 @@ const CARD_NAMES: usize = 8;
 fn bottleneck_card(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, theme: &Theme) {
     let mut lines: Vec<Line> = Vec::new();
     let title;
-    if let Some(b) = job.bottlenecks.first() {
+    // The bottleneck selected (`b` walks them), else the first.
+    let k = job.bottlenecks.iter().position(|b| app.selected_vertex.as_ref() == Some(&b.vertex_id)).unwrap_or(0);
+    if let Some(b) = job.bottlenecks.get(k) {
         title = format!(
             " bottleneck{} ",
             if job.bottlenecks.len() > 1 {
-                format!(" 1 of {} (b: next)", job.bottlenecks.len())
+                format!(" {} of {} (b: next)", k + 1, job.bottlenecks.len())
             } else {
                 String::new()
             }

@@ -7,10 +7,13 @@ use ratatui::Frame;
 
 use super::parts::block;
 use crate::diagnosis::Class;
+use crate::ui::app::App;
 use crate::ui::keymap::{Scope, KEYMAP};
+use crate::ui::pane::{Drawn, Pane};
 use crate::ui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let scroll = app.help_scroll;
     let mut lines = Vec::new();
     for scope in [Scope::Everywhere, Scope::Lists, Scope::Replay] {
         lines.push(Line::from(Span::styled(scope.title(), theme.title())));
@@ -45,6 +48,7 @@ pub fn draw(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
     // Taller than the screen at 80x24: j/k scroll it.
     let max = usize::from(need.saturating_sub(h.saturating_sub(2)));
     let title = if max > 0 { " help · j/k scroll · any other key closes " } else { " help · any key closes " };
+    app.screen.put(Pane::Help, Drawn { area: popup, max_scroll: max, page: usize::from(h), ..Drawn::default() });
     frame.render_widget(Clear, popup);
     frame.render_widget(para.block(block(title, theme)).scroll((scroll.min(max) as u16, 0)), popup);
 }

@@ -54,7 +54,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     }
     frame.render_widget(Paragraph::new(bottom_bar(app, theme, bottom.width)), bottom);
     if app.help {
-        help::draw(frame, body, app.help_scroll, theme);
+        help::draw(frame, body, app, theme);
     }
     if theme.ascii {
         asciify(frame.buffer_mut());

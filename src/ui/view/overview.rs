@@ -21,8 +21,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let groups = d.lag_groups.len();
     let (jobs_area, lag_area) = if groups > 0 {
         // Without jobs (a lag source alone) the lag is the whole story.
-        let lag_h =
-            if jobs.is_empty() { area.height.saturating_sub(4) } else { (groups as u16 * 3 + 2).min(area.height / 2) };
+        let lag_h = if d.jobs.is_empty() {
+            area.height.saturating_sub(4)
+        } else {
+            (groups as u16 * 3 + 2).min(area.height / 2)
+        };
         let [a, b] = Layout::vertical([Constraint::Min(4), Constraint::Length(lag_h)]).areas(area);
         (a, Some(b))
     } else {
