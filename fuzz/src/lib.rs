@@ -39,6 +39,7 @@ pub fn diagnose_and_render(snapshots: Vec<Snapshot>) {
         polls: history.len(),
         polls_failed: 0,
         backfilled: 0,
+        partial: None,
     };
     let json = report::json(&d, &input);
     assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "the JSON report is not JSON");
