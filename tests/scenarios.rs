@@ -415,3 +415,45 @@ fn a_real_pool_step_is_never_a_trend_or_an_alarm() {
     let (first, last) = (pools[0].unwrap(), pools[pools.len() - 1].unwrap());
     assert!(first == 0.0 && (last - 0.1).abs() < 1e-9, "{pools:?}");
 }
+
+/// Per-subtask metrics at parallelism 512 go out in requests the JobManager accepts (its REST
+/// server answers 404 past 4096 bytes of URL, FLINK-8949: ~170 subtask names; the simulator
+/// does the same), split into several, and every subtask is read, the hot one included.
+#[test]
+fn per_subtask_metrics_at_parallelism_512_stay_within_flinks_url_limit() {
+    use bptop::collect::{Collector, Source};
+    use bptop::model::{Metric, SourceKind};
+    use bptop::sources::flink::JobFilter;
+    use bptop::sources::http::{Fetcher, HttpOptions};
+    use std::sync::{Arc, Mutex};
+    let urls: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = urls.clone();
+    let router = flink_sim::router(Arc::new(flink_sim::Scenario::generated_chain(8, 512))).layer(
+        axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let seen = seen.clone();
+            async move {
+                seen.lock().unwrap().push(req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default());
+                next.run(req).await
+            }
+        }),
+    );
+    let server = support::serve(router);
+    let fetcher = Fetcher::http("flink", &server.url(), &HttpOptions::default()).unwrap();
+    let collector = Collector::new(vec![Source::open(SourceKind::Flink, fetcher, &JobFilter::Active)], None, None);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let snap = rt.block_on(collector.poll(0));
+    let health = &snap.sources[0];
+    assert!(health.ok && health.partial_errors.is_empty(), "{health:?}");
+    let urls = urls.lock().unwrap();
+    let longest = urls.iter().map(|u| u.len()).max().unwrap();
+    assert!(longest <= flink_sim::MAX_URL_LEN, "a URL of {longest} bytes");
+    // The skewed vertex (7 of 8) is read subtask by subtask, in several requests.
+    let job = &snap.jobs[0];
+    let skewed = &job.vertices[7];
+    let split = urls.iter().filter(|u| u.contains(&format!("/vertices/{}/metrics?get=", skewed.id))).count();
+    assert!(split >= 2, "{split} requests of per-subtask values for 512 subtasks");
+    let read = skewed.subtasks.iter().filter(|s| s.metrics.get(Metric::InPool).is_some()).count();
+    assert_eq!(read, 512, "every subtask's input pool");
+    let hot = skewed.subtasks.iter().find(|s| s.index == 256).unwrap();
+    assert!(hot.metrics.get(Metric::Busy).unwrap() > 0.9, "the hot subtask #256");
+}

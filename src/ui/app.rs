@@ -248,6 +248,12 @@ impl App {
     /// Operators of the selected job as listed on the chain view (filtered, sorted).
     pub fn vertex_rows(&self) -> Vec<&VertexDiagnosis> {
         let Some(job) = self.job() else { return Vec::new() };
+        self.vertex_rows_in(&super::tree::rows(job))
+    }
+
+    /// As `vertex_rows`, with the job's tree already built (the view builds it once a frame).
+    pub fn vertex_rows_in<'a>(&'a self, tree: &[super::tree::TreeRow<'a>]) -> Vec<&'a VertexDiagnosis> {
+        let Some(job) = self.job() else { return Vec::new() };
         let f = self.filter.to_lowercase();
         let mut rows: Vec<&VertexDiagnosis> = job
             .vertices
@@ -259,7 +265,7 @@ impl App {
             Sort::Flow => {
                 // Tree order: each branch whole, as the connectors draw it.
                 let at: std::collections::HashMap<&str, usize> =
-                    super::tree::rows(job).iter().enumerate().map(|(i, r)| (r.vertex.id.as_str(), i)).collect();
+                    tree.iter().enumerate().map(|(i, r)| (r.vertex.id.as_str(), i)).collect();
                 rows.sort_by_key(|v| at.get(v.id.as_str()).copied().unwrap_or(usize::MAX));
             }
             Sort::Busy => rows.sort_by(|a, b| desc(a.busy, b.busy)),

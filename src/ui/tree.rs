@@ -67,6 +67,17 @@ pub fn rows(job: &JobDiagnosis) -> Vec<TreeRow<'_>> {
             children[*p].push(i);
         }
     }
+    // Every vertex's consumers, found once (a scan per row would cost V² per frame).
+    let mut consumers: Vec<Vec<usize>> = vec![Vec::new(); job.vertices.len()];
+    for (j, w) in job.vertices.iter().enumerate() {
+        for x in &w.inputs {
+            if let Some(&i) = index.get(x.id.as_str()) {
+                if !consumers[i].contains(&j) {
+                    consumers[i].push(j);
+                }
+            }
+        }
+    }
     let mut out = Vec::with_capacity(job.vertices.len());
     let mut seen = vec![false; job.vertices.len()];
     // Iterative depth-first walk: a 500-deep chain must not overflow the stack.
@@ -89,13 +100,8 @@ pub fn rows(job: &JobDiagnosis) -> Vec<TreeRow<'_>> {
         for (k, &c) in kids.iter().enumerate().rev() {
             stack.push((c, child_rails.clone(), Some(k + 1 == kids.len())));
         }
-        let also_to = job
-            .vertices
-            .iter()
-            .enumerate()
-            .filter(|(j, w)| parent[*j] != Some(i) && w.inputs.iter().any(|x| x.id == v.id))
-            .map(|(_, w)| w.id.as_str())
-            .collect();
+        let also_to =
+            consumers[i].iter().filter(|&&j| parent[j] != Some(i)).map(|&j| job.vertices[j].id.as_str()).collect();
         out.push(TreeRow { vertex: v, rails, last, also_from, also_to });
     }
     out

@@ -1460,6 +1460,19 @@ async fn not_found(uri: Uri) -> Response {
     error(StatusCode::NOT_FOUND, format!("Not found: {uri}"))
 }
 
+/// The longest request line Flink's REST server takes: its Netty decoder refuses longer URLs,
+/// and the JobManager answers 404 (FLINK-8949: ~170 subtask metric names in one `get=` list).
+pub const MAX_URL_LEN: usize = 4096;
+
+/// 404 for a URL longer than [`MAX_URL_LEN`], as the JobManager answers it.
+async fn url_limit(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let len = req.uri().path_and_query().map(|p| p.as_str().len()).unwrap_or(0);
+    if len > MAX_URL_LEN {
+        return error(StatusCode::NOT_FOUND, format!("Not found: a URL of {len} bytes (more than {MAX_URL_LEN})"));
+    }
+    next.run(req).await
+}
+
 /// The simulated REST API for `scenario`; counters start at zero now.
 pub fn router(scenario: Arc<Scenario>) -> Router {
     let sim = Arc::new(Sim::new(scenario));
@@ -1475,6 +1488,7 @@ pub fn router(scenario: Arc<Scenario>) -> Router {
         .route("/jobs/{jid}/vertices/{vid}/subtasks/metrics", get(subtask_metrics))
         .fallback(not_found)
         .with_state(sim)
+        .layer(axum::middleware::from_fn(url_limit))
 }
 
 /// [`router`] with `latency` added before every answer: a JobManager across a network, for

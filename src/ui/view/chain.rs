@@ -30,7 +30,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .clamp(2, (area.height / 3).max(2));
     let [head, rest] = Layout::vertical([Constraint::Length(head_h), Constraint::Min(0)]).areas(area);
     frame.render_widget(Paragraph::new(head_lines).wrap(Wrap { trim: true }), head);
-    let rows = app.vertex_rows().len() as u16 + 3;
+    // The tree and the rows once per frame: both walk the graph.
+    let tree_rows = tree::rows(job);
+    let rows_v = app.vertex_rows_in(&tree_rows);
+    let rows = rows_v.len() as u16 + 3;
     // Beside the cards only when the table is long and the terminal wide; a short table goes
     // on top, full width (names whole), with the cards below it.
     let beside = rest.width >= 150 && rows > rest.height / 2;
@@ -46,7 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if app.boxes {
         super::graph::draw(frame, table_area, app, job, theme);
     } else {
-        vertex_table(frame, table_area, app, job, theme);
+        vertex_table(frame, table_area, app, job, &rows_v, tree_rows, theme);
     }
     if beside {
         let [card, trend] = Layout::vertical([Constraint::Min(8), Constraint::Length(16)]).areas(side);
@@ -125,16 +128,22 @@ impl Col {
     }
 }
 
-fn vertex_table(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, theme: &Theme) {
-    let rows_v = app.vertex_rows();
+fn vertex_table(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    job: &JobDiagnosis,
+    rows_v: &[&VertexDiagnosis],
+    tree_rows: Vec<tree::TreeRow>,
+    theme: &Theme,
+) {
     let number = tree::numbers(job);
     let outputs: HashMap<&str, usize> =
         job.vertices.iter().flat_map(|v| v.inputs.iter().map(|i| i.id.as_str())).fold(HashMap::new(), |mut m, id| {
             *m.entry(id).or_default() += 1;
             m
         });
-    let tree_rows: HashMap<&str, tree::TreeRow> =
-        tree::rows(job).into_iter().map(|r| (r.vertex.id.as_str(), r)).collect();
+    let tree_rows: HashMap<&str, tree::TreeRow> = tree_rows.into_iter().map(|r| (r.vertex.id.as_str(), r)).collect();
     let repeated = tree::repeated(job);
     // Connectors only when rows are in tree order and none is hidden.
     let connectors = app.sort == Sort::Flow && app.filter.is_empty();
@@ -152,7 +161,11 @@ fn vertex_table(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, th
         unit,
         max_prefix,
     };
-    let selected = app.vertex().map(|v| v.id.clone());
+    let selected = app
+        .selected_vertex
+        .clone()
+        .filter(|id| job.vertices.iter().any(|v| &v.id == id))
+        .or_else(|| rows_v.first().map(|v| v.id.clone()));
     let spark_w = if w >= 100 { 12 } else { 6 };
     let bar_w = if w >= 100 { 10 } else { 8 };
     // The columns the width allows, least useful given up first so 80 columns still show the
@@ -170,7 +183,7 @@ fn vertex_table(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis, th
         base + cols.iter().map(|c| c.width(spark_w as u16)).sum::<u16>() + n
     };
     // Columns give way to names, not to the edge marks after them (those are cut first).
-    let name_need = rows_v.iter().map(|v| name_line(v, &ctx, theme, false).width() as u16).max().unwrap_or(20).max(20);
+    let name_need = rows_v.iter().map(|v| name_width(v, &ctx) as u16).max().unwrap_or(20).max(20);
     for drop in [Col::Strip, Col::Out, Col::Pools, Col::Idle, Col::Trend] {
         if fixed(&cols) + name_need <= w {
             break;
@@ -402,6 +415,22 @@ fn name_line<'a>(v: &'a VertexDiagnosis, ctx: &NameCtx, theme: &Theme, marks: bo
     Line::from(spans)
 }
 
+/// The cells `name_line(.., marks: false)` takes, counted without building it (every row is
+/// measured on every frame).
+fn name_width(v: &VertexDiagnosis, ctx: &NameCtx) -> usize {
+    let prefix = match ctx.tree.get(v.id.as_str()) {
+        Some(r) if ctx.connectors && r.last.is_some() => (r.rails.len() * ctx.unit + 3).min(ctx.max_prefix),
+        _ if v.inputs.is_empty() => 2,
+        _ => 0,
+    };
+    let number = if ctx.repeated.contains(v.name.as_str()) {
+        2 + ctx.number.get(v.id.as_str()).map_or(1, |n| n.to_string().len())
+    } else {
+        0
+    };
+    prefix + ratatui::text::Span::raw(v.name.as_str()).width() + number
+}
+
 /// A name line cut to `width` cells: the connectors stay, the name keeps its start and end, the
 /// marks after it go first.
 fn shorten(line: Line<'_>, width: usize) -> Line<'static> {
@@ -469,15 +498,16 @@ fn bottleneck_card(frame: &mut Frame, area: Rect, app: &App, job: &JobDiagnosis,
         for h in &a.hints {
             lines.push(bullet(format!("{}: {}", h.kind, h.text), theme.dim(), theme));
         }
-        let victims: Vec<String> =
-            job.vertices.iter().filter(|v| v.class == Class::Victim).map(|v| tree::label(job, &v.id)).collect();
+        let victims: Vec<&VertexDiagnosis> = job.vertices.iter().filter(|v| v.class == Class::Victim).collect();
         if !victims.is_empty() {
-            // A card cannot show a hundred names; the table marks every victim anyway.
+            // A card cannot show a hundred names (nor label them: each label scans the job);
+            // the table marks every victim anyway.
             let more = victims.len().saturating_sub(CARD_NAMES);
+            let named: Vec<String> = victims.iter().take(CARD_NAMES).map(|v| tree::label(job, &v.id)).collect();
             lines.push(Line::from(Span::styled(
                 format!(
                     "victims (not the cause; n/N walks them): {}{}",
-                    victims[..victims.len().min(CARD_NAMES)].join(", "),
+                    named.join(", "),
                     if more > 0 { format!(" and {more} more") } else { String::new() }
                 ),
                 theme.class(Class::Victim),
@@ -503,11 +533,12 @@ pub fn chosen_forecast<'a>(
     job: &JobDiagnosis,
     prev: Option<&(String, String)>,
 ) -> Option<&'a Forecast> {
-    let class_of = |id: &str| job.vertices.iter().find(|v| v.id == id).map(|v| v.class);
+    let victims: std::collections::HashSet<&str> =
+        job.vertices.iter().filter(|v| v.class == Class::Victim).map(|v| v.id.as_str()).collect();
     let fs: Vec<&Forecast> = forecasts
         .iter()
         .filter(|f| f.job_id == job.id)
-        .filter(|f| !(f.metric == "busy" && class_of(&f.vertex_id) == Some(Class::Victim)))
+        .filter(|f| !(f.metric == "busy" && victims.contains(f.vertex_id.as_str())))
         .collect();
     let earliest = fs
         .iter()
