@@ -8,21 +8,8 @@ pub use crate::session::SourceStatus;
 use crate::session::{Clock, Observed, Session, SourceState};
 
 use super::keymap::{action_for, Action, Key};
+pub use super::pane::View;
 use super::pane::{Pane, RowRef, ScreenMap, Scrolls};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum View {
-    /// Every job with its verdict.
-    Overview,
-    /// One job's operators in data-flow order.
-    Chain,
-    /// One operator: subtasks, evidence, advice.
-    Detail,
-    /// Endpoints: ok / stale / last error.
-    Sources,
-    /// Consumer groups and their partitions.
-    Lag,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sort {

@@ -1,5 +1,5 @@
-//! The panes of each view, which one has the focus, how far each text pane is scrolled, and
-//! where the last frame drew them. The view writes the last part (`ScreenMap`) as it draws, so
+//! The dashboard's views and the panes of each, which pane has the focus, how far each text
+//! pane is scrolled, and where the last frame drew them. The view writes the last part (`ScreenMap`) as it draws, so
 //! that the update function can clamp a scroll to what the text needs and turn a mouse click
 //! into a row or a pane without knowing the layout rules.
 
@@ -8,7 +8,20 @@ use std::collections::HashMap;
 
 use ratatui::layout::Rect;
 
-use super::app::View;
+/// The screens of the dashboard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// Every job with its verdict.
+    Overview,
+    /// One job's operators in data-flow order.
+    Chain,
+    /// One operator: subtasks, evidence, advice.
+    Detail,
+    /// Endpoints: ok / stale / last error.
+    Sources,
+    /// Consumer groups and their partitions.
+    Lag,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Pane {
