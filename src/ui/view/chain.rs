@@ -686,7 +686,7 @@ fn chart(frame: &mut Frame, area: Rect, f: &Forecast, points: &[(f64, f64)], the
 /// Consumer lag of the groups this job reads (all groups when none is tied to a job), or what
 /// is missing; whole sentences, data loss first.
 fn lag_lines<'a>(app: &App, job: &JobDiagnosis, theme: &Theme) -> Vec<Line<'a>> {
-    use crate::diagnosis::{LagGroup, LagTrend};
+    use crate::diagnosis::LagGroup;
     let Some(d) = app.diagnosis() else { return Vec::new() };
     if d.lag_groups.is_empty() {
         return vec![Line::from(Span::styled(
@@ -702,13 +702,10 @@ fn lag_lines<'a>(app: &App, job: &JobDiagnosis, theme: &Theme) -> Vec<Line<'a>> 
     let mut out: Vec<Line> = groups
         .into_iter()
         .map(|g| {
-            let style = match g.trend {
-                // A forecast data loss (or one already happened) outranks any trend.
-                _ if g.time_to_data_loss_s.is_some() => theme.bad(),
-                LagTrend::Ok => theme.dim(),
-                _ => theme.warn(),
-            };
-            Line::from(Span::styled(format!("lag {} [{}]: {}", g.group, g.trend.label(), g.summary), style))
+            Line::from(Span::styled(
+                format!("lag {} [{}]: {}", g.group, g.trend.label(), g.summary),
+                super::parts::lag_style(g, theme),
+            ))
         })
         .collect();
     out.push(Line::from(Span::styled("L: partitions", theme.dim())));

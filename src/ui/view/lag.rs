@@ -157,12 +157,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .put(Pane::Partitions, Drawn { area: table_area, max_scroll, page: fit, rows: Vec::new(), boxes: Vec::new() });
 }
 
+/// As everywhere a group is named (`parts::lag_style`), except that in its own table a trend
+/// not known yet reads plain rather than as a warning.
 fn group_style(g: &LagGroup, theme: &Theme) -> Style {
-    match g.trend {
-        _ if g.time_to_data_loss_s.is_some() => theme.bad(),
-        LagTrend::Ok => theme.dim(),
-        LagTrend::Unknown => Style::default(),
-        _ => theme.warn(),
+    if g.trend == LagTrend::Unknown && g.time_to_data_loss_s.is_none() {
+        Style::default()
+    } else {
+        super::parts::lag_style(g, theme)
     }
 }
 

@@ -143,14 +143,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let lines: Vec<Line> = groups
             .into_iter()
             .map(|g| {
-                let style = match g.trend {
-                    // A forecast data loss (or one already happened) outranks any trend.
-                    _ if g.time_to_data_loss_s.is_some() => theme.bad(),
-                    LagTrend::Ok => theme.dim(),
-                    _ => theme.warn(),
-                };
                 Line::from(vec![
-                    Span::styled(format!("{} [{}] ", g.group, g.trend.label()), style),
+                    Span::styled(format!("{} [{}] ", g.group, g.trend.label()), super::parts::lag_style(g, theme)),
                     Span::raw(g.summary.clone()),
                 ])
             })

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::diagnosis::Class;
+use crate::diagnosis::{Class, LagGroup, LagTrend};
 use crate::history::{History, SeriesKey};
 use crate::model::Metric;
 use crate::ui::app::App;
@@ -119,6 +119,16 @@ pub fn story_metric(class: Class) -> Metric {
         Metric::Backpressured
     } else {
         Metric::Busy
+    }
+}
+
+/// A consumer group's colour: a forecast data loss (or one already happening) outranks any
+/// trend; a group keeping up is dim, any other trend a warning.
+pub fn lag_style(g: &LagGroup, theme: &Theme) -> Style {
+    match g.trend {
+        _ if g.time_to_data_loss_s.is_some() => theme.bad(),
+        LagTrend::Ok => theme.dim(),
+        _ => theme.warn(),
     }
 }
 
