@@ -526,10 +526,7 @@ impl App {
     fn jump_to_bottleneck(&mut self) {
         if self.view == View::Overview {
             // The job the cursor is on, as Enter would open it; the jobs' filter stays behind.
-            let rows: Vec<String> = self.job_rows().iter().map(|j| j.id.clone()).collect();
-            if !self.selected_job.as_ref().is_some_and(|s| rows.contains(s)) {
-                self.selected_job = rows.first().cloned();
-            }
+            self.select_job_on_screen();
             if self.selected_job.is_none() {
                 return;
             }
@@ -639,6 +636,15 @@ impl App {
         }
     }
 
+    /// The job the cursor is on, as the overview shows it: a selection the filter hides gives
+    /// way to the first row (None when no row is left).
+    fn select_job_on_screen(&mut self) {
+        let rows: Vec<String> = self.job_rows().iter().map(|j| j.id.clone()).collect();
+        if !self.selected_job.as_ref().is_some_and(|s| rows.contains(s)) {
+            self.selected_job = rows.first().cloned();
+        }
+    }
+
     fn move_selection(&mut self, delta: i64) {
         let step = |len: usize, cur: Option<usize>| -> Option<usize> {
             (len > 0).then(|| (cur.unwrap_or(0) as i64 + delta).clamp(0, len as i64 - 1) as usize)
@@ -670,10 +676,7 @@ impl App {
         match self.view {
             View::Overview => {
                 // Enter opens the row the cursor is on: one the filter hides is not on screen.
-                let rows: Vec<String> = self.job_rows().iter().map(|j| j.id.clone()).collect();
-                if !self.selected_job.as_ref().is_some_and(|s| rows.contains(s)) {
-                    self.selected_job = rows.first().cloned();
-                }
+                self.select_job_on_screen();
                 if self.selected_job.is_some() && self.job().is_some() {
                     self.filter.clear();
                     self.go(View::Chain);
